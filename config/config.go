@@ -1,0 +1,360 @@
+// Package config loads the recoverykpi YAML configuration (SPEC §7).
+//
+// Load decodes strictly: an unknown key is an error that names it. Defaults of
+// SPEC §4–5 and §7 are applied, relative paths are resolved against the folder of the
+// config file, and every problem is reported at once (errors.Join), before any I/O on
+// the extract set. Every error returned by Load or Validate wraps ErrInvalid.
+package config
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ErrInvalid marks a configuration that cannot be used (exit status 2).
+var ErrInvalid = errors.New("invalid config")
+
+// Config is the resolved configuration. Field order is the order of the resolved YAML
+// that the manifest hashes, so it is part of the audit contract.
+type Config struct {
+	Company              string                       `yaml:"company"`
+	Industry             string                       `yaml:"industry"`
+	Currency             string                       `yaml:"currency"`
+	Timezone             string                       `yaml:"timezone"`
+	FiscalYearStartMonth int                          `yaml:"fiscal_year_start_month"`
+	Input                string                       `yaml:"input"`
+	Output               string                       `yaml:"output"`
+	AsOf                 string                       `yaml:"as_of,omitempty"`
+	WorklistSize         int                          `yaml:"worklist_size"`
+	Definitions          Definitions                  `yaml:"definitions"`
+	Quality              Quality                      `yaml:"quality"`
+	Tables               map[string]Table             `yaml:"tables,omitempty"`
+	Benchmarks           map[string]BenchmarkOverride `yaml:"benchmarks,omitempty"`
+	Schedule             *Schedule                    `yaml:"schedule,omitempty"`
+}
+
+// Definitions are the KPI parameters of SPEC §4.
+type Definitions struct {
+	RecoveryWindowDays  int     `yaml:"recovery_window_days"`
+	LapseDays           int     `yaml:"lapse_days"`
+	IntensiveCareDays   int     `yaml:"intensive_care_days"`
+	RevenueLookbackDays int     `yaml:"revenue_lookback_days"`
+	SatisfiedMinScore   float64 `yaml:"satisfied_min_score"`
+	ScoreMin            float64 `yaml:"score_min"`
+	ScoreMax            float64 `yaml:"score_max"`
+}
+
+// Quality holds the data-quality limits of SPEC §2.
+type Quality struct {
+	MaxInvalidShare float64 `yaml:"max_invalid_share"`
+}
+
+// Table maps one contract table to another path or other column names. Path is
+// relative to the input folder.
+type Table struct {
+	Path    string            `yaml:"path,omitempty"`
+	Columns map[string]string `yaml:"columns,omitempty"`
+}
+
+// BenchmarkOverride overrides or adds industry benchmarks for one KPI.
+type BenchmarkOverride struct {
+	Industries map[string]float64 `yaml:"industries,omitempty"`
+}
+
+// Schedule configures `recoverykpi schedule`.
+type Schedule struct {
+	Cron       string   `yaml:"cron"`
+	Timezone   string   `yaml:"timezone,omitempty"`
+	WaitFor    string   `yaml:"wait_for,omitempty"`
+	Retries    int      `yaml:"retries"`
+	RetryDelay Duration `yaml:"retry_delay,omitempty"`
+	Lock       *Lock    `yaml:"lock,omitempty"`
+	// MetricsFile is a Prometheus text file for node_exporter's textfile collector.
+	MetricsFile string  `yaml:"metrics_file,omitempty"`
+	Notify      *Notify `yaml:"notify,omitempty"`
+}
+
+// Lock selects the cross-host lock of the scheduler.
+type Lock struct {
+	Postgres string `yaml:"postgres,omitempty"`
+}
+
+// Notify configures the webhook called after runs.
+type Notify struct {
+	Webhook   string `yaml:"webhook"`
+	OnSuccess bool   `yaml:"on_success"`
+}
+
+// Duration is a time.Duration written as Go duration text ("10m", "1h30m").
+type Duration time.Duration
+
+// UnmarshalYAML parses Go duration text.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration such as 10m or 1h", n.Line, s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes Go duration text.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// Default returns the configuration used when no file is given.
+func Default() *Config {
+	return &Config{
+		Company:              "Example Retail",
+		Industry:             "retail",
+		Currency:             "USD",
+		Timezone:             "UTC",
+		FiscalYearStartMonth: 1,
+		Output:               "out",
+		WorklistSize:         200,
+		Definitions: Definitions{
+			RecoveryWindowDays: 90, LapseDays: 180, IntensiveCareDays: 180,
+			RevenueLookbackDays: 365, SatisfiedMinScore: 4, ScoreMin: 1, ScoreMax: 5,
+		},
+		Quality: Quality{MaxInvalidShare: 0.01},
+	}
+}
+
+// Load reads, decodes, defaults, resolves and validates the config file at path.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	cfg, err := Parse(data, filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// Parse decodes YAML onto the defaults, resolves relative paths against dir and
+// validates the result.
+func Parse(data []byte, dir string) (*Config, error) {
+	cfg := Default()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: %s", ErrInvalid, yamlMessage(err))
+	}
+	cfg.resolve(dir)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// yamlMessage turns yaml.v3's "field x not found in type config.Config" into
+// "unknown key x", keeping every line.
+func yamlMessage(err error) string {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err.Error()
+	}
+	re := regexp.MustCompile(`field (\S+) not found in type \S+`)
+	msgs := make([]string, len(te.Errors))
+	for i, e := range te.Errors {
+		msgs[i] = re.ReplaceAllString(e, "unknown key $1")
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (c *Config) resolve(dir string) {
+	abs := func(p string) string {
+		if p == "" || filepath.IsAbs(p) || dir == "" {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	c.Input = abs(c.Input)
+	c.Output = abs(c.Output)
+	if c.Schedule != nil && c.Schedule.MetricsFile != "" {
+		c.Schedule.MetricsFile = abs(c.Schedule.MetricsFile)
+	}
+}
+
+// Location returns the loaded time zone of the config (UTC when invalid; Validate
+// reports that case).
+func (c *Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// contractColumns lists the default column names of SPEC §2 by table.
+var contractColumns = map[string][]string{
+	"customers":  {"customer_id", "segment", "name"},
+	"purchases":  {"customer_id", "purchased_at", "amount", "order_id"},
+	"complaints": {"customer_id", "reported_at", "reason", "complaint_id"},
+	"departures": {"customer_id", "departed_at", "reason"},
+	"outreach":   {"customer_id", "contacted_at", "channel"},
+	"offers":     {"customer_id", "issued_at", "offer_type", "face_value", "redeemed_at", "expires_at", "offer_id"},
+	"surveys":    {"customer_id", "responded_at", "score", "recovery_related", "response_id"},
+}
+
+// KnownIndustries lists the industries with a default recovery-rate benchmark (SPEC §5).
+var KnownIndustries = []string{"automotive", "financial_services", "retail", "saas", "telecommunications"}
+
+var benchmarkKPIs = []string{"recovery_rate", "recovery_satisfaction", "offer_consumption_rate", "offer_breakage_rate"}
+
+// Validate checks every field and returns all problems joined.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, a...)...))
+	}
+	if _, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "" {
+		bad("timezone: %q is not a known IANA time zone", c.Timezone)
+	}
+	if c.FiscalYearStartMonth < 1 || c.FiscalYearStartMonth > 12 {
+		bad("fiscal_year_start_month: %d is not a month 1..12", c.FiscalYearStartMonth)
+	}
+	if c.WorklistSize < 0 {
+		bad("worklist_size: %d is negative", c.WorklistSize)
+	}
+	if c.Currency == "" || len(c.Currency) != 3 || strings.ToUpper(c.Currency) != c.Currency {
+		bad("currency: %q is not a three-letter ISO 4217 code such as USD or EUR", c.Currency)
+	}
+	if c.AsOf != "" {
+		if _, err := time.Parse(time.RFC3339Nano, c.AsOf); err != nil {
+			bad("as_of: %q is not an RFC 3339 time such as 2026-11-15T00:00:00Z", c.AsOf)
+		}
+	}
+	d := c.Definitions
+	for _, p := range []struct {
+		name string
+		v    int
+	}{{"recovery_window_days", d.RecoveryWindowDays}, {"lapse_days", d.LapseDays}, {"intensive_care_days", d.IntensiveCareDays}, {"revenue_lookback_days", d.RevenueLookbackDays}} {
+		if p.v <= 0 || p.v > 36500 {
+			bad("definitions.%s: %d is not a number of days 1..36500", p.name, p.v)
+		}
+	}
+	if !(d.ScoreMin < d.ScoreMax) {
+		bad("definitions: score_min %v must be below score_max %v", d.ScoreMin, d.ScoreMax)
+	}
+	if d.SatisfiedMinScore < d.ScoreMin || d.SatisfiedMinScore > d.ScoreMax {
+		bad("definitions.satisfied_min_score: %v is outside the score scale %v..%v", d.SatisfiedMinScore, d.ScoreMin, d.ScoreMax)
+	}
+	if q := c.Quality.MaxInvalidShare; q < 0 || q > 1 {
+		bad("quality.max_invalid_share: %v is not a share 0..1", q)
+	}
+	for _, t := range sortedKeys(c.Tables) {
+		cols, ok := contractColumns[t]
+		if !ok {
+			bad("tables: unknown table %q (tables: customers, purchases, complaints, departures, outreach, offers, surveys)", t)
+			continue
+		}
+		m := c.Tables[t]
+		if m.Path != "" && (filepath.IsAbs(m.Path) || strings.HasPrefix(filepath.Clean(m.Path), "..")) {
+			bad("tables.%s.path: %q must be a path inside the input folder", t, m.Path)
+		}
+		for _, col := range sortedKeys(m.Columns) {
+			if !contains(cols, col) {
+				bad("tables.%s.columns: unknown column %q (columns: %s)", t, col, strings.Join(cols, ", "))
+			}
+			if m.Columns[col] == "" {
+				bad("tables.%s.columns.%s: empty column name", t, col)
+			}
+		}
+	}
+	industries := append([]string(nil), KnownIndustries...)
+	for _, k := range sortedKeys(c.Benchmarks) {
+		if !contains(benchmarkKPIs, k) {
+			bad("benchmarks: unknown KPI %q (KPIs with benchmarks: %s)", k, strings.Join(benchmarkKPIs, ", "))
+		}
+		for _, ind := range sortedKeys(c.Benchmarks[k].Industries) {
+			if k == "recovery_rate" && !contains(industries, ind) {
+				industries = append(industries, ind)
+			}
+			if v := c.Benchmarks[k].Industries[ind]; v < 0 || v > 100 {
+				bad("benchmarks.%s.industries.%s: %v is not a percentage 0..100", k, ind, v)
+			}
+		}
+	}
+	if c.Industry != "" && !contains(industries, c.Industry) {
+		sort.Strings(industries)
+		bad("industry: %q has no benchmark (known: %s; add one under benchmarks.recovery_rate.industries)", c.Industry, strings.Join(industries, ", "))
+	}
+	if s := c.Schedule; s != nil {
+		if len(strings.Fields(s.Cron)) != 5 {
+			bad("schedule.cron: %q is not a standard 5-field cron expression (minute hour day-of-month month day-of-week)", s.Cron)
+		}
+		if s.Timezone != "" {
+			if _, err := time.LoadLocation(s.Timezone); err != nil {
+				bad("schedule.timezone: %q is not a known IANA time zone", s.Timezone)
+			}
+		}
+		if s.Retries < 0 {
+			bad("schedule.retries: %d is negative", s.Retries)
+		}
+		if s.RetryDelay < 0 {
+			bad("schedule.retry_delay: %v is negative", time.Duration(s.RetryDelay))
+		}
+		if s.WaitFor != "" && (filepath.IsAbs(s.WaitFor) || strings.Contains(s.WaitFor, "..")) {
+			bad("schedule.wait_for: %q must be a file name inside the input folder", s.WaitFor)
+		}
+		if s.Notify != nil && !(strings.HasPrefix(s.Notify.Webhook, "http://") || strings.HasPrefix(s.Notify.Webhook, "https://")) {
+			bad("schedule.notify.webhook: %q is not an http(s) URL", s.Notify.Webhook)
+		}
+		if s.Lock != nil && s.Lock.Postgres != "" && !(strings.HasPrefix(s.Lock.Postgres, "postgres://") || strings.HasPrefix(s.Lock.Postgres, "postgresql://")) {
+			bad("schedule.lock.postgres: %q is not a postgres:// URL", s.Lock.Postgres)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Resolved returns the resolved configuration as YAML (fixed key order) and its
+// SHA-256 in hex. The manifest records both.
+func (c *Config) Resolved() ([]byte, string, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(c); err != nil {
+		return nil, "", err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, "", err
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	return buf.Bytes(), hex.EncodeToString(sum[:]), nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,188 @@
+package pipeline
+
+import "time"
+
+// Scorecard is everything one quarter publishes: the KPIs of SPEC §4 with statuses and
+// benchmarks of §5, the breakdowns, the trend, the worklists and the data quality.
+// Writers render it; nothing in it depends on the wall clock.
+type Scorecard struct {
+	Company  string
+	Industry string
+	Currency string
+	Quarter  Quarter
+	AsOf     time.Time
+	Params   Params
+
+	KPIs          []KPI // in catalogue order (KPIIDs)
+	Reasons       []BreakdownRow
+	Segments      []BreakdownRow
+	Mitigation    []MitigationRow
+	Offers        []OfferRow
+	Trend         []TrendPoint // the 8 quarters ending with Quarter, oldest first
+	Winback       []WinbackRow
+	IntensiveCare []CareRow
+	DataQuality   []TableQuality // present tables, in contract order
+}
+
+// Params are the definitions used (SPEC §4), echoed on the Definitions sheet.
+type Params struct {
+	RecoveryWindowDays  int
+	LapseDays           int
+	IntensiveCareDays   int
+	RevenueLookbackDays int
+	SatisfiedMinScore   float64
+	ScoreMin, ScoreMax  float64
+	WorklistSize        int
+}
+
+// KPI is one KPI value. Value is nil for "no data". Numerator and Denominator are set
+// for percentages; Pending only for recovered_rechurn_rate.
+type KPI struct {
+	ID          string
+	Value       *float64
+	Numerator   *int64
+	Denominator *int64
+	Pending     *int64
+	Status      string // "" when there is no status (no data, or no bands)
+	Target      *Target
+	Benchmark   *Benchmark
+}
+
+// Target describes the target band of a KPI (SPEC §5).
+type Target struct {
+	Rule string   // as printed: "> 70", ">= 90", "10..15"
+	Low  *float64 // lower bound, nil when open
+	High *float64 // upper bound, nil when open
+}
+
+// Benchmark is the configured industry's benchmark for a KPI.
+type Benchmark struct {
+	Industry string
+	Value    float64  // the point compared with (the midpoint of a range)
+	Low      *float64 // set for a range such as automotive 10–15
+	High     *float64
+	Source   string
+}
+
+// TrendPoint holds the KPIs of one quarter of the trend.
+type TrendPoint struct {
+	Quarter Quarter
+	KPIs    []KPI
+}
+
+// BreakdownRow is one reason or segment.
+type BreakdownRow struct {
+	Name                   string
+	AtRisk                 int64
+	Recovered, Lost        int64
+	Pending                int64
+	RecoveryRate           *float64
+	RevenueAtRisk          float64
+	LostRevenue            float64
+	CumulativeRevenueShare *float64 // reasons only; nil when there is no revenue at risk
+}
+
+// MitigationRow is one mitigation group: "offer:<type>", "outreach only" or "none".
+type MitigationRow struct {
+	Group        string
+	AtRisk       int64
+	Recovered    int64
+	RecoveryRate *float64
+}
+
+// OfferRow is one offer type of the quarter's offers.
+type OfferRow struct {
+	OfferType         string
+	Issued            int64
+	Redeemed          int64
+	Expired           int64
+	Open              int64
+	ConsumptionRate   *float64
+	BreakageRate      *float64
+	FaceValueIssued   float64
+	FaceValueRedeemed float64
+}
+
+// WinbackRow is one lost or pending episode of the quarter.
+type WinbackRow struct {
+	CustomerID    string
+	Name          *string
+	Segment       string
+	AtRiskAt      time.Time
+	Kind          string
+	Reason        string
+	RevenueAtRisk float64
+	Outcome       string
+	Treated       bool
+}
+
+// CareRow is one recently recovered customer under review.
+type CareRow struct {
+	CustomerID      string
+	Name            *string
+	Segment         string
+	RecoveredAt     time.Time
+	ReviewDue       time.Time
+	PurchasesSince  int64
+	NetAmountSince  float64
+	ComplaintsSince int64
+	Status          string // "re-churned" or "healthy"
+}
+
+// TableQuality counts the rows read and set aside for one table.
+type TableQuality struct {
+	Table        string
+	RowsRead     int64
+	RowsSetAside int64
+	ByReason     []ReasonCount // sorted by reason
+	Files        []FileQuality
+}
+
+// ReasonCount is the number of rows set aside for one reason.
+type ReasonCount struct {
+	Reason string
+	Rows   int64
+}
+
+// FileQuality counts one input file.
+type FileQuality struct {
+	Path         string // slash path relative to the input root
+	Size         int64
+	RowsRead     int64
+	RowsSetAside int64
+}
+
+// KPI returns the KPI with the given id from a list, or nil.
+func FindKPI(list []KPI, id string) *KPI {
+	for i := range list {
+		if list[i].ID == id {
+			return &list[i]
+		}
+	}
+	return nil
+}
+
+// Provenance is what went into a run: the facts of the workbook's Audit sheet and of
+// the manifest.
+type Provenance struct {
+	Version      string // program version
+	GoVersion    string
+	Libraries    []Library
+	ConfigYAML   []byte // the resolved config
+	ConfigSHA256 string
+	InputRoot    string // as given by the user ("embedded sample" for the built-in set)
+	Inputs       []InputFile
+}
+
+// Library is a module the program is built on, with its version.
+type Library struct{ Path, Version string }
+
+// InputFile is one file of the extract set.
+type InputFile struct {
+	Table        string
+	Path         string // slash path relative to the input root
+	Size         int64
+	SHA256       string
+	RowsRead     int64
+	RowsSetAside int64
+}
