@@ -1,0 +1,276 @@
+package readers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+)
+
+// FileInfo is one part file of a table.
+type FileInfo struct {
+	Path string // slash path relative to the input root
+	Size int64  // bytes
+}
+
+// Extract is the extract set found by Discover: the tables present, each
+// with its files and the columns they hold.
+type Extract struct {
+	tables []*TableSource
+}
+
+// Table returns the table called name, or nil when it is absent.
+func (e *Extract) Table(name string) *TableSource {
+	for _, t := range e.tables {
+		if t.Def.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// Tables returns the present tables in Contract order.
+func (e *Extract) Tables() []*TableSource { return slices.Clone(e.tables) }
+
+// TableSource is one present table: its contract, its part files in lexical
+// path order, and the schema checked in Discover.
+type TableSource struct {
+	Def   TableDef
+	Files []FileInfo // lexical order of the full slash path
+
+	fsys    fs.FS
+	opts    Options
+	mapping Mapping
+	present []bool           // by contract column index
+	files   [][]sourceColumn // by file, then contract column index (leaf -1 when absent)
+}
+
+// HasColumn reports whether the contract column name is present in the
+// table's files (under its mapped name).
+func (t *TableSource) HasColumn(name string) bool {
+	for i, c := range t.Def.Columns {
+		if c.Name == name {
+			return t.present[i]
+		}
+	}
+	return false
+}
+
+// SourceName returns the name that the contract column name has in the files
+// (the config's mapping, else the contract name).
+func (t *TableSource) SourceName(name string) string {
+	if s, ok := t.mapping.Columns[name]; ok && s != "" {
+		return s
+	}
+	return name
+}
+
+// Discover finds every table of the extract set under fsys (the input root)
+// and checks each file's schema from its footer before any data is read.
+//
+// A table is the file <table>.parquet or the folder <table>/ (or the
+// Mapping's Path), whose *.parquet files at any depth are its parts, in
+// lexical order of their full slash path. Names starting with "_" or "."
+// (_SUCCESS, _temporary/, .part-0.parquet.crc) are skipped, as are files not
+// ending in ".parquet". A folder without Parquet files is an absent table.
+// Hive partition folders (dt=2026-09-30/) do not add columns.
+//
+// Every contract column present in a file must have a type of SPEC §2, even
+// an optional one that no caller reads; every required column must be in
+// every file; part files must agree on which contract columns they hold and
+// on their type family. Any such problem, an unreadable file or a missing
+// purchases table is an error wrapping ErrUnusable. A mapping naming an
+// unknown table or column is an error that does not.
+func Discover(ctx context.Context, fsys fs.FS, opts Options) (*Extract, error) {
+	contract := Contract()
+	for name, m := range opts.Tables {
+		i := slices.IndexFunc(contract, func(d TableDef) bool { return d.Name == name })
+		if i < 0 {
+			return nil, fmt.Errorf("mapping names unknown table %q", name)
+		}
+		for c := range m.Columns {
+			if _, ok := contract[i].Column(c); !ok {
+				return nil, fmt.Errorf("mapping of table %s names unknown column %q", name, c)
+			}
+		}
+	}
+	ex := &Extract{}
+	for _, def := range contract {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		m := opts.Tables[def.Name]
+		files, err := findFiles(fsys, def.Name, m.Path)
+		if err != nil {
+			return nil, unusable(err)
+		}
+		if len(files) == 0 {
+			if def.Required {
+				where := m.Path
+				if where == "" {
+					where = def.Name + ".parquet or " + def.Name + "/"
+				}
+				return nil, unusable(fmt.Errorf("missing required table %s (looked for %s)", def.Name, where))
+			}
+			continue
+		}
+		t := &TableSource{Def: def, Files: files, fsys: fsys, opts: opts, mapping: m}
+		if err := t.checkSchemas(ctx); err != nil {
+			return nil, unusable(err)
+		}
+		ex.tables = append(ex.tables, t)
+	}
+	return ex, nil
+}
+
+// findFiles lists a table's part files. p is the mapped path ("" = default).
+func findFiles(fsys fs.FS, table, p string) ([]FileInfo, error) {
+	var candidates []string
+	if p == "" {
+		candidates = []string{table + ".parquet", table}
+	} else {
+		clean := strings.TrimSuffix(path.Clean(strings.TrimPrefix(p, "./")), "/")
+		if !fs.ValidPath(clean) {
+			return nil, fmt.Errorf("table %s: invalid path %q", table, p)
+		}
+		candidates = []string{clean}
+	}
+	for _, c := range candidates {
+		st, err := fs.Stat(fsys, c)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("table %s: %w", table, err)
+		}
+		if !st.IsDir() {
+			return []FileInfo{{Path: c, Size: st.Size()}}, nil
+		}
+		return walkParts(fsys, table, c)
+	}
+	return nil, nil
+}
+
+func walkParts(fsys fs.FS, table, dir string) ([]FileInfo, error) {
+	var out []FileInfo
+	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("table %s: read %s: %w", table, p, err)
+		}
+		if p != dir && (strings.HasPrefix(d.Name(), "_") || strings.HasPrefix(d.Name(), ".")) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || !strings.HasSuffix(d.Name(), ".parquet") {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return fmt.Errorf("table %s: %s: %w", table, p, err)
+		}
+		if !info.Mode().IsRegular() && info.Mode()&fs.ModeSymlink == 0 {
+			return nil
+		}
+		size := info.Size()
+		if info.Mode()&fs.ModeSymlink != 0 {
+			st, err := fs.Stat(fsys, p)
+			if err != nil {
+				return fmt.Errorf("table %s: %s: %w", table, p, err)
+			}
+			if st.IsDir() {
+				return nil
+			}
+			size = st.Size()
+		}
+		out = append(out, FileInfo{Path: p, Size: size})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b FileInfo) int { return strings.Compare(a.Path, b.Path) })
+	return out, nil
+}
+
+// checkSchemas reads every file's footer and fills t.present and t.files.
+func (t *TableSource) checkSchemas(ctx context.Context) error {
+	t.files = make([][]sourceColumn, len(t.Files))
+	for i, f := range t.Files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		cols, err := t.fileColumns(f)
+		if err != nil {
+			return err
+		}
+		t.files[i] = cols
+	}
+	t.present = make([]bool, len(t.Def.Columns))
+	for j := range t.Def.Columns {
+		t.present[j] = t.files[0][j].leaf >= 0
+	}
+	for i := 1; i < len(t.files); i++ {
+		for j, c := range t.Def.Columns {
+			a, b := t.files[0][j], t.files[i][j]
+			first, other := t.Files[0].Path, t.Files[i].Path
+			switch {
+			case (a.leaf >= 0) != (b.leaf >= 0):
+				has, hasNot := first, other
+				if b.leaf >= 0 {
+					has, hasNot = other, first
+				}
+				return fmt.Errorf("table %s: part files disagree: %s has column %s, %s does not",
+					t.Def.Name, has, t.SourceName(c.Name), hasNot)
+			case a.leaf >= 0 && a.family() != b.family():
+				return fmt.Errorf("table %s: part files disagree: column %s is %s (%s) in %s but %s (%s) in %s",
+					t.Def.Name, t.SourceName(c.Name), a.family(), a.desc, first, b.family(), b.desc, other)
+			}
+		}
+	}
+	return nil
+}
+
+// fileColumns opens one file's footer and classifies its contract columns.
+func (t *TableSource) fileColumns(f FileInfo) ([]sourceColumn, error) {
+	pf, err := openParquet(t.fsys, f.Path, t.opts.allocator(), 0)
+	if err != nil {
+		return nil, err
+	}
+	defer pf.close()
+	return t.classifyFile(f, pf)
+}
+
+func (t *TableSource) classifyFile(f FileInfo, pf *parquetFile) ([]sourceColumn, error) {
+	cols := make([]sourceColumn, len(t.Def.Columns))
+	for j, c := range t.Def.Columns {
+		name := t.SourceName(c.Name)
+		node, dt, leaf, ok := pf.column(name)
+		if !ok {
+			if c.Required {
+				return nil, fmt.Errorf("%s: table %s: missing required column %s", f.Path, t.Def.Name, name)
+			}
+			cols[j] = sourceColumn{leaf: -1}
+			continue
+		}
+		sc, err := classify(c.Kind, node, dt)
+		if err != nil {
+			return nil, fmt.Errorf("%s: table %s: column %s: %w", f.Path, t.Def.Name, name, err)
+		}
+		sc.leaf = leaf
+		cols[j] = sc
+	}
+	return cols, nil
+}
+
+// closeQuietly closes c, for paths that already have an error to report.
+func closeQuietly(c io.Closer) {
+	if c != nil {
+		_ = c.Close()
+	}
+}

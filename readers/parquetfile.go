@@ -1,0 +1,179 @@
+package readers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"runtime/debug"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/apache/arrow-go/v18/parquet/schema"
+)
+
+// parquetFile is one open Parquet file: the only place that talks to the
+// Parquet library's reader. Every call into the library goes through guard,
+// because a corrupt file can make it panic.
+type parquetFile struct {
+	path string
+	f    fs.File
+	rdr  *file.Reader
+	fr   *pqarrow.FileReader
+	rr   pqarrow.RecordReader
+}
+
+// streamBufferSize is the read buffer of the buffered stream: column chunks
+// are read page by page rather than whole, so memory stays bounded when a row
+// group is large.
+const streamBufferSize = 1 << 20
+
+// openParquet opens the file p of fsys and parses its footer. Buffers of the
+// delivered Arrow arrays come from mem; the library's internal scratch
+// buffers come from Go's allocator (they are pooled and freed by finalizers,
+// which a checked allocator would report as leaks).
+func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64) (pf *parquetFile, err error) {
+	f, err := fsys.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	pf = &parquetFile{path: p, f: f}
+	defer func() {
+		if err != nil {
+			pf.close()
+			pf = nil
+		}
+	}()
+	src, err := readerAtSeeker(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	err = pf.guard(func() error {
+		props := parquet.NewReaderProperties(memory.DefaultAllocator)
+		props.BufferedStreamEnabled = true
+		props.BufferSize = streamBufferSize
+		rdr, err := file.NewParquetReader(src, file.WithReadProps(props))
+		if err != nil {
+			return err
+		}
+		pf.rdr = rdr
+		fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: batchSize, Parallel: false}, mem)
+		if err != nil {
+			return err
+		}
+		pf.fr = fr
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a readable parquet file: %w", p, err)
+	}
+	return pf, nil
+}
+
+// readerAtSeeker returns f itself when it supports random access (os and
+// embed files do), else its whole content in memory.
+func readerAtSeeker(f fs.File) (parquet.ReaderAtSeeker, error) {
+	if rs, ok := f.(parquet.ReaderAtSeeker); ok {
+		return rs, nil
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.NewReader(b), nil
+}
+
+// guard runs fn and turns a panic of the Parquet library into an error.
+func (pf *parquetFile) guard(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("corrupt file (parquet reader panicked: %v)", r)
+			if debugPanics {
+				err = fmt.Errorf("%w\n%s", err, debug.Stack())
+			}
+		}
+	}()
+	return fn()
+}
+
+// debugPanics adds the stack to recovered panics; for debugging only.
+var debugPanics = false
+
+// column finds the top-level column called name: its schema node, the Arrow
+// type pqarrow gives it and its leaf index (-1 for a group).
+func (pf *parquetFile) column(name string) (schema.Node, arrow.DataType, int, bool) {
+	sc := pf.rdr.MetaData().Schema
+	idx := sc.Root().FieldIndexByName(name)
+	if idx < 0 || idx >= len(pf.fr.Manifest.Fields) {
+		return nil, nil, -1, false
+	}
+	node := sc.Root().Field(idx)
+	field := pf.fr.Manifest.Fields[idx].Field
+	if field == nil {
+		return nil, nil, -1, false
+	}
+	leaf := -1
+	if _, ok := node.(*schema.PrimitiveNode); ok {
+		leaf = sc.ColumnIndexByNode(node)
+	}
+	return node, field.Type, leaf, true
+}
+
+// numRows is the row count the footer declares.
+func (pf *parquetFile) numRows() int64 { return pf.rdr.NumRows() }
+
+// startRecords prepares to read the given leaf columns, in this order.
+func (pf *parquetFile) startRecords(ctx context.Context, leaves []int) error {
+	return pf.guard(func() error {
+		rr, err := pf.fr.GetRecordReader(ctx, leaves, nil)
+		if err != nil {
+			return err
+		}
+		pf.rr = rr
+		return nil
+	})
+}
+
+// next returns the next record batch, owned by the reader (valid until the
+// next call), or io.EOF.
+func (pf *parquetFile) next() (rec arrow.RecordBatch, err error) {
+	err = pf.guard(func() error {
+		if pf.rr.Next() {
+			rec = pf.rr.RecordBatch()
+			return nil
+		}
+		if err := pf.rr.Err(); err != nil {
+			return err
+		}
+		return io.EOF
+	})
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: read: %w", pf.path, err)
+	}
+	return rec, err
+}
+
+// close releases everything; safe to call twice.
+func (pf *parquetFile) close() {
+	_ = pf.guard(func() error {
+		if pf.rr != nil {
+			pf.rr.Release()
+			pf.rr = nil
+		}
+		if pf.rdr != nil {
+			_ = pf.rdr.Close()
+			pf.rdr = nil
+		}
+		return nil
+	})
+	if pf.f != nil {
+		_ = pf.f.Close()
+		pf.f = nil
+	}
+	pf.fr = nil
+}

@@ -1,0 +1,546 @@
+package readers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// Reason texts of SPEC §2 (the "missing <column>" reasons are built per
+// column).
+const (
+	ReasonTimestampRange = "timestamp out of range"
+	ReasonNotFinite      = "not a finite number"
+	ReasonScoreRange     = "score out of range"
+	ReasonRedeemedBefore = "redeemed before issued"
+	ReasonDuplicateKey   = "duplicate key"
+)
+
+// Valid timestamps are in [1970-01-01T00:00:00Z, 2200-01-01T00:00:00Z).
+const (
+	minValidUS = 0
+	maxValidUS = 7258118400 * usPerSec // 2200-01-01T00:00:00Z, exclusive
+)
+
+// TableReader streams the valid rows of one table as Arrow record batches in
+// the normalised schema, and sets the invalid rows aside. It is not safe for
+// concurrent use.
+type TableReader struct {
+	src  *TableSource
+	mem  memory.Allocator
+	opts Options
+
+	read   []int // contract column indices read, ascending
+	out    []int // positions in read that are delivered
+	schema *arrow.Schema
+
+	reasonText []string // by reason code; 0 is "valid"
+	missing    []int    // reason code of "missing <col>" by position in read (0 = not required)
+	codeTime, codeFinite, codeScore, codeRedeemed, codeDup uint8
+
+	keyPos, scorePos, issuedPos, redeemedPos int // positions in read, -1 if absent
+
+	fileIdx int
+	cur     *parquetFile
+	curRow  int64 // rows of the current file read so far
+	done    bool
+	err     error
+
+	norm     normaliser
+	keys     *keySet
+	keyCol   keyColumn
+	reasons  []uint8
+	quality  TableQuality
+	setAside *SetAside
+}
+
+// Open reads the table's files in order. cols restricts the delivered
+// columns to these contract columns (nil = all present ones); a requested
+// column absent from the files is left out of the schema. The columns that
+// validation needs (required ones, timestamps, numbers and the key) are read
+// whether requested or not. An unknown column name is an error.
+//
+// The caller must Close the reader.
+func (t *TableSource) Open(ctx context.Context, cols []string) (*TableReader, error) {
+	def := t.Def
+	want := make([]bool, len(def.Columns))
+	if cols == nil {
+		for j := range want {
+			want[j] = true
+		}
+	}
+	for _, c := range cols {
+		j := slices.IndexFunc(def.Columns, func(x Column) bool { return x.Name == c })
+		if j < 0 {
+			return nil, fmt.Errorf("table %s has no column %q", def.Name, c)
+		}
+		want[j] = true
+	}
+	r := &TableReader{src: t, mem: t.opts.allocator(), opts: t.opts,
+		keyPos: -1, scorePos: -1, issuedPos: -1, redeemedPos: -1,
+		keys: newKeySet()}
+	r.norm = normaliser{mem: r.mem, wall: NewWallClock(t.opts.location())}
+	r.reasonText = []string{""}
+	var fields []arrow.Field
+	for j, c := range def.Columns {
+		if !t.present[j] {
+			continue
+		}
+		needed := c.Required || c.Kind == KindTime || c.Kind == KindNumber || c.Name == def.Key
+		if !want[j] && !needed {
+			continue
+		}
+		pos := len(r.read)
+		r.read = append(r.read, j)
+		if want[j] {
+			r.out = append(r.out, pos)
+			fields = append(fields, arrow.Field{Name: c.Name, Type: normalisedType(c.Kind), Nullable: true})
+		}
+		code := 0
+		if c.Required {
+			code = len(r.reasonText)
+			r.reasonText = append(r.reasonText, "missing "+c.Name)
+		}
+		r.missing = append(r.missing, code)
+		switch {
+		case c.Name == def.Key:
+			r.keyPos = pos
+		}
+		switch def.Name + "." + c.Name {
+		case "surveys.score":
+			r.scorePos = pos
+		case "offers.issued_at":
+			r.issuedPos = pos
+		case "offers.redeemed_at":
+			r.redeemedPos = pos
+		}
+	}
+	for _, x := range []struct {
+		code *uint8
+		text string
+	}{{&r.codeTime, ReasonTimestampRange}, {&r.codeFinite, ReasonNotFinite}, {&r.codeScore, ReasonScoreRange},
+		{&r.codeRedeemed, ReasonRedeemedBefore}, {&r.codeDup, ReasonDuplicateKey}} {
+		*x.code = uint8(len(r.reasonText))
+		r.reasonText = append(r.reasonText, x.text)
+	}
+	r.schema = arrow.NewSchema(fields, nil)
+	r.quality = TableQuality{Table: def.Name, ByReason: map[string]int64{}, Examples: map[string][]Example{}}
+	r.setAside = &SetAside{Table: def.Name}
+	for _, j := range r.read {
+		c := def.Columns[j]
+		r.setAside.Columns = append(r.setAside.Columns, SetAsideColumn{Name: c.Name, Source: t.SourceName(c.Name), Kind: c.Kind})
+	}
+	r.setAside.values = make([]setAsideValues, len(r.read))
+	return r, ctx.Err()
+}
+
+// Schema returns the normalised schema of the delivered batches.
+func (r *TableReader) Schema() *arrow.Schema { return r.schema }
+
+// Quality returns the counts so far; they are complete once Next has
+// returned io.EOF.
+func (r *TableReader) Quality() TableQuality { return r.quality.clone() }
+
+// SetAside returns the rows set aside so far (after io.EOF: all of them). The
+// result does not change when the reader reads on.
+func (r *TableReader) SetAside() *SetAside { return r.setAside.clone() }
+
+// Next returns the next batch of valid rows, or io.EOF after the last one.
+// The caller owns the batch and must Release it. A batch never has more
+// than Options.BatchSize rows and never has zero rows. Errors reading a file
+// wrap ErrUnusable and name the file; after an error Next keeps returning it.
+func (r *TableReader) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	if r.done {
+		return nil, io.EOF
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if r.cur == nil {
+			if r.fileIdx >= len(r.src.Files) {
+				r.done = true
+				return nil, io.EOF
+			}
+			if err := r.openFile(ctx); err != nil {
+				return nil, r.fail(err)
+			}
+		}
+		rec, err := r.cur.next()
+		if errors.Is(err, io.EOF) {
+			f := r.src.Files[r.fileIdx]
+			if want := r.cur.numRows(); r.curRow != want {
+				return nil, r.fail(fmt.Errorf("%s: read %d rows, footer says %d", f.Path, r.curRow, want))
+			}
+			r.cur.close()
+			r.cur = nil
+			r.fileIdx++
+			continue
+		}
+		if err != nil {
+			return nil, r.fail(err)
+		}
+		var out arrow.RecordBatch
+		err = r.cur.guard(func() error {
+			var err error
+			out, err = r.process(rec)
+			return err
+		})
+		if err != nil {
+			return nil, r.fail(fmt.Errorf("%s: %w", r.src.Files[r.fileIdx].Path, err))
+		}
+		if out != nil {
+			return out, nil
+		}
+	}
+}
+
+func (r *TableReader) fail(err error) error {
+	if r.cur != nil {
+		r.cur.close()
+		r.cur = nil
+	}
+	r.err = unusable(err)
+	return r.err
+}
+
+// openFile opens the next file and checks that its schema is still the one
+// Discover saw.
+func (r *TableReader) openFile(ctx context.Context) error {
+	f := r.src.Files[r.fileIdx]
+	pf, err := openParquet(r.src.fsys, f.Path, r.mem, r.opts.batchSize())
+	if err != nil {
+		return err
+	}
+	cols, err := r.src.classifyFile(f, pf)
+	if err != nil {
+		pf.close()
+		return err
+	}
+	leaves := make([]int, len(r.read))
+	for k, j := range r.read {
+		want := r.src.files[r.fileIdx][j]
+		got := cols[j]
+		if got.leaf < 0 || !arrow.TypeEqual(got.arrow, want.arrow) || got.local != want.local {
+			pf.close()
+			return fmt.Errorf("%s: file changed since it was discovered (column %s)", f.Path, r.src.SourceName(r.src.Def.Columns[j].Name))
+		}
+		leaves[k] = got.leaf
+	}
+	if err := pf.startRecords(ctx, leaves); err != nil {
+		pf.close()
+		return fmt.Errorf("%s: %w", f.Path, err)
+	}
+	r.cur, r.curRow = pf, 0
+	r.quality.Files = append(r.quality.Files, FileQuality{Path: f.Path, Size: f.Size})
+	return nil
+}
+
+// process validates one batch read from the current file and returns its
+// valid rows (nil when there are none).
+func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
+	n := int(rec.NumRows())
+	if int(rec.NumCols()) != len(r.read) {
+		return nil, fmt.Errorf("read %d columns, want %d", rec.NumCols(), len(r.read))
+	}
+	def := r.src.Def
+	fileCols := r.src.files[r.fileIdx]
+	norm := make([]arrow.Array, len(r.read))
+	defer func() {
+		for _, a := range norm {
+			if a != nil {
+				a.Release()
+			}
+		}
+	}()
+	for k, j := range r.read {
+		src := rec.Column(k)
+		if src.Len() != n {
+			return nil, fmt.Errorf("column %s: %d values in a batch of %d rows", r.src.SourceName(def.Columns[j].Name), src.Len(), n)
+		}
+		a, err := r.norm.normalise(def.Columns[j].Kind, fileCols[j], src)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", r.src.SourceName(def.Columns[j].Name), err)
+		}
+		norm[k] = a
+	}
+
+	reasons := grow(r.reasons, n)
+	r.reasons = reasons
+	clear(reasons)
+	// 1. missing required values, in contract order
+	for k, j := range r.read {
+		code := r.missing[k]
+		if code == 0 {
+			continue
+		}
+		a := norm[k]
+		isID := def.Columns[j].Kind == KindID
+		if a.NullN() == 0 && !isID {
+			continue
+		}
+		var s *array.String
+		if isID {
+			s = a.(*array.String)
+		}
+		for i := range n {
+			if reasons[i] == 0 && (a.IsNull(i) || (isID && s.ValueLen(i) == 0)) {
+				reasons[i] = uint8(code)
+			}
+		}
+	}
+	// 2. timestamps out of range; 3. numbers not finite
+	for k, j := range r.read {
+		switch def.Columns[j].Kind {
+		case KindTime:
+			a := norm[k].(*array.Timestamp)
+			for i, v := range a.TimestampValues() {
+				if reasons[i] == 0 && (v < minValidUS || v >= maxValidUS) && a.IsValid(i) {
+					reasons[i] = r.codeTime
+				}
+			}
+		}
+	}
+	for k, j := range r.read {
+		if def.Columns[j].Kind == KindNumber {
+			a := norm[k].(*array.Float64)
+			for i, v := range a.Float64Values() {
+				if reasons[i] == 0 && (math.IsNaN(v) || math.IsInf(v, 0)) && a.IsValid(i) {
+					reasons[i] = r.codeFinite
+				}
+			}
+		}
+	}
+	// 4. score out of range
+	if r.scorePos >= 0 {
+		a := norm[r.scorePos].(*array.Float64)
+		for i, v := range a.Float64Values() {
+			if reasons[i] == 0 && a.IsValid(i) && (v < r.opts.ScoreMin || v > r.opts.ScoreMax) {
+				reasons[i] = r.codeScore
+			}
+		}
+	}
+	// 5. redeemed before issued
+	if r.issuedPos >= 0 && r.redeemedPos >= 0 {
+		is := norm[r.issuedPos].(*array.Timestamp)
+		rd := norm[r.redeemedPos].(*array.Timestamp)
+		iv, rv := is.TimestampValues(), rd.TimestampValues()
+		for i := range n {
+			if reasons[i] == 0 && is.IsValid(i) && rd.IsValid(i) && rv[i] < iv[i] {
+				reasons[i] = r.codeRedeemed
+			}
+		}
+	}
+	// 6. duplicate keys among the rows still valid, in read order
+	if r.keyPos >= 0 {
+		j := r.read[r.keyPos]
+		kn := norm[r.keyPos].(*array.String)
+		r.keyCol.load(rec.Column(r.keyPos), kn, fileCols[j].family() == "number")
+		for i := range n {
+			if reasons[i] == 0 && kn.IsValid(i) && !r.keyCol.add(r.keys, i) {
+				reasons[i] = r.codeDup
+			}
+		}
+	}
+
+	bad := 0
+	for _, c := range reasons {
+		if c != 0 {
+			bad++
+		}
+	}
+	r.count(n, bad)
+	if bad > 0 {
+		r.setAsideRows(norm, reasons)
+	}
+	r.curRow += int64(n)
+	if bad == n {
+		return nil, nil
+	}
+	cols := make([]arrow.Array, len(r.out))
+	if bad == 0 {
+		for o, k := range r.out {
+			cols[o] = norm[k]
+		}
+		return array.NewRecordBatch(r.schema, cols, int64(n)), nil
+	}
+	defer func() {
+		for _, a := range cols {
+			if a != nil {
+				a.Release()
+			}
+		}
+	}()
+	for o, k := range r.out {
+		cols[o] = r.filter(norm[k], reasons, n-bad)
+	}
+	return array.NewRecordBatch(r.schema, cols, int64(n-bad)), nil
+}
+
+func (r *TableReader) count(n, bad int) {
+	r.quality.RowsRead += int64(n)
+	r.quality.RowsSetAside += int64(bad)
+	fq := &r.quality.Files[len(r.quality.Files)-1]
+	fq.RowsRead += int64(n)
+	fq.RowsSetAside += int64(bad)
+}
+
+// setAsideRows records the rows with a reason, and the first examples.
+func (r *TableReader) setAsideRows(norm []arrow.Array, reasons []uint8) {
+	file := r.src.Files[r.fileIdx].Path
+	s := r.setAside
+	for i, code := range reasons {
+		if code == 0 {
+			continue
+		}
+		reason := r.reasonText[code]
+		r.quality.ByReason[reason]++
+		rowNum := r.curRow + int64(i)
+		s.addRow(reason, file, rowNum)
+		var ex map[string]string
+		if len(r.quality.Examples[reason]) < maxExamples {
+			ex = make(map[string]string, len(norm))
+		}
+		for k, a := range norm {
+			c := r.src.Def.Columns[r.read[k]]
+			v := &s.values[k]
+			valid := a.IsValid(i)
+			v.valid = append(v.valid, valid)
+			switch c.Kind {
+			case KindID, KindText:
+				str := ""
+				if valid {
+					str = strings.Clone(a.(*array.String).Value(i))
+				}
+				v.strs = append(v.strs, str)
+				if ex != nil && valid {
+					ex[c.Name] = str
+				}
+			case KindTime:
+				t := int64(a.(*array.Timestamp).Value(i))
+				v.ints = append(v.ints, t)
+				if ex != nil && valid {
+					ex[c.Name] = formatMicros(t)
+				}
+			case KindNumber:
+				f := a.(*array.Float64).Value(i)
+				v.nums = append(v.nums, f)
+				if ex != nil && valid {
+					ex[c.Name] = strconv.FormatFloat(f, 'g', -1, 64)
+				}
+			case KindBool:
+				b := a.(*array.Boolean).Value(i)
+				v.bools = append(v.bools, b)
+				if ex != nil && valid {
+					ex[c.Name] = strconv.FormatBool(b)
+				}
+			}
+		}
+		if ex != nil {
+			r.quality.Examples[reason] = append(r.quality.Examples[reason], Example{File: file, Row: rowNum, Values: ex})
+		}
+	}
+}
+
+// formatMicros renders µs since the epoch in RFC 3339, UTC.
+func formatMicros(us int64) string {
+	switch us {
+	case math.MinInt64:
+		return "-infinity"
+	case math.MaxInt64:
+		return "infinity"
+	}
+	return time.UnixMicro(us).UTC().Format(time.RFC3339Nano)
+}
+
+// filter returns the rows of a whose reason is 0; keep is their number.
+func (r *TableReader) filter(a arrow.Array, reasons []uint8, keep int) arrow.Array {
+	switch src := a.(type) {
+	case *array.String:
+		b := array.NewStringBuilder(r.mem)
+		defer b.Release()
+		b.Reserve(keep)
+		if src.Len() > 0 {
+			b.ReserveData(int(src.ValueOffset64(src.Len()) - src.ValueOffset64(0)))
+		}
+		for i, c := range reasons {
+			switch {
+			case c != 0:
+			case src.IsNull(i):
+				b.AppendNull()
+			default:
+				b.Append(src.Value(i))
+			}
+		}
+		return b.NewArray()
+	case *array.Timestamp:
+		b := array.NewTimestampBuilder(r.mem, typeTime)
+		defer b.Release()
+		b.Reserve(keep)
+		vals := src.TimestampValues()
+		for i, c := range reasons {
+			switch {
+			case c != 0:
+			case src.IsNull(i):
+				b.UnsafeAppendBoolToBitmap(false)
+			default:
+				b.UnsafeAppend(vals[i])
+			}
+		}
+		return b.NewArray()
+	case *array.Float64:
+		b := array.NewFloat64Builder(r.mem)
+		defer b.Release()
+		b.Reserve(keep)
+		vals := src.Float64Values()
+		for i, c := range reasons {
+			switch {
+			case c != 0:
+			case src.IsNull(i):
+				b.UnsafeAppendBoolToBitmap(false)
+			default:
+				b.UnsafeAppend(vals[i])
+			}
+		}
+		return b.NewArray()
+	case *array.Boolean:
+		b := array.NewBooleanBuilder(r.mem)
+		defer b.Release()
+		b.Reserve(keep)
+		for i, c := range reasons {
+			switch {
+			case c != 0:
+			case src.IsNull(i):
+				b.UnsafeAppendBoolToBitmap(false)
+			default:
+				b.UnsafeAppend(src.Value(i))
+			}
+		}
+		return b.NewArray()
+	}
+	panic(fmt.Sprintf("readers: unexpected normalised array %T", a))
+}
+
+// Close releases the open file and what the reader holds. It is safe to call
+// more than once.
+func (r *TableReader) Close() error {
+	if r.cur != nil {
+		r.cur.close()
+		r.cur = nil
+	}
+	r.done = true
+	return nil
+}
