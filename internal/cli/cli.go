@@ -1,0 +1,102 @@
+// Package cli implements the recoverykpi commands (SPEC §7). It wires the packages
+// together: readers → pipeline → writers. Every command is a function that takes its
+// arguments and output writers and returns an error; Main maps errors to exit
+// statuses, so tests call commands directly.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/recoverykpi/recoverykpi/config"
+	"github.com/recoverykpi/recoverykpi/pipeline"
+	"github.com/recoverykpi/recoverykpi/readers"
+)
+
+// Exit statuses of SPEC §7.
+const (
+	ExitOK       = 0
+	ExitFailure  = 1
+	ExitUsage    = 2
+	ExitData     = 3
+	ExitConflict = 4
+)
+
+// Sentinel errors mapped to exit statuses.
+var (
+	// ErrUsage marks bad usage: an unknown command or flag, a malformed value.
+	ErrUsage = errors.New("usage")
+	// ErrTooManyInvalid marks a table whose set-aside share exceeds the limit.
+	ErrTooManyInvalid = errors.New("too many invalid rows")
+	// ErrOutputExists marks a published output that a run would change.
+	ErrOutputExists = errors.New("output exists with other bytes")
+)
+
+// ExitCode returns the exit status for an error returned by a command.
+func ExitCode(err error) int {
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, ErrUsage), errors.Is(err, config.ErrInvalid):
+		return ExitUsage
+	case errors.Is(err, readers.ErrUnusable), errors.Is(err, pipeline.ErrNoData), errors.Is(err, ErrTooManyInvalid):
+		return ExitData
+	case errors.Is(err, ErrOutputExists):
+		return ExitConflict
+	}
+	return ExitFailure
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"run", "compute one quarter's scorecard and publish the workbook, JSON and manifest", runCommand},
+		{"generate", "write a synthetic extract set", generateCommand},
+		{"version", "print the program version", versionCommand},
+	}
+}
+
+// Main runs the command named by args[0] and returns its exit status. Errors are
+// printed to stderr as "recoverykpi: <message>".
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return ExitUsage
+		}
+		return ExitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			err := c.run(ctx, args[1:], stdout, stderr)
+			if err != nil && !errors.Is(err, errHelpShown) {
+				fmt.Fprintf(stderr, "recoverykpi %s: %v\n", c.name, err)
+			}
+			if errors.Is(err, errHelpShown) {
+				return ExitOK
+			}
+			return ExitCode(err)
+		}
+	}
+	fmt.Fprintf(stderr, "recoverykpi: unknown command %q\n", args[0])
+	usage(stderr)
+	return ExitUsage
+}
+
+func usage(w io.Writer) {
+	var b strings.Builder
+	b.WriteString("usage: recoverykpi <command> [flags]\n\ncommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %-9s %s\n", c.name, c.summary)
+	}
+	b.WriteString("\nRun `recoverykpi <command> -h` for the flags of a command.\n")
+	io.WriteString(w, b.String())
+}

@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/recoverykpi/recoverykpi/pipeline"
+	"github.com/recoverykpi/recoverykpi/readers"
+)
+
+// loaded is an extract set read into memory, with what the reading found.
+type loaded struct {
+	data       *pipeline.Data
+	quality    []pipeline.TableQuality // present tables, contract order
+	inputs     []pipeline.InputFile
+	quarantine []output // quarantine/<table>.parquet of the tables with set-aside rows
+}
+
+// load discovers and reads the extract set, checks the invalid-row limit and renders
+// the quarantine. When the limit is exceeded, the quarantine is still published and
+// the error wraps ErrTooManyInvalid.
+func (j *job) load(ctx context.Context) (*loaded, error) {
+	ex, err := readers.Discover(ctx, j.input, j.readerOptions())
+	if err != nil {
+		return nil, err
+	}
+	ad := &extractAdapter{ex: ex, quality: map[string]readers.TableQuality{}, setAside: map[string]*readers.SetAside{}}
+	data, err := pipeline.Load(ctx, ad)
+	if err != nil {
+		return nil, err
+	}
+	l := &loaded{data: data}
+	for _, t := range ex.Tables() {
+		name := t.Def.Name
+		q, ok := ad.quality[name]
+		if !ok {
+			return nil, fmt.Errorf("table %s was not read", name)
+		}
+		l.quality = append(l.quality, tableQuality(q))
+		for _, f := range q.Files {
+			l.inputs = append(l.inputs, pipeline.InputFile{Table: name, Path: f.Path, Size: f.Size, RowsRead: f.RowsRead, RowsSetAside: f.RowsSetAside})
+		}
+		if q.RowsSetAside > 0 {
+			var buf bytes.Buffer
+			if err := ad.setAside[name].WriteParquet(&buf); err != nil {
+				return nil, fmt.Errorf("quarantine %s: %w", name, err)
+			}
+			l.quarantine = append(l.quarantine, output{name: "quarantine/" + name + ".parquet", data: buf.Bytes()})
+		}
+	}
+	if err := j.gate(l.quality); err != nil {
+		if perr := publishReplace(j.output, l.quarantine); perr != nil {
+			return nil, errors.Join(err, perr)
+		}
+		return nil, err
+	}
+	return l, nil
+}
+
+// gate fails when a table's set-aside share exceeds quality.max_invalid_share.
+func (j *job) gate(quality []pipeline.TableQuality) error {
+	limit := j.cfg.Quality.MaxInvalidShare
+	var errs []error
+	for _, q := range quality {
+		if q.RowsRead == 0 {
+			continue
+		}
+		share := float64(q.RowsSetAside) / float64(q.RowsRead)
+		if share > limit {
+			errs = append(errs, fmt.Errorf("%w: table %s: %d of %d rows set aside (%.2f%%, limit %.2f%%); see quarantine/%s.parquet in the output folder",
+				ErrTooManyInvalid, q.Table, q.RowsSetAside, q.RowsRead, share*100, limit*100, q.Table))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func tableQuality(q readers.TableQuality) pipeline.TableQuality {
+	out := pipeline.TableQuality{Table: q.Table, RowsRead: q.RowsRead, RowsSetAside: q.RowsSetAside}
+	reasons := make([]string, 0, len(q.ByReason))
+	for r := range q.ByReason {
+		reasons = append(reasons, r)
+	}
+	sort.Strings(reasons)
+	for _, r := range reasons {
+		out.ByReason = append(out.ByReason, pipeline.ReasonCount{Reason: r, Rows: q.ByReason[r]})
+	}
+	for _, f := range q.Files {
+		out.Files = append(out.Files, pipeline.FileQuality{Path: f.Path, Size: f.Size, RowsRead: f.RowsRead, RowsSetAside: f.RowsSetAside})
+	}
+	return out
+}
+
+// extractAdapter presents a discovered extract set to the engine and keeps each
+// table's data quality and set-aside rows when the engine closes it.
+type extractAdapter struct {
+	ex       *readers.Extract
+	quality  map[string]readers.TableQuality
+	setAside map[string]*readers.SetAside
+}
+
+func (a *extractAdapter) Has(table string) bool { return a.ex.Table(table) != nil }
+
+func (a *extractAdapter) HasColumn(table, column string) bool {
+	t := a.ex.Table(table)
+	return t != nil && t.HasColumn(column)
+}
+
+func (a *extractAdapter) Open(ctx context.Context, table string, columns []string) (pipeline.Source, error) {
+	t := a.ex.Table(table)
+	if t == nil {
+		return nil, fmt.Errorf("table %s is absent", table)
+	}
+	r, err := t.Open(ctx, slices.Clone(columns))
+	if err != nil {
+		return nil, err
+	}
+	return &trackedSource{TableReader: r, table: table, ad: a}, nil
+}
+
+// trackedSource records the table's quality when the engine has read it to the end.
+type trackedSource struct {
+	*readers.TableReader
+	table string
+	ad    *extractAdapter
+}
+
+func (s *trackedSource) Close() error {
+	s.ad.quality[s.table] = s.TableReader.Quality()
+	s.ad.setAside[s.table] = s.TableReader.SetAside()
+	return s.TableReader.Close()
+}

@@ -1,0 +1,414 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// Source is one table's valid rows as Arrow record batches in the normalised schema
+// of package readers: ids and text as String (or a dictionary of String), timestamps as
+// Timestamp(µs, UTC), numbers as Float64, flags as Boolean. Next returns io.EOF at the
+// end; the caller releases each batch.
+type Source interface {
+	Next(ctx context.Context) (arrow.RecordBatch, error)
+	Close() error
+}
+
+// Extract is the engine's view of an extract set.
+type Extract interface {
+	// Has reports whether the table is present.
+	Has(table string) bool
+	// HasColumn reports whether a present table has the contract column.
+	HasColumn(table, column string) bool
+	// Open reads the present columns among columns of a present table.
+	Open(ctx context.Context, table string, columns []string) (Source, error)
+}
+
+// none marks an absent timestamp in the int64 µs columns.
+const none = math.MaxInt64
+
+// dict assigns dense ids to strings in first-seen order.
+type dict struct {
+	index  map[string]int32
+	values []string
+}
+
+func newDict() *dict { return &dict{index: map[string]int32{}} }
+
+func (d *dict) id(s string) int32 {
+	if v, ok := d.index[s]; ok {
+		return v
+	}
+	s = strings.Clone(s) // s may alias an Arrow buffer that is about to be released
+	v := int32(len(d.values))
+	d.index[s] = v
+	d.values = append(d.values, s)
+	return v
+}
+
+// ranks returns, per id, its position in byte order of the values.
+func (d *dict) ranks() []int32 {
+	order := make([]int32, len(d.values))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sortInt32By(order, func(a, b int32) bool { return d.values[a] < d.values[b] })
+	rank := make([]int32, len(d.values))
+	for pos, id := range order {
+		rank[id] = int32(pos)
+	}
+	return rank
+}
+
+// rows is one table's valid rows as typed columns. Which columns are filled depends
+// on the table.
+type rows struct {
+	cust     []int32 // dense customer index
+	t        []int64 // the table's event time, µs
+	amount   []float64
+	text     []int32   // reason / offer_type id
+	face     []float64 // offers.face_value, 0 when null
+	redeemed []int64   // offers.redeemed_at, none when null
+	expires  []int64   // offers.expires_at, none when null
+	score    []float64
+	related  []bool
+}
+
+func (r *rows) len() int { return len(r.t) }
+
+// data is the whole extract set in columnar form.
+type data struct {
+	customers *dict
+	segment   []int32 // per customer: segment id, -1 when unassigned
+	name      []string
+	hasName   []bool
+
+	segments   *dict
+	reasons    *dict
+	offerTypes *dict
+
+	present map[string]bool
+	related bool // surveys has recovery_related
+
+	purchases, complaints, departures, outreach, offers, surveys rows
+
+	maxT int64 // latest instant of the as_of columns, math.MinInt64 when none
+}
+
+// tableColumns are the contract columns the engine reads, by table.
+var tableColumns = map[string][]string{
+	"customers":  {"customer_id", "segment", "name"},
+	"purchases":  {"customer_id", "purchased_at", "amount"},
+	"complaints": {"customer_id", "reported_at", "reason"},
+	"departures": {"customer_id", "departed_at", "reason"},
+	"outreach":   {"customer_id", "contacted_at"},
+	"offers":     {"customer_id", "issued_at", "offer_type", "face_value", "redeemed_at", "expires_at"},
+	"surveys":    {"customer_id", "responded_at", "score", "recovery_related"},
+}
+
+var tableOrder = []string{"customers", "purchases", "complaints", "departures", "outreach", "offers", "surveys"}
+
+// ingest reads every present table into columns. Customers are indexed first, so the
+// dense index follows the customers table, then first appearance in the other tables.
+func ingest(ctx context.Context, ex Extract) (*data, error) {
+	d := &data{
+		customers: newDict(), segments: newDict(), reasons: newDict(), offerTypes: newDict(),
+		present: map[string]bool{}, maxT: math.MinInt64,
+	}
+	// The engine compares reasons by rank, so both default reasons have ids up front.
+	d.reasons.id("lapsed")
+	d.reasons.id("unspecified")
+	if !ex.Has("purchases") {
+		return nil, fmt.Errorf("%w: table purchases is missing", ErrNoData)
+	}
+	for _, table := range tableOrder {
+		if !ex.Has(table) {
+			continue
+		}
+		d.present[table] = true
+		var cols []string
+		for _, c := range tableColumns[table] {
+			if ex.HasColumn(table, c) {
+				cols = append(cols, c)
+			}
+		}
+		if table == "surveys" {
+			d.related = ex.HasColumn(table, "recovery_related")
+		}
+		src, err := ex.Open(ctx, table, cols)
+		if err != nil {
+			return nil, err
+		}
+		err = d.readTable(ctx, table, src)
+		if cerr := src.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func (d *data) readTable(ctx context.Context, table string, src Source) error {
+	for {
+		rec, err := src.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		err = d.addBatch(table, rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (d *data) addBatch(table string, rec arrow.RecordBatch) error {
+	n := int(rec.NumRows())
+	col := func(name string) arrow.Array {
+		idx := rec.Schema().FieldIndices(name)
+		if len(idx) == 0 {
+			return nil
+		}
+		return rec.Column(idx[0])
+	}
+	ids, err := d.customerIDs(table, col("customer_id"), n)
+	if err != nil {
+		return err
+	}
+	switch table {
+	case "customers":
+		seg, err := textColumn(table, "segment", col("segment"), n, d.segments, "")
+		if err != nil {
+			return err
+		}
+		names, _ := col("name").(*array.String)
+		for i, c := range ids {
+			for int(c) >= len(d.segment) {
+				d.segment = append(d.segment, -1)
+				d.name = append(d.name, "")
+				d.hasName = append(d.hasName, false)
+			}
+			if seg != nil {
+				d.segment[c] = seg[i]
+			}
+			if names != nil && names.IsValid(i) {
+				d.name[c] = strings.Clone(names.Value(i))
+				d.hasName[c] = true
+			}
+		}
+		return nil
+	case "purchases":
+		r := &d.purchases
+		r.cust = append(r.cust, ids...)
+		if err := d.appendTimes(&r.t, table, "purchased_at", col("purchased_at"), n, true); err != nil {
+			return err
+		}
+		return appendNumbers(&r.amount, table, "amount", col("amount"), n)
+	case "complaints", "departures":
+		r := &d.complaints
+		tcol := "reported_at"
+		if table == "departures" {
+			r, tcol = &d.departures, "departed_at"
+		}
+		r.cust = append(r.cust, ids...)
+		if err := d.appendTimes(&r.t, table, tcol, col(tcol), n, true); err != nil {
+			return err
+		}
+		reasons, err := textColumn(table, "reason", col("reason"), n, d.reasons, "unspecified")
+		if err != nil {
+			return err
+		}
+		r.text = append(r.text, reasons...)
+		return nil
+	case "outreach":
+		r := &d.outreach
+		r.cust = append(r.cust, ids...)
+		return d.appendTimes(&r.t, table, "contacted_at", col("contacted_at"), n, true)
+	case "offers":
+		r := &d.offers
+		r.cust = append(r.cust, ids...)
+		if err := d.appendTimes(&r.t, table, "issued_at", col("issued_at"), n, true); err != nil {
+			return err
+		}
+		if err := d.appendTimes(&r.redeemed, table, "redeemed_at", col("redeemed_at"), n, true); err != nil {
+			return err
+		}
+		if err := d.appendTimes(&r.expires, table, "expires_at", col("expires_at"), n, false); err != nil {
+			return err
+		}
+		types, err := textColumn(table, "offer_type", col("offer_type"), n, d.offerTypes, "unspecified")
+		if err != nil {
+			return err
+		}
+		r.text = append(r.text, types...)
+		return appendNumbers(&r.face, table, "face_value", col("face_value"), n)
+	case "surveys":
+		r := &d.surveys
+		r.cust = append(r.cust, ids...)
+		if err := d.appendTimes(&r.t, table, "responded_at", col("responded_at"), n, true); err != nil {
+			return err
+		}
+		if err := appendNumbers(&r.score, table, "score", col("score"), n); err != nil {
+			return err
+		}
+		rel := col("recovery_related")
+		if rel == nil {
+			for range n {
+				r.related = append(r.related, true)
+			}
+			return nil
+		}
+		b, ok := rel.(*array.Boolean)
+		if !ok {
+			return typeError(table, "recovery_related", rel)
+		}
+		for i := range n {
+			r.related = append(r.related, b.IsValid(i) && b.Value(i))
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown table %s", table)
+}
+
+// customerIDs maps a batch's customer_id column to the dense index. A dictionary
+// column is mapped once per dictionary entry.
+func (d *data) customerIDs(table string, a arrow.Array, n int) ([]int32, error) {
+	out := make([]int32, n)
+	switch c := a.(type) {
+	case *array.String:
+		for i := range n {
+			out[i] = d.customers.id(c.Value(i))
+		}
+	case *array.Dictionary:
+		dv, ok := c.Dictionary().(*array.String)
+		if !ok {
+			return nil, typeError(table, "customer_id", a)
+		}
+		m := make([]int32, dv.Len())
+		for j := range m {
+			m[j] = d.customers.id(dv.Value(j))
+		}
+		for i := range n {
+			out[i] = m[c.GetValueIndex(i)]
+		}
+	default:
+		return nil, typeError(table, "customer_id", a)
+	}
+	return out, nil
+}
+
+// textColumn maps a text column to ids of dict; null or empty text becomes def ("" =
+// -1, used for the unassigned segment). A nil column is all default.
+func textColumn(table, name string, a arrow.Array, n int, d *dict, def string) ([]int32, error) {
+	out := make([]int32, n)
+	defID := int32(-1)
+	if def != "" {
+		defID = d.id(def)
+	}
+	switch c := a.(type) {
+	case nil:
+		for i := range out {
+			out[i] = defID
+		}
+	case *array.String:
+		for i := range n {
+			if c.IsNull(i) || c.ValueLen(i) == 0 {
+				out[i] = defID
+			} else {
+				out[i] = d.id(c.Value(i))
+			}
+		}
+	case *array.Dictionary:
+		dv, ok := c.Dictionary().(*array.String)
+		if !ok {
+			return nil, typeError(table, name, a)
+		}
+		m := make([]int32, dv.Len())
+		for j := range m {
+			if dv.IsNull(j) || dv.ValueLen(j) == 0 {
+				m[j] = defID
+			} else {
+				m[j] = d.id(dv.Value(j))
+			}
+		}
+		for i := range n {
+			if c.IsNull(i) {
+				out[i] = defID
+			} else {
+				out[i] = m[c.GetValueIndex(i)]
+			}
+		}
+	default:
+		return nil, typeError(table, name, a)
+	}
+	return out, nil
+}
+
+// appendTimes appends a timestamp column (µs); nulls become none. When asOf is set the
+// column takes part in the default as_of.
+func (d *data) appendTimes(dst *[]int64, table, name string, a arrow.Array, n int, asOf bool) error {
+	if a == nil {
+		for range n {
+			*dst = append(*dst, none)
+		}
+		return nil
+	}
+	c, ok := a.(*array.Timestamp)
+	if !ok || c.DataType().(*arrow.TimestampType).Unit != arrow.Microsecond {
+		return typeError(table, name, a)
+	}
+	vals := c.Values()
+	for i := range n {
+		if c.IsNull(i) {
+			*dst = append(*dst, none)
+			continue
+		}
+		v := int64(vals[i])
+		*dst = append(*dst, v)
+		if asOf && v > d.maxT {
+			d.maxT = v
+		}
+	}
+	return nil
+}
+
+// appendNumbers appends a Float64 column; nulls become 0 (only optional columns can
+// be null, and a null face value adds nothing to a sum).
+func appendNumbers(dst *[]float64, table, name string, a arrow.Array, n int) error {
+	if a == nil {
+		for range n {
+			*dst = append(*dst, 0)
+		}
+		return nil
+	}
+	c, ok := a.(*array.Float64)
+	if !ok {
+		return typeError(table, name, a)
+	}
+	vals := c.Float64Values()
+	for i := range n {
+		if c.IsNull(i) {
+			*dst = append(*dst, 0)
+		} else {
+			*dst = append(*dst, vals[i])
+		}
+	}
+	return nil
+}
+
+func typeError(table, column string, a arrow.Array) error {
+	return fmt.Errorf("%s: column %s: unexpected normalised type %s", table, column, a.DataType())
+}
+

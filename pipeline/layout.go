@@ -1,0 +1,102 @@
+package pipeline
+
+import (
+	"slices"
+	"sort"
+)
+
+// byCustomer is a table's rows grouped by customer (compressed sparse rows): the rows
+// of customer c are off[c]..off[c+1]-1, sorted by time (ties in read order).
+type byCustomer struct {
+	off []int32
+	rows
+}
+
+// group reorders r by customer and time with a stable counting sort, then sorts each
+// customer's run by time. tie breaks equal times (nil: read order).
+func group(r *rows, customers int, tie func(a, b int32) int) byCustomer {
+	n := r.len()
+	off := make([]int32, customers+1)
+	for _, c := range r.cust {
+		off[c+1]++
+	}
+	for c := 1; c <= customers; c++ {
+		off[c] += off[c-1]
+	}
+	perm := make([]int32, n)
+	next := slices.Clone(off[:customers])
+	for i, c := range r.cust {
+		perm[next[c]] = int32(i)
+		next[c]++
+	}
+	for c := range customers {
+		run := perm[off[c]:off[c+1]]
+		if len(run) < 2 {
+			continue
+		}
+		sorted := true
+		for i := 1; i < len(run) && sorted; i++ {
+			a, b := run[i-1], run[i]
+			sorted = r.t[a] < r.t[b] || (r.t[a] == r.t[b] && (tie == nil || tie(a, b) <= 0))
+		}
+		if sorted {
+			continue
+		}
+		slices.SortStableFunc(run, func(a, b int32) int {
+			switch {
+			case r.t[a] < r.t[b]:
+				return -1
+			case r.t[a] > r.t[b]:
+				return 1
+			case tie != nil:
+				return tie(a, b)
+			}
+			return 0
+		})
+	}
+	out := byCustomer{off: off}
+	out.t = gather(r.t, perm)
+	out.amount = gather(r.amount, perm)
+	out.text = gather(r.text, perm)
+	out.face = gather(r.face, perm)
+	out.redeemed = gather(r.redeemed, perm)
+	out.expires = gather(r.expires, perm)
+	return out
+}
+
+// gather returns src reordered by perm (nil for an unused column).
+func gather[T any](src []T, perm []int32) []T {
+	if len(src) == 0 {
+		return nil
+	}
+	out := make([]T, len(perm))
+	for i, p := range perm {
+		out[i] = src[p]
+	}
+	return out
+}
+
+// span returns the row range of customer c.
+func (b *byCustomer) span(c int32) (int, int) { return int(b.off[c]), int(b.off[c+1]) }
+
+// lowerBound returns the first index i in s with s[i] >= v.
+func lowerBound(s []int64, v int64) int {
+	return sort.Search(len(s), func(i int) bool { return s[i] >= v })
+}
+
+// upperBound returns the first index i in s with s[i] > v.
+func upperBound(s []int64, v int64) int {
+	return sort.Search(len(s), func(i int) bool { return s[i] > v })
+}
+
+func sortInt32By(s []int32, less func(a, b int32) bool) {
+	slices.SortStableFunc(s, func(a, b int32) int {
+		switch {
+		case less(a, b):
+			return -1
+		case less(b, a):
+			return 1
+		}
+		return 0
+	})
+}
