@@ -92,8 +92,9 @@ func (n *normaliser) text(a arrow.Array) (arrow.Array, error) {
 	b.Reserve(l)
 	switch src := a.(type) {
 	case stringValuer:
-		if ls, ok := a.(*array.LargeString); ok && ls.Len() > 0 {
-			b.ReserveData(int(ls.ValueOffset64(l) - ls.ValueOffset64(0)))
+		if ls, ok := a.(*array.LargeString); ok {
+			offs := ls.ValueOffsets()
+			b.ReserveData(int(offs[len(offs)-1] - offs[0]))
 		}
 		for i := 0; i < l; i++ {
 			if src.IsNull(i) {

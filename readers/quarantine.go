@@ -181,4 +181,3 @@ func (s *SetAside) addRow(reason, file string, rowNum int64) {
 	s.files = append(s.files, file)
 	s.rowNums = append(s.rowNums, rowNum)
 }
-

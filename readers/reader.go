@@ -46,6 +46,7 @@ type TableReader struct {
 
 	reasonText []string // by reason code; 0 is "valid"
 	missing    []int    // reason code of "missing <col>" by position in read (0 = not required)
+
 	codeTime, codeFinite, codeScore, codeRedeemed, codeDup uint8
 
 	keyPos, scorePos, issuedPos, redeemedPos int // positions in read, -1 if absent
@@ -473,9 +474,8 @@ func (r *TableReader) filter(a arrow.Array, reasons []uint8, keep int) arrow.Arr
 		b := array.NewStringBuilder(r.mem)
 		defer b.Release()
 		b.Reserve(keep)
-		if src.Len() > 0 {
-			b.ReserveData(int(src.ValueOffset64(src.Len()) - src.ValueOffset64(0)))
-		}
+		offs := src.ValueOffsets()
+		b.ReserveData(int(offs[len(offs)-1] - offs[0]))
 		for i, c := range reasons {
 			switch {
 			case c != 0:
