@@ -164,6 +164,9 @@ func (w *world) simulate(c *cust, name string, forceEnd bool) error {
 		return err
 	}
 	if r.chance(0.015) { // registered, never bought
+		if forceEnd {
+			return c.purchase(w.end, false, false)
+		}
 		return nil
 	}
 	var first int64
@@ -514,7 +517,7 @@ func (c *cust) maybeSurvey(t int64, related, treated bool) error {
 	r := c.r
 	var p float64
 	if related {
-		p = 0.3
+		p = 0.4
 	} else {
 		p = 0.022
 	}
