@@ -1,0 +1,275 @@
+package excel
+
+import (
+	"fmt"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/recoverykpi/recoverykpi/pipeline"
+)
+
+// Breakdown tables start their header on this row; data follow.
+const breakdownHeaderRow = 4
+
+// onePageRows is the most table rows a breakdown sheet prints on one page with its chart.
+const onePageRows = 24
+
+func (b *book) reasonsSheet() error {
+	const s = sheetReasons
+	rows := b.sc.Reasons
+	b.widths(s, 26, 11, 11, 11, 11, 12, 17, 17, 15)
+	b.title(s, "Reasons for risk — "+b.sc.Quarter.Label,
+		"Episodes of the quarter grouped by the reason of the event that put the customer at risk, ordered by revenue at risk (Pareto). Cumulative share: running share of the quarter's revenue at risk.", 9)
+	b.headerRow(s, breakdownHeaderRow, "Reason", "At risk", "Recovered", "Lost", "Pending", "Recovery rate",
+		"Revenue at risk", "Lost revenue", "Cumulative share")
+	last := b.breakdownRows(s, rows, true)
+	b.freeze(s, 1, breakdownHeaderRow)
+	b.printSetup(s, breakdownHeaderRow, breakdownHeaderRow, len(rows) <= onePageRows)
+	if b.err != nil {
+		return b.err
+	}
+	first := breakdownHeaderRow + 1
+	at := cellName(1, last+3)
+	if len(rows) == 0 {
+		b.note(s, first, 9, "No episodes in the quarter.")
+		return b.err
+	}
+	cats := fmt.Sprintf("%s!$A$%d:$A$%d", s, first, last)
+	one := 1.0
+	return b.f.AddChart(s, at, &excelize.Chart{
+		Type: excelize.Col,
+		Series: []excelize.ChartSeries{{
+			Name: fmt.Sprintf("%s!$G$%d", s, breakdownHeaderRow), Categories: cats,
+			Values: fmt.Sprintf("%s!$G$%d:$G$%d", s, first, last), Fill: solid("1F4E78"),
+		}},
+		Title:     chartTitle("Pareto of reasons: revenue at risk and cumulative share"),
+		Legend:    excelize.ChartLegend{Position: "bottom"},
+		Dimension: excelize.ChartDimension{Width: 880, Height: 360},
+		Format:    graphic(),
+		GapWidth:  uintPtr(60),
+		YAxis:     excelize.ChartAxis{MajorGridLines: true, Font: axisFont(), NumFmt: excelize.ChartNumFmt{CustomNumFmt: b.moneyAxis()}},
+		XAxis:     excelize.ChartAxis{Font: axisFont()},
+	}, &excelize.Chart{
+		Type: excelize.Line,
+		Series: []excelize.ChartSeries{{
+			Name: fmt.Sprintf("%s!$I$%d", s, breakdownHeaderRow), Categories: cats,
+			Values: fmt.Sprintf("%s!$I$%d:$I$%d", s, first, last),
+			Line: excelize.LineOptions{Width: 2.25}, Fill: solid("ED7D31"),
+			Marker: excelize.ChartMarker{Symbol: "circle", Size: 6, Fill: solid("ED7D31"), Border: excelize.LineOptions{Fill: solid("ED7D31")}},
+		}},
+		YAxis: excelize.ChartAxis{Secondary: true, Maximum: &one, Font: axisFont(), NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
+	})
+}
+
+func (b *book) segmentsSheet() error {
+	const s = sheetSegments
+	rows := b.sc.Segments
+	b.widths(s, 26, 11, 11, 11, 11, 12, 17, 17)
+	b.title(s, "Segments — "+b.sc.Quarter.Label,
+		"Episodes of the quarter by customer segment (customers missing from the customers table are \"unassigned\").", 8)
+	b.headerRow(s, breakdownHeaderRow, "Segment", "At risk", "Recovered", "Lost", "Pending", "Recovery rate",
+		"Revenue at risk", "Lost revenue")
+	last := b.breakdownRows(s, rows, false)
+	b.freeze(s, 1, breakdownHeaderRow)
+	b.printSetup(s, breakdownHeaderRow, breakdownHeaderRow, len(rows) <= onePageRows)
+	if b.err != nil {
+		return b.err
+	}
+	if len(rows) == 0 {
+		b.note(s, breakdownHeaderRow+1, 8, "No episodes in the quarter.")
+		return b.err
+	}
+	return b.rateChart(s, cellName(1, last+3), "Recovery rate by segment", breakdownHeaderRow+1, last, "F")
+}
+
+// breakdownRows writes reason or segment rows and a total row from the quarter's KPIs;
+// it returns the last data row.
+func (b *book) breakdownRows(s string, rows []pipeline.BreakdownRow, cumulative bool) int {
+	money := b.moneyFormat(false)
+	r := breakdownHeaderRow + 1
+	for _, x := range rows {
+		b.set(s, 1, r, x.Name, styleKey{})
+		b.set(s, 2, r, x.AtRisk, styleKey{numFmt: fmtInt})
+		b.set(s, 3, r, x.Recovered, styleKey{numFmt: fmtInt})
+		b.set(s, 4, r, x.Lost, styleKey{numFmt: fmtInt})
+		b.set(s, 5, r, x.Pending, styleKey{numFmt: fmtInt})
+		b.setKPIValue(s, 6, r, pipeline.UnitPercent, x.RecoveryRate, styleKey{})
+		b.set(s, 7, r, x.RevenueAtRisk, styleKey{numFmt: money})
+		b.set(s, 8, r, x.LostRevenue, styleKey{numFmt: money})
+		if cumulative {
+			b.setKPIValue(s, 9, r, pipeline.UnitPercent, x.CumulativeRevenueShare, styleKey{})
+		}
+		r++
+	}
+	last := r - 1
+	if len(rows) == 0 {
+		return last
+	}
+	// The total row repeats the quarter's KPIs, so it equals the Scorecard.
+	t := styleKey{total: true}
+	b.set(s, 1, r, "Total (quarter)", t)
+	for i, id := range []string{"at_risk_customers", "recovered_customers", "lost_customers", "pending_customers",
+		"recovery_rate", "revenue_at_risk", "lost_revenue"} {
+		d := kpiDef(id)
+		var v *float64
+		if k := pipeline.FindKPI(b.sc.KPIs, id); k != nil {
+			v = k.Value
+		}
+		b.setKPIValue(s, 2+i, r, d.Unit, v, t)
+	}
+	if cumulative {
+		b.set(s, 9, r, nil, t)
+	}
+	return last
+}
+
+func (b *book) mitigationSheet() error {
+	const s = sheetMitigation
+	sc := b.sc
+	money := b.moneyFormat(false)
+	b.widths(s, 24, 11, 11, 12, 12, 13, 13, 17, 19)
+	b.title(s, "Mitigation and offers — "+sc.Quarter.Label,
+		"Treated episodes had an offer or an outreach contact within their recovery window; the group is the type of the earliest offer, else \"outreach only\"; untreated episodes are \"none\". The uplift is an association, not a controlled experiment.", 9)
+	b.headerRow(s, breakdownHeaderRow, "Mitigation group", "At risk", "Recovered", "Recovery rate")
+	r := breakdownHeaderRow + 1
+	for _, m := range sc.Mitigation {
+		b.set(s, 1, r, m.Group, styleKey{})
+		b.set(s, 2, r, m.AtRisk, styleKey{numFmt: fmtInt})
+		b.set(s, 3, r, m.Recovered, styleKey{numFmt: fmtInt})
+		b.setKPIValue(s, 4, r, pipeline.UnitPercent, m.RecoveryRate, styleKey{})
+		r++
+	}
+	mitFirst, mitLast := breakdownHeaderRow+1, r-1
+	if len(sc.Mitigation) == 0 {
+		b.note(s, r, 4, "No episodes in the quarter.")
+		r++
+	}
+	for _, id := range []string{"treated_recovery_rate", "untreated_recovery_rate", "mitigation_uplift"} {
+		d := kpiDef(id)
+		var v *float64
+		if k := pipeline.FindKPI(sc.KPIs, id); k != nil {
+			v = k.Value
+		}
+		b.set(s, 1, r, d.Title, styleKey{total: true})
+		b.set(s, 2, r, nil, styleKey{total: true})
+		b.set(s, 3, r, nil, styleKey{total: true})
+		b.setKPIValue(s, 4, r, d.Unit, v, styleKey{total: true})
+		r++
+	}
+
+	r++
+	b.set(s, 1, r, "Offers issued in the quarter, by type", styleKey{kind: kSection})
+	r++
+	offHeader := r
+	b.headerRow(s, r, "Offer type", "Issued", "Redeemed", "Expired", "Open", "Consumption rate", "Breakage rate",
+		"Face value issued", "Face value redeemed")
+	r++
+	for _, o := range sc.Offers {
+		b.set(s, 1, r, o.OfferType, styleKey{})
+		b.set(s, 2, r, o.Issued, styleKey{numFmt: fmtInt})
+		b.set(s, 3, r, o.Redeemed, styleKey{numFmt: fmtInt})
+		b.set(s, 4, r, o.Expired, styleKey{numFmt: fmtInt})
+		b.set(s, 5, r, o.Open, styleKey{numFmt: fmtInt})
+		b.setKPIValue(s, 6, r, pipeline.UnitPercent, o.ConsumptionRate, styleKey{})
+		b.setKPIValue(s, 7, r, pipeline.UnitPercent, o.BreakageRate, styleKey{})
+		b.set(s, 8, r, o.FaceValueIssued, styleKey{numFmt: money})
+		b.set(s, 9, r, o.FaceValueRedeemed, styleKey{numFmt: money})
+		r++
+	}
+	offFirst, offLast := offHeader+1, r-1
+	if len(sc.Offers) == 0 {
+		b.note(s, r, 9, "No offers issued in the quarter.")
+		r++
+	}
+	b.freeze(s, 1, breakdownHeaderRow)
+	b.printSetup(s, 0, 0, len(sc.Mitigation)+len(sc.Offers) <= onePageRows)
+	if b.err != nil {
+		return b.err
+	}
+	r += 2
+	if len(sc.Mitigation) > 0 {
+		if err := b.rateChart(s, cellName(1, r), "Recovery rate by mitigation group", mitFirst, mitLast, "D"); err != nil {
+			return err
+		}
+	}
+	if len(sc.Offers) == 0 {
+		return nil
+	}
+	cats := fmt.Sprintf("%s!$A$%d:$A$%d", s, offFirst, offLast)
+	var series []excelize.ChartSeries
+	for _, c := range []struct{ col, colour string }{{"C", "00B050"}, {"D", "C00000"}, {"E", "A5A5A5"}} {
+		series = append(series, excelize.ChartSeries{
+			Name: fmt.Sprintf("%s!$%s$%d", s, c.col, offHeader), Categories: cats,
+			Values: fmt.Sprintf("%s!$%s$%d:$%s$%d", s, c.col, offFirst, c.col, offLast), Fill: solid(c.colour),
+		})
+	}
+	// Beside the mitigation chart: column F starts about 515 px from the left.
+	format := graphic()
+	at := cellName(1, r)
+	if len(sc.Mitigation) > 0 {
+		at = cellName(6, r)
+	}
+	return b.f.AddChart(s, at, &excelize.Chart{
+		Type:      excelize.ColStacked,
+		Series:    series,
+		Title:     chartTitle("Offers by type: redeemed, expired, open"),
+		Legend:    excelize.ChartLegend{Position: "bottom"},
+		Dimension: excelize.ChartDimension{Width: 430, Height: 320},
+		Format:    format,
+		GapWidth:  uintPtr(60),
+		Overlap:   intPtr(100),
+		XAxis:     excelize.ChartAxis{Font: axisFont()},
+		YAxis:     excelize.ChartAxis{MajorGridLines: true, Font: axisFont(), NumFmt: excelize.ChartNumFmt{CustomNumFmt: "#,##0"}},
+	})
+}
+
+// rateChart adds a column chart of the recovery rates in column col of rows first..last.
+func (b *book) rateChart(s, at, title string, first, last int, col string) error {
+	one := 1.0
+	width := uint(880)
+	if s == sheetMitigation {
+		width = 430
+	}
+	return b.f.AddChart(s, at, &excelize.Chart{
+		Type: excelize.Col,
+		Series: []excelize.ChartSeries{{
+			Name:       fmt.Sprintf("%s!$%s$%d", quoteSheet(s), col, first-1),
+			Categories: fmt.Sprintf("%s!$A$%d:$A$%d", quoteSheet(s), first, last),
+			Values:     fmt.Sprintf("%s!$%s$%d:$%s$%d", quoteSheet(s), col, first, col, last),
+			Fill:       solid("1F4E78"),
+			DataLabel:  excelize.ChartDataLabel{},
+		}},
+		Title:     chartTitle(title),
+		Legend:    excelize.ChartLegend{Position: "none"},
+		Dimension: excelize.ChartDimension{Width: width, Height: 320},
+		Format:    graphic(),
+		GapWidth:  uintPtr(80),
+		PlotArea:  excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
+		XAxis:     excelize.ChartAxis{Font: axisFont()},
+		YAxis:     excelize.ChartAxis{MajorGridLines: true, Maximum: &one, Font: axisFont(), NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
+	})
+}
+
+// moneyAxis is the money format of a chart axis: whole units.
+func (b *book) moneyAxis() string {
+	sym, prefix := currencySymbol(b.sc.Currency)
+	switch {
+	case sym == "":
+		return "#,##0"
+	case prefix:
+		return `"` + sym + `"#,##0`
+	}
+	return `#,##0 "` + sym + `"`
+}
+
+func quoteSheet(s string) string {
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return "'" + s + "'"
+		}
+	}
+	return s
+}
+
+func uintPtr(v uint) *uint { return &v }
+func intPtr(v int) *int    { return &v }
