@@ -54,7 +54,7 @@ func (b *book) reasonsSheet() error {
 		Series: []excelize.ChartSeries{{
 			Name: fmt.Sprintf("%s!$I$%d", s, breakdownHeaderRow), Categories: cats,
 			Values: fmt.Sprintf("%s!$I$%d:$I$%d", s, first, last),
-			Line: excelize.LineOptions{Width: 2.25}, Fill: solid("ED7D31"),
+			Line:   excelize.LineOptions{Width: 2.25}, Fill: solid("ED7D31"),
 			Marker: excelize.ChartMarker{Symbol: "circle", Size: 6, Fill: solid("ED7D31"), Border: excelize.LineOptions{Fill: solid("ED7D31")}},
 		}},
 		YAxis: excelize.ChartAxis{Secondary: true, Maximum: &one, Font: axisFont(), NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},

@@ -103,8 +103,8 @@ func (b *book) trendSheet() error {
 		Name:       fmt.Sprintf("%s!$A$%d", s, b.trendRow["recovery_rate"]),
 		Categories: cats,
 		Values:     rowRef(b.trendRow["recovery_rate"]),
-		Line: excelize.LineOptions{Width: 2.5}, Fill: solid("1F4E78"),
-		Marker:     excelize.ChartMarker{Symbol: "circle", Size: 6, Fill: solid("1F4E78"), Border: excelize.LineOptions{Fill: solid("1F4E78")}},
+		Line:       excelize.LineOptions{Width: 2.5}, Fill: solid("1F4E78"),
+		Marker: excelize.ChartMarker{Symbol: "circle", Size: 6, Fill: solid("1F4E78"), Border: excelize.LineOptions{Fill: solid("1F4E78")}},
 	}}
 	if targetRow > 0 {
 		series = append(series, excelize.ChartSeries{
