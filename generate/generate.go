@@ -304,6 +304,13 @@ func newOutputs(dir string, seed uint64, end, partRows int64) *outputs {
 	return o
 }
 
+// keep records the first error raised where it cannot be returned.
+func (o *outputs) keep(err error) {
+	if o.err == nil {
+		o.err = err
+	}
+}
+
 func (o *outputs) nextBad() int64 {
 	o.badSeq++
 	return 900_000_000_000 + o.badSeq

@@ -153,7 +153,7 @@ func (c *cust) at(target, lo, hi int64, tod func() int64) int64 {
 		}
 	}
 	t := lo + (hi-lo)/2
-	return t - t%second + second
+	return min(t-t%second+second, hi)
 }
 
 // ---- the customer's story ----------------------------------------------
@@ -383,15 +383,11 @@ func (c *cust) treat(t int64, kind, reason int) treatment {
 		tr.channel = r.pick(segChannel[c.seg])
 		tr.contactAt = c.reactAt(t, 0.35, 6)
 		tr.earliestOK = max(tr.earliestOK, tr.contactAt)
-		if err := w.out.outreach(c, tr.contactAt, channelNames[tr.channel]); err != nil {
-			w.out.err = err
-		}
+		w.out.keep(w.out.outreach(c, tr.contactAt, channelNames[tr.channel]))
 		if r.chance(0.2) { // a follow-up contact
 			ch := r.pick(segChannel[c.seg])
 			at := c.at(tr.contactAt+int64(r.uniform(2, 12)*float64(day)), tr.contactAt, tr.contactAt+14*day, c.officeTOD)
-			if err := w.out.outreach(c, at, channelNames[ch]); err != nil {
-				w.out.err = err
-			}
+			w.out.keep(w.out.outreach(c, at, channelNames[ch]))
 		}
 		e := []float64{0.34, 0.16, 0.42}[tr.channel]
 		if kind == kindLapse { // harder to win back someone who has gone quiet
