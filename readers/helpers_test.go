@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,7 +144,7 @@ func tryReadTable(t testing.TB, dir, table string, opts Options, cols []string) 
 	t.Helper()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	opts.Allocator = mem
+	opts.Allocator = newDeltaLeakShim(mem)
 	if opts.ScoreMax == 0 {
 		opts.ScoreMin, opts.ScoreMax = 1, 5
 	}
@@ -235,3 +237,8 @@ func column(rows []map[string]any, name string) []any {
 	}
 	return out
 }
+
+func nan() float64      { return math.NaN() }
+func inf(s int) float64 { return math.Inf(s) }
+
+func osDirFS(dir string) fs.FS { return os.DirFS(dir) }

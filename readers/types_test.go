@@ -52,7 +52,7 @@ func basePurchases(repl col) []col {
 
 func TestNormaliseArrowWrittenTypes(t *testing.T) {
 	ny := newYork(t)
-	gap := wall(2026, 3, 8, 2, 30, 0)     // does not exist in New York
+	gap := wall(2026, 3, 8, 2, 30, 0)      // does not exist in New York
 	overlap := wall(2026, 11, 1, 1, 30, 0) // exists twice in New York
 	summer := wall(2026, 7, 1, 12, 0, 0)
 	tests := []struct {
