@@ -107,6 +107,7 @@ func (b *book) writeWorklist(wl worklist) error {
 	title := b.style(styleKey{kind: kTitle})
 	note := b.style(styleKey{kind: kNote, wrap: true})
 	header := b.style(styleKey{kind: kHeader})
+	headerMid := b.style(styleKey{kind: kHeader, align: "center"})
 	if b.err != nil {
 		return b.err
 	}
@@ -134,8 +135,9 @@ func (b *book) writeWorklist(wl worklist) error {
 	}
 	hdr := make([]any, cols)
 	for i, h := range wl.headers {
-		hdr[i] = excelize.Cell{StyleID: header, Value: h}
+		hdr[i] = excelize.Cell{StyleID: headerMid, Value: h}
 	}
+	hdr[0] = excelize.Cell{StyleID: header, Value: wl.headers[0]}
 	if err := sw.SetRow(cellName(1, worklistHeaderRow), hdr, excelize.RowOpts{Height: 30}); err != nil {
 		return err
 	}
