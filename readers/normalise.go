@@ -103,6 +103,14 @@ func (n *normaliser) text(a arrow.Array) (arrow.Array, error) {
 				b.Append(src.Value(i))
 			}
 		}
+	case *array.Binary: // ENUM
+		for i := 0; i < l; i++ {
+			if src.IsNull(i) {
+				b.AppendNull()
+			} else {
+				b.BinaryBuilder.Append(src.Value(i))
+			}
+		}
 	case *array.Dictionary:
 		dict, ok := src.Dictionary().(stringValuer)
 		if !ok {

@@ -82,6 +82,10 @@ func classify(k Kind, n schema.Node, dt arrow.DataType) (sourceColumn, error) {
 		return sc, fmt.Errorf("want %s, found %s", k, sc.desc)
 	}
 	class, ok := arrowClass(dt)
+	if _, isEnum := p.LogicalType().(schema.EnumLogicalType); isEnum && dt.ID() == arrow.BINARY {
+		// ENUM is text (DuckDB reads it as VARCHAR); pqarrow gives binary.
+		class, ok = srcString, true
+	}
 	if ok {
 		ok = false
 		switch k {
