@@ -1,13 +1,19 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/recoverykpi/recoverykpi"
 
 	"github.com/recoverykpi/recoverykpi/pipeline"
+	"github.com/recoverykpi/recoverykpi/writers/excel"
 	jsonout "github.com/recoverykpi/recoverykpi/writers/json"
 )
 
@@ -116,12 +122,57 @@ func (j *job) latestEdition(label string) int {
 	}
 }
 
+// workbookName returns the workbook's file name for a quarter label.
+func workbookName(label string) string { return "recovery-scorecard-" + label + ".xlsx" }
+
 // render produces the quarter's files, in publishing order.
 func (j *job) render(sc *pipeline.Scorecard, l *loaded, edition int) ([]output, error) {
 	label := sc.Quarter.Label + editionSuffix(edition)
+	prov, err := j.provenance(l)
+	if err != nil {
+		return nil, err
+	}
+	var xlsx bytes.Buffer
+	if err := excel.Write(&xlsx, sc, prov); err != nil {
+		return nil, fmt.Errorf("render %s: %w", workbookName(label), err)
+	}
 	js, err := jsonout.Marshal(sc)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", jsonout.FileName(label), err)
 	}
-	return []output{{name: jsonout.FileName(label), data: js}}, nil
+	return []output{
+		{name: workbookName(label), data: xlsx.Bytes()},
+		{name: jsonout.FileName(label), data: js},
+	}, nil
+}
+
+// provenance gathers what went into the run, for the Audit sheet and the manifest.
+func (j *job) provenance(l *loaded) (pipeline.Provenance, error) {
+	yml, sum, err := j.cfg.Resolved()
+	if err != nil {
+		return pipeline.Provenance{}, fmt.Errorf("resolve config: %w", err)
+	}
+	return pipeline.Provenance{
+		Version: recoverykpi.Version, GoVersion: runtime.Version(), Libraries: libraries(),
+		ConfigYAML: yml, ConfigSHA256: sum, InputRoot: j.inputRoot, Inputs: l.inputs,
+	}, nil
+}
+
+// libraries lists the versions of the four libraries the product is built on.
+func libraries() []pipeline.Library {
+	want := []string{"github.com/apache/arrow-go/v18", "github.com/parquet-go/parquet-go", "github.com/xuri/excelize/v2", "github.com/go-co-op/gocron/v2"}
+	info, ok := debug.ReadBuildInfo()
+	var out []pipeline.Library
+	for _, path := range want {
+		v := "unknown"
+		if ok {
+			for _, d := range info.Deps {
+				if d.Path == path {
+					v = d.Version
+				}
+			}
+		}
+		out = append(out, pipeline.Library{Path: path, Version: v})
+	}
+	return out
 }
