@@ -242,3 +242,36 @@ func nan() float64      { return math.NaN() }
 func inf(s int) float64 { return math.Inf(s) }
 
 func osDirFS(dir string) fs.FS { return os.DirFS(dir) }
+
+// readAllFS discovers fsys and reads every table to the end, returning the
+// first error.
+func readAllFS(t testing.TB, fsys fs.FS) error {
+	ctx := context.Background()
+	ex, err := Discover(ctx, fsys, Options{BatchSize: 64, ScoreMin: 1, ScoreMax: 5})
+	if err != nil {
+		return err
+	}
+	for _, ts := range ex.Tables() {
+		r, err := ts.Open(ctx, nil)
+		if err != nil {
+			return err
+		}
+		for {
+			rec, err := r.Next(ctx)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				r.Close()
+				return err
+			}
+			rec.Release()
+		}
+		sa := r.SetAside()
+		r.Close()
+		if err := sa.WriteParquet(io.Discard); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -37,20 +37,15 @@ const streamBufferSize = 1 << 20
 // delivered Arrow arrays come from mem; the library's internal scratch
 // buffers come from Go's allocator (they are pooled and freed by finalizers,
 // which a checked allocator would report as leaks).
-func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64) (pf *parquetFile, err error) {
+func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64) (*parquetFile, error) {
 	f, err := fsys.Open(p)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
-	pf = &parquetFile{path: p, f: f}
-	defer func() {
-		if err != nil {
-			pf.close()
-			pf = nil
-		}
-	}()
+	pf := &parquetFile{path: p, f: f}
 	src, err := readerAtSeeker(f)
 	if err != nil {
+		pf.close()
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
 	err = pf.guard(func() error {
@@ -70,6 +65,7 @@ func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64) (p
 		return nil
 	})
 	if err != nil {
+		pf.close()
 		return nil, fmt.Errorf("%s: not a readable parquet file: %w", p, err)
 	}
 	return pf, nil
