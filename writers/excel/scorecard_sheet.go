@@ -32,7 +32,7 @@ const scHeaderRow = 8
 func (b *book) scorecardSheet() error {
 	const s = sheetScorecard
 	sc := b.sc
-	b.widths(s, 30, 14, 12, 12, 10, 15, 12, 13, 13, 13, 18, 40)
+	b.widths(s, 30, 14, 12, 12, 10, 15, 12, 13, 13, 13, 18, 30)
 	b.set(s, 1, 1, "Customer recovery scorecard — "+sc.Company, styleKey{kind: kTitle})
 	b.merge(s, 1, 1, scLastCol, 1)
 	b.rowHeight(s, 1, 26)
@@ -63,7 +63,7 @@ func (b *book) scorecardSheet() error {
 	}
 
 	b.headerRow(s, scHeaderRow, "KPI", "Value", "Numerator", "Denominator", "Target", "Status",
-		"Benchmark", "Variance vs benchmark", "QoQ change", "YoY change", "Trend ("+strconv.Itoa(b.trendN)+" quarters)", "Benchmark source")
+		"Benchmark", "Variance vs benchmark", "QoQ change", "YoY change", trendHeader(b.trendN), "Benchmark source")
 
 	cur, prev, yoy := b.comparisonQuarters()
 	var sparkLoc, sparkRange []string
@@ -155,6 +155,13 @@ func (b *book) scorecardSheet() error {
 	b.freeze(s, 1, scHeaderRow)
 	b.printSetup(s, scHeaderRow, scHeaderRow, true)
 	return b.err
+}
+
+func trendHeader(n int) string {
+	if n == 1 {
+		return "Trend (1 quarter)"
+	}
+	return "Trend (" + strconv.Itoa(n) + " quarters)"
 }
 
 // comparisonQuarters returns the Trend indexes of the scorecard's quarter, the

@@ -11,6 +11,9 @@ func TestScratchWrite(t *testing.T) {
 		t.Skip()
 	}
 	sc, prov := fixture()
+	if os.Getenv("SCRATCH_EMPTY") != "" {
+		sc, prov = emptyFixture()
+	}
 	f, err := os.Create(p)
 	if err != nil {
 		t.Fatal(err)
