@@ -83,6 +83,8 @@ type book struct {
 	cf     map[string]int // conditional-format styles by colour
 	err    error          // the first error of the set* helpers
 
+	printTitles map[string]string // sheet → rows repeated on every printed page
+
 	trendRow map[string]int // row of each KPI on the Trend sheet
 	trendN   int            // number of quarters on the Trend sheet (columns 3..)
 }
@@ -121,11 +123,22 @@ func (b *book) build() error {
 			return fmt.Errorf("sheet %s: %w", s.sheet, b.err)
 		}
 	}
+	// Print titles are defined names: set in sheet order, so the workbook lists them so.
+	for _, name := range sheetNames {
+		if ref, ok := b.printTitles[name]; ok {
+			if err := b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: ref, Scope: name}); err != nil {
+				return fmt.Errorf("print titles of %s: %w", name, err)
+			}
+		}
+	}
 	b.f.SetActiveSheet(0)
 	return nil
 }
 
 func (b *book) setDocProps() error {
+	if err := b.f.SetAppProps(&excelize.AppProperties{Application: "recoverykpi", Company: b.sc.Company}); err != nil {
+		return err
+	}
 	asOf := b.sc.AsOf.UTC().Format("2006-01-02T15:04:05Z")
 	return b.f.SetDocProps(&excelize.DocProperties{
 		Creator:        "recoverykpi",
@@ -518,11 +531,10 @@ func (b *book) printSetup(sheet string, headerFirst, headerLast int, onePage boo
 		return
 	}
 	if headerFirst > 0 {
-		b.err = b.f.SetDefinedName(&excelize.DefinedName{
-			Name:     "_xlnm.Print_Titles",
-			RefersTo: fmt.Sprintf("'%s'!$%d:$%d", sheet, headerFirst, headerLast),
-			Scope:    sheet,
-		})
+		if b.printTitles == nil {
+			b.printTitles = map[string]string{}
+		}
+		b.printTitles[sheet] = fmt.Sprintf("'%s'!$%d:$%d", sheet, headerFirst, headerLast)
 	}
 }
 
