@@ -224,7 +224,7 @@ func (b *book) style(k styleKey) int {
 		al.Horizontal = "right"
 	case kMono:
 		s.Font = &excelize.Font{Family: "Courier New", Size: 10}
-		al.Indent = 1
+		al.Horizontal, al.Indent = "left", 1
 	}
 	if k.band != "" {
 		fill, font := bandColours(k.band)
