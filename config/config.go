@@ -108,7 +108,8 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration such as 10m or 1h", n.Line, s)
+		// A TypeError lets yaml.v3 go on decoding, so the other problems are reported too.
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %q is not a duration such as 10m or 1h", n.Line, s)}}
 	}
 	*d = Duration(v)
 	return nil
@@ -154,12 +155,23 @@ func Parse(data []byte, dir string) (*Config, error) {
 	cfg := Default()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
+	var errs []error
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: %s", ErrInvalid, yamlMessage(err))
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			// A syntax error: nothing after it was decoded.
+			return nil, fmt.Errorf("%w: %s", ErrInvalid, yamlMessage(err))
+		}
+		// Unknown keys and wrong types: yaml.v3 decoded everything else, so validate
+		// that too and report every problem at once.
+		errs = append(errs, fmt.Errorf("%w: %s", ErrInvalid, yamlMessage(err)))
 	}
 	cfg.resolve(dir)
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	return cfg, nil
 }

@@ -28,7 +28,7 @@ const (
 // Sentinel errors mapped to exit statuses.
 var (
 	// ErrUsage marks bad usage: an unknown command or flag, a malformed value.
-	ErrUsage = errors.New("usage")
+	ErrUsage = errors.New("bad usage")
 	// ErrTooManyInvalid marks a table whose set-aside share exceeds the limit.
 	ErrTooManyInvalid = errors.New("too many invalid rows")
 	// ErrOutputExists marks a published output that a run would change.
@@ -59,6 +59,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "compute one quarter's scorecard and publish the workbook, JSON and manifest", runCommand},
+		{"validate", "check an extract set against the contract and report its data quality; writes nothing", validateCommand},
 		{"generate", "write a synthetic extract set", generateCommand},
 		{"version", "print the program version", versionCommand},
 	}

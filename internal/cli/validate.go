@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/recoverykpi/recoverykpi/pipeline"
+	"github.com/recoverykpi/recoverykpi/readers"
+)
+
+// exampleLimit is how many set-aside rows per reason the report shows.
+const exampleLimit = 3
+
+// validateCommand checks the extract set against the contract and prints a data-quality
+// report, writing nothing. It returns an error (exit 3) when the extracts are unusable.
+func validateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f runFlags
+	fs := newFlags("validate", "[--config FILE] [--input DIR]", stderr)
+	fs.StringVar(&f.config, "config", "", "config `FILE` (YAML, SPEC §7)")
+	fs.StringVar(&f.input, "input", "", "extract set `DIR` (overrides the config)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	j, err := newJob(f)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "extract set %s\n", j.inputRoot)
+	ex, err := readers.Discover(ctx, j.input, j.readerOptions())
+	if err != nil {
+		fmt.Fprintf(stdout, "result: unusable\n")
+		return err
+	}
+	var qs []readers.TableQuality
+	for _, t := range ex.Tables() {
+		q, err := readAll(ctx, t)
+		if err != nil {
+			fmt.Fprintf(stdout, "result: unusable\n")
+			return err
+		}
+		qs = append(qs, q)
+	}
+	printQuality(stdout, ex, qs)
+	var pq []pipeline.TableQuality
+	for _, q := range qs {
+		pq = append(pq, tableQuality(q))
+	}
+	if err := j.gate(pq); err != nil {
+		fmt.Fprintf(stdout, "result: unusable\n")
+		return err
+	}
+	fmt.Fprintf(stdout, "result: usable\n")
+	return nil
+}
+
+// readAll reads a table to the end, discarding the rows, and returns its quality.
+func readAll(ctx context.Context, t *readers.TableSource) (readers.TableQuality, error) {
+	r, err := t.Open(ctx, nil)
+	if err != nil {
+		return readers.TableQuality{}, err
+	}
+	defer r.Close()
+	for {
+		rec, err := r.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return r.Quality(), nil
+		}
+		if err != nil {
+			return readers.TableQuality{}, err
+		}
+		rec.Release()
+	}
+}
+
+func printQuality(w io.Writer, ex *readers.Extract, qs []readers.TableQuality) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n%-11s %5s %12s %10s %8s\n", "table", "files", "rows", "set aside", "share")
+	for _, q := range qs {
+		share := 0.0
+		if q.RowsRead > 0 {
+			share = float64(q.RowsSetAside) / float64(q.RowsRead) * 100
+		}
+		fmt.Fprintf(&b, "%-11s %5d %12d %10d %7.2f%%\n", q.Table, len(q.Files), q.RowsRead, q.RowsSetAside, share)
+	}
+	var absent []string
+	for _, def := range readers.Contract() {
+		if ex.Table(def.Name) == nil {
+			absent = append(absent, def.Name)
+		}
+	}
+	if len(absent) > 0 {
+		fmt.Fprintf(&b, "absent (optional; their KPIs show no data): %s\n", strings.Join(absent, ", "))
+	}
+	for _, q := range qs {
+		if len(q.Files) > 0 {
+			fmt.Fprintf(&b, "\n%s files:\n", q.Table)
+			for _, f := range q.Files {
+				fmt.Fprintf(&b, "  %-50s %10d bytes %10d rows %6d set aside\n", f.Path, f.Size, f.RowsRead, f.RowsSetAside)
+			}
+		}
+		if q.RowsSetAside == 0 {
+			continue
+		}
+		reasons := make([]string, 0, len(q.ByReason))
+		for r := range q.ByReason {
+			reasons = append(reasons, r)
+		}
+		sort.Strings(reasons)
+		fmt.Fprintf(&b, "%s rows set aside:\n", q.Table)
+		for _, r := range reasons {
+			fmt.Fprintf(&b, "  %s: %d\n", r, q.ByReason[r])
+			for i, ex := range q.Examples[r] {
+				if i == exampleLimit {
+					break
+				}
+				fmt.Fprintf(&b, "    %s row %d: %s\n", ex.File, ex.Row, formatValues(ex.Values))
+			}
+		}
+	}
+	b.WriteString("\n")
+	io.WriteString(w, b.String())
+}
+
+func formatValues(vals map[string]string) string {
+	keys := make([]string, 0, len(vals))
+	for k := range vals {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + vals[k]
+	}
+	return strings.Join(parts, " ")
+}
