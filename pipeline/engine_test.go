@@ -114,7 +114,7 @@ func TestDefinitions(t *testing.T) {
 		},
 		{
 			name: "no lapse when the next qualifying purchase is exactly p + L",
-			fx: fixture{"purchases": {purchase("c1", "2025-10-03T00:00:00Z", 40), purchase("c1", "2026-04-01T00:00:00Z", 40)}},
+			fx:   fixture{"purchases": {purchase("c1", "2025-10-03T00:00:00Z", 40), purchase("c1", "2026-04-01T00:00:00Z", 40)}},
 			asOf: "2026-09-01T00:00:00Z", quarter: "2026-Q2",
 			want: want{"at_risk_customers": 0, "recovery_rate": nil},
 		},
@@ -182,7 +182,7 @@ func TestDefinitions(t *testing.T) {
 		{
 			name: "treatment: offer in [d, min(d+W, as_of)], outreach only, none",
 			fx: fixture{
-				"purchases": {purchase("a", "2026-02-10T00:00:00Z", 10), purchase("b", "2026-02-10T00:00:00Z", 10)},
+				"purchases":  {purchase("a", "2026-02-10T00:00:00Z", 10), purchase("b", "2026-02-10T00:00:00Z", 10)},
 				"complaints": {complaint("a", d, "x"), complaint("b", d, "x"), complaint("c", d, "x"), complaint("e", d, "x")},
 				"offers": {
 					{"customer_id": "a", "issued_at": ts(d), "offer_type": "voucher", "face_value": 5.0},

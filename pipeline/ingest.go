@@ -411,4 +411,3 @@ func appendNumbers(dst *[]float64, table, name string, a arrow.Array, n int) err
 func typeError(table, column string, a arrow.Array) error {
 	return fmt.Errorf("%s: column %s: unexpected normalised type %s", table, column, a.DataType())
 }
-

@@ -151,10 +151,10 @@ func purchasesRecord(n int, amountAsText, dropAmount bool) arrow.RecordBatch {
 
 func TestFailuresNeverReplacePublishedOutput(t *testing.T) {
 	cases := []struct {
-		name  string
+		name   string
 		break_ func(t *testing.T, root string) []string // returns extra run args
-		code  int
-		want  []string // fragments the message must contain
+		code   int
+		want   []string // fragments the message must contain
 		// quarantine: the failure still publishes quarantine/<table>.parquet
 		quarantine string
 	}{
