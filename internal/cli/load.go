@@ -28,6 +28,8 @@ func (j *job) load(ctx context.Context) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
+	hashed := hashInputs(ctx, j.input, ex) // in the background, while the engine reads
+	defer hashed.stop()
 	ad := &extractAdapter{ex: ex, quality: map[string]readers.TableQuality{}, setAside: map[string]*readers.SetAside{}}
 	data, err := pipeline.Load(ctx, ad)
 	if err != nil {
@@ -51,6 +53,9 @@ func (j *job) load(ctx context.Context) (*loaded, error) {
 			}
 			l.quarantine = append(l.quarantine, output{name: "quarantine/" + name + ".parquet", data: buf.Bytes()})
 		}
+	}
+	if err := hashed.fill(l.inputs); err != nil {
+		return nil, err
 	}
 	if err := j.gate(l.quality); err != nil {
 		if perr := publishReplace(j.output, l.quarantine); perr != nil {

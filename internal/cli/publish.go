@@ -56,21 +56,44 @@ func stage(dir string, outs []output) ([]string, error) {
 	return temps, nil
 }
 
-// commit renames staged files into place, in order; the caller orders the outputs so
-// that the manifest comes last.
+// commit moves staged files into place, in order, and never replaces a file: a
+// published output is never overwritten, even by a run that raced this one. The caller
+// orders the outputs so that the manifest comes last. Each file is hard-linked to its
+// final name (which fails when the name exists) and the temporary name removed; on a
+// file system without hard links it falls back to a rename after checking the name is
+// free.
 func commit(dir string, outs []output, temps []string) error {
 	for i, o := range outs {
 		final := filepath.Join(dir, filepath.FromSlash(o.name))
-		if err := os.Rename(temps[i], final); err != nil {
+		if err := publishNew(temps[i], final); err != nil {
 			removeAll(temps[i:])
-			return fmt.Errorf("publish %s: %w", final, err)
+			return err
 		}
 	}
 	return nil
 }
 
-// publishReplace writes outputs atomically, replacing earlier versions. It is used for
-// files that describe the extract rather than publish a quarter (the quarantine).
+func publishNew(temp, final string) error {
+	err := os.Link(temp, final)
+	if err == nil {
+		os.Remove(temp)
+		return nil
+	}
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%w: publish %s: another file appeared under this name during the run", ErrOutputExists, final)
+	}
+	if _, serr := os.Lstat(final); !errors.Is(serr, fs.ErrNotExist) {
+		return fmt.Errorf("%w: publish %s: the name is taken", ErrOutputExists, final)
+	}
+	if err := os.Rename(temp, final); err != nil {
+		return fmt.Errorf("publish %s: %w", final, err)
+	}
+	return nil
+}
+
+// publishReplace writes outputs atomically, replacing earlier versions. It is used only
+// for files that describe a failed run's extract rather than publish a quarter (the
+// quarantine written when the invalid-row limit stops a run); no manifest lists them.
 func publishReplace(dir string, outs []output) error {
 	if len(outs) == 0 {
 		return nil
@@ -79,7 +102,14 @@ func publishReplace(dir string, outs []output) error {
 	if err != nil {
 		return err
 	}
-	return commit(dir, outs, temps)
+	for i, o := range outs {
+		final := filepath.Join(dir, filepath.FromSlash(o.name))
+		if err := os.Rename(temps[i], final); err != nil {
+			removeAll(temps[i:])
+			return fmt.Errorf("publish %s: %w", final, err)
+		}
+	}
+	return nil
 }
 
 // existing compares the outputs with the files already published: same says which are
@@ -103,17 +133,24 @@ func existing(dir string, outs []output) (same []bool, differ []string, err erro
 	return same, differ, nil
 }
 
-// cleanTemps removes temporary files that an interrupted run left in dir.
+// cleanTemps removes temporary files that an interrupted run left in dir or in the
+// the two levels below it (quarantine/<label>/).
 func cleanTemps(dir string) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
+	if _, err := os.Stat(dir); err != nil {
 		return
 	}
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), tempPrefix) {
-			os.Remove(filepath.Join(dir, e.Name()))
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
 		}
-	}
+		if rel, _ := filepath.Rel(dir, p); d.IsDir() && strings.Count(filepath.ToSlash(rel), "/") >= 2 {
+			return fs.SkipDir // deeper than quarantine/<label>/: not ours
+		}
+		if !d.IsDir() && strings.HasPrefix(d.Name(), tempPrefix) {
+			os.Remove(p)
+		}
+		return nil
+	})
 }
 
 func removeAll(paths []string) {

@@ -6,15 +6,17 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"path"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	"github.com/recoverykpi/recoverykpi"
 
 	"github.com/recoverykpi/recoverykpi/pipeline"
 	"github.com/recoverykpi/recoverykpi/writers/excel"
 	jsonout "github.com/recoverykpi/recoverykpi/writers/json"
+	manifestout "github.com/recoverykpi/recoverykpi/writers/manifest"
 )
 
 // result says what a run of one quarter did.
@@ -25,14 +27,19 @@ type result struct {
 	published []string // paths written
 	noop      bool     // everything was already published with the same bytes
 	rowsRead  int64
+	manifest  string // path of the edition's manifest
 }
 
 func (r *result) report(w io.Writer) {
+	ed := ""
+	if r.edition > 1 {
+		ed = fmt.Sprintf(", edition r%d", r.edition)
+	}
 	if r.noop {
-		fmt.Fprintf(w, "%s: already published with the same bytes (as_of %s); nothing to do\n", r.quarter, r.asOf)
+		fmt.Fprintf(w, "%s: already published with the same bytes (as_of %s%s); nothing to do\n  %s\n", r.quarter, r.asOf, ed, r.manifest)
 		return
 	}
-	fmt.Fprintf(w, "%s: published (as_of %s)\n", r.quarter, r.asOf)
+	fmt.Fprintf(w, "%s: published (as_of %s%s)\n", r.quarter, r.asOf, ed)
 	for _, p := range r.published {
 		fmt.Fprintf(w, "  %s\n", p)
 	}
@@ -47,23 +54,28 @@ func editionSuffix(edition int) string {
 }
 
 // runQuarter computes one quarter ("" = default) from loaded data and publishes it.
+//
+// The latest edition of the quarter in the output folder is rendered again and
+// compared byte for byte: the files it already has with the same bytes are left
+// alone, missing ones (an interrupted run) are added, and when all are there the run
+// is a no-op. When any differs the run refuses with ErrOutputExists, or with restate
+// publishes the next edition (-r2, -r3, ...) beside it. Nothing published is ever
+// replaced. The manifest is published last, so an edition with a manifest is
+// complete.
 func (j *job) runQuarter(ctx context.Context, l *loaded, quarter string, restate bool) (*result, error) {
-	sc, err := l.data.Scorecard(ctx, j.settings(quarter))
+	sc, err := j.scorecard(ctx, l, quarter)
 	if err != nil {
 		return nil, err
 	}
-	sc.DataQuality = l.quality
-	res := &result{quarter: sc.Quarter.Label, asOf: sc.AsOf.Format("2006-01-02T15:04:05.999999Z07:00")}
+	label := sc.Quarter.Label
+	res := &result{quarter: label, asOf: sc.AsOf.Format("2006-01-02T15:04:05.999999Z07:00")}
 	for _, q := range l.quality {
 		res.rowsRead += q.RowsRead
 	}
 	cleanTemps(j.output)
-	if err := publishReplace(j.output, l.quarantine); err != nil {
-		return nil, err
-	}
-	latest := j.latestEdition(sc.Quarter.Label)
+	latest := j.latestEdition(label)
 	edition := max(latest, 1)
-	outs, err := j.render(sc, l, edition)
+	outs, err := j.render(sc, l, edition, j.supersedes(label, edition))
 	if err != nil {
 		return nil, err
 	}
@@ -73,16 +85,22 @@ func (j *job) runQuarter(ctx context.Context, l *loaded, quarter string, restate
 	}
 	if len(differ) > 0 {
 		if !restate {
-			return nil, fmt.Errorf("%w: %s is already published and this run would change it; rerun with --restate to publish a new edition (%s)",
-				ErrOutputExists, j.outputPath(differ[0]), editionSuffix(edition + 1)[1:])
+			return nil, j.conflict(label, edition, differ)
 		}
-		edition++
-		if outs, err = j.render(sc, l, edition); err != nil {
+		edition = latest + 1
+		if outs, err = j.render(sc, l, edition, j.supersedes(label, edition)); err != nil {
 			return nil, err
 		}
-		same = make([]bool, len(outs))
+		if same, differ, err = existing(j.output, outs); err != nil {
+			return nil, err
+		}
+		if len(differ) > 0 {
+			return nil, fmt.Errorf("%w: %s exists although edition r%d was never published; move it away and rerun",
+				ErrOutputExists, j.outputPath(differ[0]), edition)
+		}
 	}
 	res.edition = edition
+	res.manifest = j.outputPath(outs[len(outs)-1].name)
 	var todo []output
 	for i, o := range outs {
 		if !same[i] {
@@ -110,23 +128,74 @@ func (j *job) runQuarter(ctx context.Context, l *loaded, quarter string, restate
 	return res, nil
 }
 
-// latestEdition returns the highest edition of the quarter published in the output
-// folder, 0 when none.
+// conflict is the refusal of a run that would change published files of an edition.
+func (j *job) conflict(label string, edition int, differ []string) error {
+	next := label + editionSuffix(edition+1)
+	msg := fmt.Sprintf("%s is already published with other bytes than this run produces", j.outputPath(differ[0]))
+	if len(differ) > 1 {
+		msg += " (so are " + strings.Join(differ[1:], ", ") + ")"
+	}
+	return fmt.Errorf("%w: %s; nothing was written. Inputs, config or program version differ from that publication (`recoverykpi verify %s` names what changed). To publish these numbers as a restatement, rerun with --restate: it writes edition r%d (%s, %s, %s) beside the published files, which stay as they are",
+		ErrOutputExists, msg, j.outputPath(manifestout.FileName(label+editionSuffix(edition))), edition+1,
+		workbookName(next), jsonout.FileName(next), manifestout.FileName(next))
+}
+
+// latestEdition returns the highest edition of the quarter with any of its files
+// (workbook, JSON or manifest) in the output folder, 0 when none.
 func (j *job) latestEdition(label string) int {
 	latest := 0
 	for e := 1; ; e++ {
-		if _, err := os.Stat(filepath.Join(j.output, jsonout.FileName(label+editionSuffix(e)))); err != nil {
+		l := label + editionSuffix(e)
+		found := false
+		for _, name := range []string{workbookName(l), jsonout.FileName(l), manifestout.FileName(l)} {
+			if _, err := os.Lstat(j.outputPath(name)); err == nil {
+				found = true
+			}
+		}
+		if !found {
 			return latest
 		}
 		latest = e
 	}
 }
 
+// supersedes names the edition before edition, by its published manifest; nil for
+// the first edition.
+func (j *job) supersedes(label string, edition int) *pipeline.Supersedes {
+	if edition <= 1 {
+		return nil
+	}
+	s := &pipeline.Supersedes{Edition: edition - 1, Manifest: manifestout.FileName(label + editionSuffix(edition-1))}
+	if b, err := os.ReadFile(j.outputPath(s.Manifest)); err == nil {
+		s.SHA256 = sha256Hex(b)
+	}
+	return s
+}
+
 // workbookName returns the workbook's file name for a quarter label.
 func workbookName(label string) string { return "recovery-scorecard-" + label + ".xlsx" }
 
-// render produces the quarter's files, in publishing order.
-func (j *job) render(sc *pipeline.Scorecard, l *loaded, edition int) ([]output, error) {
+// quarantineName returns where an edition publishes the quarantine of a table.
+func quarantineName(label, table string) string {
+	return "quarantine/" + label + "/" + table + ".parquet"
+}
+
+// scorecard computes one quarter ("" = default) from loaded data.
+func (j *job) scorecard(ctx context.Context, l *loaded, quarter string) (*pipeline.Scorecard, error) {
+	sc, err := l.data.Scorecard(ctx, j.settings(quarter))
+	if err != nil {
+		return nil, err
+	}
+	sc.DataQuality = l.quality
+	return sc, nil
+}
+
+// render produces an edition's files in publishing order: workbook, JSON, the
+// quarantine of each table with set-aside rows, and last the manifest, which lists the
+// others with their SHA-256. Each edition has its own quarantine folder
+// (quarantine/<label>[-rN]/), so a later extract never replaces the quarantine an
+// earlier manifest lists.
+func (j *job) render(sc *pipeline.Scorecard, l *loaded, edition int, sup *pipeline.Supersedes) ([]output, error) {
 	label := sc.Quarter.Label + editionSuffix(edition)
 	prov, err := j.provenance(l)
 	if err != nil {
@@ -140,15 +209,31 @@ func (j *job) render(sc *pipeline.Scorecard, l *loaded, edition int) ([]output, 
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", jsonout.FileName(label), err)
 	}
-	return []output{
+	outs := []output{
 		{name: workbookName(label), data: xlsx.Bytes()},
 		{name: jsonout.FileName(label), data: js},
-	}, nil
+	}
+	for _, q := range l.quarantine {
+		outs = append(outs, output{name: quarantineName(label, strings.TrimSuffix(path.Base(q.name), ".parquet")), data: q.data})
+	}
+	m := &pipeline.Manifest{Provenance: prov, Quarter: sc.Quarter.Label, AsOf: sc.AsOf.UTC(), Edition: edition, Supersedes: sup}
+	for _, o := range outs {
+		m.Outputs = append(m.Outputs, pipeline.OutputFile{Path: o.name, Size: int64(len(o.data)), SHA256: sha256Hex(o.data)})
+	}
+	mb, err := manifestout.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", manifestout.FileName(label), err)
+	}
+	return append(outs, output{name: manifestout.FileName(label), data: mb}), nil
 }
 
 // provenance gathers what went into the run, for the Audit sheet and the manifest.
 func (j *job) provenance(l *loaded) (pipeline.Provenance, error) {
-	yml, sum, err := j.cfg.Resolved()
+	// The output folder is left out of the recorded config: it changes no number, and
+	// an auditor's rerun into another folder must give the same bytes.
+	recorded := *j.cfg
+	recorded.Output = ""
+	yml, sum, err := recorded.Resolved()
 	if err != nil {
 		return pipeline.Provenance{}, fmt.Errorf("resolve config: %w", err)
 	}

@@ -1,0 +1,34 @@
+package pipeline
+
+import "time"
+
+// Manifest is the record of one published edition of a quarter (SPEC §6,
+// manifest-<label>.json): what the run read, with which config and program, and what
+// it published. It holds everything `recoverykpi verify` needs to rerun the quarter:
+// the resolved config, the input root, the quarter, as_of and the edition.
+//
+// Nothing in a manifest depends on the wall clock or on the output folder, so the
+// same inputs, config and program version give the same manifest bytes wherever the
+// outputs are written.
+type Manifest struct {
+	Provenance             // program, config, input root and inputs
+	Quarter    string      // label, e.g. 2026-Q3
+	AsOf       time.Time   // the moment the data describes, UTC
+	Edition    int         // 1 for the first publication, 2.. for restatements
+	Supersedes *Supersedes // the edition this one restates; nil for edition 1
+	Outputs    []OutputFile
+}
+
+// Supersedes names the edition a restatement replaces, by its manifest.
+type Supersedes struct {
+	Edition  int
+	Manifest string // file name of that edition's manifest
+	SHA256   string // hex SHA-256 of that manifest; "" when it was not found
+}
+
+// OutputFile is one published file of an edition (the manifest itself excluded).
+type OutputFile struct {
+	Path   string // slash path relative to the output folder
+	Size   int64
+	SHA256 string
+}
