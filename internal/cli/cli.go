@@ -46,6 +46,8 @@ func ExitCode(err error) int {
 		return ExitData
 	case errors.Is(err, ErrOutputExists):
 		return ExitConflict
+	case errors.Is(err, ErrMismatch):
+		return ExitMismatch
 	}
 	return ExitFailure
 }
@@ -60,6 +62,7 @@ func commands() []command {
 	return []command{
 		{"run", "compute one quarter's scorecard and publish the workbook, JSON and manifest", runCommand},
 		{"validate", "check an extract set against the contract and report its data quality; writes nothing", validateCommand},
+		{"verify", "rehash a manifest's inputs, rerun its quarter in memory and compare every output byte for byte", verifyCommand},
 		{"generate", "write a synthetic extract set", generateCommand},
 		{"version", "print the program version", versionCommand},
 	}

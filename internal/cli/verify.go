@@ -1,0 +1,366 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/recoverykpi/recoverykpi"
+	"github.com/recoverykpi/recoverykpi/config"
+	"github.com/recoverykpi/recoverykpi/pipeline"
+	manifestout "github.com/recoverykpi/recoverykpi/writers/manifest"
+)
+
+// ExitMismatch is the exit status of `recoverykpi verify` when the inputs or the
+// outputs differ from what the manifest records.
+const ExitMismatch = 5
+
+// ErrMismatch marks a verify that found a difference (exit status ExitMismatch).
+var ErrMismatch = errors.New("the manifest does not match")
+
+// maxJSONDiffs bounds the JSON values a verify report shows per file.
+const maxJSONDiffs = 12
+
+func verifyCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fl := newFlags("verify", "[--input DIR] MANIFEST", stderr)
+	input := fl.String("input", "", "read the extract set from `DIR` instead of the manifest's input root (e.g. an archived copy); the recorded root is still what the outputs show")
+	var manifestPath string
+	// Flags may come before or after the manifest.
+	for rest := args; ; {
+		if err := fl.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return errHelpShown
+			}
+			return fmt.Errorf("%w: %v", ErrUsage, err)
+		}
+		if fl.NArg() == 0 {
+			break
+		}
+		if manifestPath != "" {
+			return fmt.Errorf("%w: unexpected argument %q", ErrUsage, fl.Arg(0))
+		}
+		manifestPath, rest = fl.Arg(0), fl.Args()[1:]
+	}
+	if manifestPath == "" {
+		return fmt.Errorf("%w: verify needs the manifest to check: recoverykpi verify out/manifest-2026-Q3.json", ErrUsage)
+	}
+	rep, err := verifyManifest(ctx, manifestPath, *input)
+	if rep != nil {
+		rep.write(stdout)
+	}
+	return err
+}
+
+// verifyReport is what verify found, for people: the run it checked, what matched and
+// each difference.
+type verifyReport struct {
+	manifest string
+	m        *pipeline.Manifest
+	inputs   int // inputs checked
+	outputs  int // outputs compared
+	diffs    []string
+	notes    []string
+}
+
+func (r *verifyReport) differ(format string, a ...any) {
+	r.diffs = append(r.diffs, fmt.Sprintf(format, a...))
+}
+
+// detail adds a line under the last difference.
+func (r *verifyReport) detail(format string, a ...any) {
+	r.diffs[len(r.diffs)-1] += "\n      " + fmt.Sprintf(format, a...)
+}
+func (r *verifyReport) note(format string, a ...any) {
+	r.notes = append(r.notes, fmt.Sprintf(format, a...))
+}
+
+func (r *verifyReport) write(w io.Writer) {
+	var b strings.Builder
+	if m := r.m; m != nil {
+		fmt.Fprintf(&b, "verify %s: quarter %s, edition %d, as_of %s, input root %s, recoverykpi %s\n",
+			r.manifest, m.Quarter, m.Edition, m.AsOf.Format(time.RFC3339Nano), m.InputRoot, m.Version)
+	}
+	for _, n := range r.notes {
+		fmt.Fprintf(&b, "  note: %s\n", n)
+	}
+	for _, d := range r.diffs {
+		fmt.Fprintf(&b, "  %s\n", d)
+	}
+	if len(r.diffs) == 0 {
+		fmt.Fprintf(&b, "OK: %d inputs unchanged; %d outputs and the manifest identical byte for byte\n", r.inputs, r.outputs)
+	} else {
+		fmt.Fprintf(&b, "DIFFERENT: %d difference(s) from the manifest\n", len(r.diffs))
+	}
+	io.WriteString(w, b.String())
+}
+
+// verifyManifest re-hashes the inputs a manifest lists, reruns its quarter with the
+// recorded config, as_of and edition in memory, and compares every output byte for
+// byte. It publishes nothing. The error wraps ErrMismatch when anything differs.
+// input, when not empty, is read instead of the recorded input root.
+func verifyManifest(ctx context.Context, manifestPath, input string) (*verifyReport, error) {
+	raw, err := os.ReadFile(manifestPath)
+	if err != nil {
+		return nil, fmt.Errorf("%w: manifest: %v", ErrUsage, err)
+	}
+	m, err := manifestout.Unmarshal(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrUsage, manifestPath, err)
+	}
+	rep := &verifyReport{manifest: manifestPath, m: m}
+	published := filepath.Dir(manifestPath)
+
+	// The program and the config.
+	if m.Version != recoverykpi.Version {
+		rep.differ("program version: published %s, now %s", m.Version, recoverykpi.Version)
+	}
+	if got := sha256Hex(m.ConfigYAML); got != m.ConfigSHA256 {
+		rep.differ("config: the recorded YAML hashes to %s, the manifest says %s (the manifest was edited)", got, m.ConfigSHA256)
+	}
+	cfg, err := config.Parse(m.ConfigYAML, "")
+	if err != nil {
+		return rep, fmt.Errorf("recorded config: %w", err)
+	}
+	if m.GoVersion != runtime.Version() {
+		rep.note("built with %s, this binary with %s", m.GoVersion, runtime.Version())
+	}
+	now := libraries()
+	for i, l := range m.Libraries {
+		if i < len(now) && now[i] != l {
+			rep.note("library %s %s, this binary has %s %s", l.Path, l.Version, now[i].Path, now[i].Version)
+		}
+	}
+
+	// The inputs, file by file.
+	fsys, where, err := verifyInput(m.InputRoot, input)
+	if err != nil {
+		rep.differ("input root %s: %v", where, err)
+	}
+	listed := map[string]bool{}
+	for _, in := range m.Inputs {
+		listed[in.Path] = true
+		rep.inputs++
+		if fsys == nil {
+			rep.differ("input removed: %s", in.Path)
+			continue
+		}
+		s, err := hashFile(ctx, fsys, in.Path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			rep.differ("input removed: %s (%d bytes, sha256 %s)", in.Path, in.Size, in.SHA256)
+		case err != nil:
+			rep.differ("input unreadable: %s: %v", in.Path, err)
+		case s.sha256 != in.SHA256:
+			rep.differ("input changed: %s: published %d bytes, sha256 %s; now %d bytes, sha256 %s", in.Path, in.Size, in.SHA256, s.size, s.sha256)
+		}
+	}
+	if fsys == nil {
+		return rep, fmt.Errorf("%w: %d difference(s)", ErrMismatch, len(rep.diffs))
+	}
+
+	// The rerun, into a scratch folder that only a failed quality gate would write to.
+	scratch, err := os.MkdirTemp("", "recoverykpi-verify-")
+	if err != nil {
+		return rep, err
+	}
+	defer os.RemoveAll(scratch)
+	asOf := m.AsOf
+	j := &job{cfg: cfg, input: fsys, inputRoot: m.InputRoot, output: scratch, asOf: &asOf}
+	outs, runErr := j.verifyRun(ctx, m)
+	if runErr == nil {
+		for _, in := range outs.inputs {
+			if !listed[in.Path] {
+				rep.differ("input added: %s (%d bytes, sha256 %s, %d rows)", in.Path, in.Size, in.SHA256, in.RowsRead)
+			}
+		}
+		compareOutputs(rep, m, raw, outs.files, published)
+	}
+	if runErr != nil {
+		// Without the rerun's list of what it read, name every Parquet file under the
+		// root that the manifest does not list: one of them may be why it failed.
+		for _, p := range unlistedParquet(fsys, listed) {
+			rep.differ("input added: %s (a Parquet file under the input root that the manifest does not list)", p)
+		}
+	}
+	switch {
+	case runErr != nil && len(rep.diffs) > 0:
+		rep.differ("rerun failed: %v", runErr)
+		return rep, fmt.Errorf("%w: %d difference(s); the rerun failed: %v", ErrMismatch, len(rep.diffs), runErr)
+	case runErr != nil:
+		return rep, fmt.Errorf("rerun %s: %w", m.Quarter, runErr)
+	case len(rep.diffs) > 0:
+		return rep, fmt.Errorf("%w: %d difference(s)", ErrMismatch, len(rep.diffs))
+	}
+	return rep, nil
+}
+
+// verifyInput opens the extract set to check: input when given, else the recorded
+// root ("embedded:sample" is the sample in this binary).
+func verifyInput(root, input string) (fs.FS, string, error) {
+	dir := root
+	if input != "" {
+		dir = input
+	} else if root == sampleRoot {
+		return recoverykpi.Sample(), root, nil
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, dir, err
+	}
+	if !st.IsDir() {
+		return nil, dir, errors.New("not a folder")
+	}
+	return os.DirFS(dir), dir, nil
+}
+
+// unlistedParquet returns the *.parquet files under fsys that are not listed, skipping
+// names that start with "_" or "." as discovery does.
+func unlistedParquet(fsys fs.FS, listed map[string]bool) []string {
+	var out []string
+	_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if p != "." && (strings.HasPrefix(d.Name(), "_") || strings.HasPrefix(d.Name(), ".")) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.IsDir() && strings.HasSuffix(d.Name(), ".parquet") && !listed[p] {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+// rerun is what verify's in-memory rerun produced.
+type rerun struct {
+	inputs []pipeline.InputFile
+	files  []output // in publishing order, the manifest last
+}
+
+// verifyRun loads the extract set and renders the manifest's quarter and edition.
+func (j *job) verifyRun(ctx context.Context, m *pipeline.Manifest) (*rerun, error) {
+	l, err := j.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := j.scorecard(ctx, l, m.Quarter)
+	if err != nil {
+		return nil, err
+	}
+	files, err := j.render(sc, l, m.Edition, m.Supersedes)
+	if err != nil {
+		return nil, err
+	}
+	return &rerun{inputs: l.inputs, files: files}, nil
+}
+
+// compareOutputs compares the rerun's files with the manifest's outputs and the
+// manifest itself, and checks the published files beside the manifest.
+func compareOutputs(rep *verifyReport, m *pipeline.Manifest, raw []byte, files []output, published string) {
+	recorded := map[string]pipeline.OutputFile{}
+	for _, o := range m.Outputs {
+		recorded[o.Path] = o
+	}
+	produced := map[string]bool{}
+	body, manifestFile := files[:len(files)-1], files[len(files)-1]
+	for _, f := range body {
+		produced[f.name] = true
+		rep.outputs++
+		rec, ok := recorded[f.name]
+		sum := sha256Hex(f.data)
+		switch {
+		case !ok:
+			rep.differ("output added: %s (%d bytes, sha256 %s): the rerun produces it, the manifest does not list it", f.name, len(f.data), sum)
+		case sum != rec.SHA256:
+			rep.differ("output differs: %s: published %d bytes, sha256 %s; now %d bytes, sha256 %s", f.name, rec.Size, rec.SHA256, len(f.data), sum)
+			if strings.HasSuffix(f.name, ".json") {
+				jsonDiffs(rep, filepath.Join(published, filepath.FromSlash(f.name)), rec.SHA256, f.data)
+			}
+		}
+	}
+	for _, o := range m.Outputs {
+		if !produced[o.Path] {
+			rep.outputs++
+			rep.differ("output removed: %s (%d bytes, sha256 %s): listed in the manifest, the rerun does not produce it", o.Path, o.Size, o.SHA256)
+		}
+	}
+	if len(rep.diffs) == 0 && !bytes.Equal(manifestFile.data, raw) {
+		rep.differ("manifest differs: the rerun's %s is not byte-identical to %s", manifestFile.name, rep.manifest)
+	}
+	// The files on disk beside the manifest, when they are there, must be the ones it
+	// lists: a file edited after publication is a difference too.
+	for _, o := range m.Outputs {
+		b, err := os.ReadFile(filepath.Join(published, filepath.FromSlash(o.Path)))
+		if errors.Is(err, fs.ErrNotExist) {
+			rep.note("%s is not beside the manifest; compared with the recorded SHA-256 only", o.Path)
+			continue
+		}
+		if err != nil {
+			rep.differ("published file unreadable: %s: %v", o.Path, err)
+			continue
+		}
+		if got := sha256Hex(b); got != o.SHA256 {
+			rep.differ("published file altered: %s hashes to %s, the manifest recorded %s", o.Path, got, o.SHA256)
+		}
+	}
+}
+
+// jsonDiffs adds the first values in which the published scorecard JSON and the
+// rerun's differ, in document order (the KPIs come first).
+func jsonDiffs(rep *verifyReport, path, recordedSum string, now []byte) {
+	pub, err := os.ReadFile(path)
+	if err != nil {
+		rep.detail("(cannot show the values: %v)", err)
+		return
+	}
+	if sha256Hex(pub) != recordedSum {
+		rep.detail("(the published %s is not the file the manifest lists; values below are from the file on disk)", filepath.Base(path))
+	}
+	a, errA := flattenJSON(pub)
+	b, errB := flattenJSON(now)
+	if err := errors.Join(errA, errB); err != nil {
+		rep.detail("(cannot compare the values: %v)", err)
+		return
+	}
+	nowVal := make(map[string]string, len(b))
+	for _, l := range b {
+		nowVal[l.path] = l.value
+	}
+	seen := make(map[string]bool, len(a))
+	var lines []string
+	for _, l := range a {
+		seen[l.path] = true
+		v, ok := nowVal[l.path]
+		switch {
+		case !ok:
+			lines = append(lines, fmt.Sprintf("%s: published %s, now absent", l.path, l.value))
+		case v != l.value:
+			lines = append(lines, fmt.Sprintf("%s: published %s, now %s", l.path, l.value, v))
+		}
+	}
+	for _, l := range b {
+		if !seen[l.path] {
+			lines = append(lines, fmt.Sprintf("%s: published absent, now %s", l.path, l.value))
+		}
+	}
+	for i, line := range lines {
+		if i == maxJSONDiffs {
+			rep.detail("... and %d more values", len(lines)-i)
+			break
+		}
+		rep.detail("%s", line)
+	}
+}
