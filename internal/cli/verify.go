@@ -286,8 +286,11 @@ func compareOutputs(rep *verifyReport, m *pipeline.Manifest, raw []byte, files [
 			rep.differ("output added: %s (%d bytes, sha256 %s): the rerun produces it, the manifest does not list it", f.name, len(f.data), sum)
 		case sum != rec.SHA256:
 			rep.differ("output differs: %s: published %d bytes, sha256 %s; now %d bytes, sha256 %s", f.name, rec.Size, rec.SHA256, len(f.data), sum)
-			if strings.HasSuffix(f.name, ".json") {
+			switch {
+			case strings.HasSuffix(f.name, ".json"):
 				jsonDiffs(rep, filepath.Join(published, filepath.FromSlash(f.name)), rec.SHA256, f.data)
+			case strings.HasSuffix(f.name, ".xlsx"):
+				workbookDiffs(rep, filepath.Join(published, filepath.FromSlash(f.name)), rec.SHA256, f.data)
 			}
 		}
 	}
@@ -335,6 +338,12 @@ func jsonDiffs(rep *verifyReport, path, recordedSum string, now []byte) {
 		rep.detail("(cannot compare the values: %v)", err)
 		return
 	}
+	leafDiffs(rep, a, b)
+}
+
+// leafDiffs adds the first values in which a (published) and b (now) differ, in a's
+// order, then those only b has.
+func leafDiffs(rep *verifyReport, a, b []jsonLeaf) {
 	nowVal := make(map[string]string, len(b))
 	for _, l := range b {
 		nowVal[l.path] = l.value
