@@ -10,10 +10,10 @@ import (
 
 // keySet is the duplicate-key seen-set of one table. Integer keys (and text
 // that is an integral decimal from an integer-typed column) are kept as
-// int64; other keys as strings copied into an arena, so that inserting a key
-// costs no allocation of its own.
+// int64 in an intSet; other keys as strings copied into an arena, so that
+// inserting a key costs no allocation of its own.
 type keySet struct {
-	ints  map[int64]struct{}
+	ints  intSet
 	strs  map[string]struct{}
 	arena []byte
 }
@@ -21,17 +21,11 @@ type keySet struct {
 const arenaChunk = 1 << 20
 
 func newKeySet() *keySet {
-	return &keySet{ints: make(map[int64]struct{}), strs: make(map[string]struct{})}
+	return &keySet{strs: make(map[string]struct{})}
 }
 
 // addInt reports whether k is new, and records it.
-func (s *keySet) addInt(k int64) bool {
-	if _, ok := s.ints[k]; ok {
-		return false
-	}
-	s.ints[k] = struct{}{}
-	return true
-}
+func (s *keySet) addInt(k int64) bool { return s.ints.add(k) }
 
 // addString reports whether k is new, and records a copy of it. k may point
 // into an Arrow buffer.

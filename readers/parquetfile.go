@@ -57,6 +57,7 @@ func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64) (*
 			return err
 		}
 		pf.rdr = rdr
+		hideArrowSchema(rdr)
 		fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: batchSize, Parallel: false}, mem)
 		if err != nil {
 			return err
@@ -69,6 +70,24 @@ func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64) (*
 		return nil, fmt.Errorf("%s: not a readable parquet file: %w", p, err)
 	}
 	return pf, nil
+}
+
+// arrowSchemaKey is the footer key under which Arrow writers store their
+// schema.
+const arrowSchemaKey = "ARROW:schema"
+
+// hideArrowSchema renames the stored Arrow schema in this reader's parsed
+// footer so that pqarrow infers the Arrow types from the Parquet schema
+// alone. The stored schema only refines types that normalisation erases
+// anyway (dictionaries, large strings, time zone names), and arrow-go's
+// decoder of it can loop for a very long time on corrupt input (found by
+// FuzzReadParquet).
+func hideArrowSchema(rdr *file.Reader) {
+	for _, kv := range rdr.MetaData().KeyValueMetadata() {
+		if kv != nil && kv.Key == arrowSchemaKey {
+			kv.Key = arrowSchemaKey + " (ignored)"
+		}
+	}
 }
 
 // readerAtSeeker returns f itself when it supports random access (os and

@@ -349,7 +349,7 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 	if r.keyPos >= 0 {
 		j := r.read[r.keyPos]
 		kn := norm[r.keyPos].(*array.String)
-		r.keyCol.load(rec.Column(r.keyPos), kn, fileCols[j].family() == "number")
+		r.keyCol.load(rec.Column(r.keyPos), kn, fileCols[j].class != srcString)
 		for i := range n {
 			if reasons[i] == 0 && kn.IsValid(i) && !r.keyCol.add(r.keys, i) {
 				reasons[i] = r.codeDup

@@ -33,6 +33,7 @@ type sourceColumn struct {
 	// dates. INT96 and adjusted timestamps are instants.
 	local bool
 	desc  string // the Parquet type as error messages show it
+	kind  Kind
 }
 
 // family groups the source classes whose values mean the same thing. Part
@@ -44,6 +45,9 @@ func (c sourceColumn) family() string {
 	case srcString:
 		return "text"
 	case srcInt, srcUint, srcFloat, srcDecimal:
+		if c.kind == KindID {
+			return "integer"
+		}
 		return "number"
 	case srcTimestamp, srcDate:
 		if c.local {
@@ -76,7 +80,7 @@ func describeNode(n schema.Node) string {
 // classify decides whether a file column of Parquet node n, delivered by
 // pqarrow as Arrow type dt, is acceptable for a contract column of kind k.
 func classify(k Kind, n schema.Node, dt arrow.DataType) (sourceColumn, error) {
-	sc := sourceColumn{arrow: dt, desc: describeNode(n)}
+	sc := sourceColumn{arrow: dt, desc: describeNode(n), kind: k}
 	p, ok := n.(*schema.PrimitiveNode)
 	if !ok || n.RepetitionType() == parquet.Repetitions.Repeated {
 		return sc, fmt.Errorf("want %s, found %s", k, sc.desc)

@@ -1,0 +1,45 @@
+package readers
+
+import (
+	"bytes"
+	"testing"
+	"testing/fstest"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/parquet-go/parquet-go"
+)
+
+// FuzzReadParquet feeds mutated Parquet bytes to Discover, Open and Next as
+// the purchases table: errors are fine, panics and hangs are not. The seed
+// corpus is in testdata/fuzz/FuzzReadParquet.
+func FuzzReadParquet(f *testing.F) {
+	seeds := [][]col{
+		basePurchases(c("order_id", arrow.PrimitiveTypes.Int64, `[1, 1, null]`)),
+		basePurchases(c("purchased_at", tsWall(arrow.Nanosecond), `[1, -1, null]`)),
+		basePurchases(c("amount", dec(20, 4), `["1.5", null, "-3"]`)),
+		basePurchases(c("customer_id", dict, `["a", null, "a"]`)),
+	}
+	for i, s := range seeds {
+		b, err := arrowBytes(arrowOpts{storeSchema: i%2 == 1, int96: i == 2, rowGroup: 2}, s...)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	type row struct {
+		CustomerID  string  `parquet:"customer_id,dict"`
+		PurchasedAt int64   `parquet:"purchased_at,timestamp(millisecond)"`
+		Amount      float32 `parquet:"amount"`
+		OrderID     *string `parquet:"order_id,optional"`
+	}
+	var buf bytes.Buffer
+	s := "o"
+	if err := parquet.Write(&buf, []row{{"a", 1, 1, &s}, {"b", 2, -1, nil}, {"", 3, 0, &s}}); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fsys := fstest.MapFS{"purchases.parquet": {Data: data}}
+		_ = readAllFS(t, fsys)
+	})
+}
