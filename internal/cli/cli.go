@@ -61,6 +61,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "compute one quarter's scorecard and publish the workbook, JSON and manifest", runCommand},
+		{"backfill", "run each quarter from --from to --to with one as_of, skipping those already published", backfillCommand},
+		{"schedule", "run the due quarter on the config's cron until SIGTERM, waiting for the extract and retrying", scheduleCommand},
 		{"validate", "check an extract set against the contract and report its data quality; writes nothing", validateCommand},
 		{"verify", "rehash a manifest's inputs, rerun its quarter in memory and compare every output byte for byte", verifyCommand},
 		{"generate", "write a synthetic extract set", generateCommand},
