@@ -217,7 +217,7 @@ func (b *book) auditSheet() error {
 		b.note(s, r, 6, "No data-quality counts recorded.")
 		r++
 	}
-	b.note(s, r, 6, "Rows set aside are written to quarantine/<table>.parquet in the output folder with the reason and source file of each row.")
+	b.note(s, r, 6, "Rows set aside are written to quarantine/"+sc.Quarter.Label+"/<table>.parquet in the output folder (quarantine/"+sc.Quarter.Label+"-rN/ for restatement N) with the reason and source file of each row; the manifest lists them with their SHA-256.")
 	r++
 
 	r++
