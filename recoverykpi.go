@@ -6,6 +6,7 @@ package recoverykpi
 import (
 	"embed"
 	"io/fs"
+	"strings"
 )
 
 // Version is the program version, written into every manifest and onto the Audit
@@ -24,4 +25,20 @@ func Sample() fs.FS {
 		panic(err) // the embed pattern above guarantees the folder
 	}
 	return sub
+}
+
+//go:embed go.mod
+var goMod string
+
+// LibraryVersion returns the version of a module the program is built with, as go.mod
+// requires it ("" when it is not a dependency). Reading go.mod rather than the build
+// info gives the same answer in test binaries, `go run` and release builds.
+func LibraryVersion(path string) string {
+	for _, line := range strings.Split(goMod, "\n") {
+		f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(line), "require "))
+		if len(f) >= 2 && f[0] == path {
+			return f[1]
+		}
+	}
+	return ""
 }

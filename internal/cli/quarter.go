@@ -8,7 +8,6 @@ import (
 	"os"
 	"path"
 	"runtime"
-	"runtime/debug"
 	"strings"
 
 	"github.com/recoverykpi/recoverykpi"
@@ -246,16 +245,11 @@ func (j *job) provenance(l *loaded) (pipeline.Provenance, error) {
 // libraries lists the versions of the four libraries the product is built on.
 func libraries() []pipeline.Library {
 	want := []string{"github.com/apache/arrow-go/v18", "github.com/parquet-go/parquet-go", "github.com/xuri/excelize/v2", "github.com/go-co-op/gocron/v2"}
-	info, ok := debug.ReadBuildInfo()
 	var out []pipeline.Library
 	for _, path := range want {
-		v := "unknown"
-		if ok {
-			for _, d := range info.Deps {
-				if d.Path == path {
-					v = d.Version
-				}
-			}
+		v := recoverykpi.LibraryVersion(path)
+		if v == "" {
+			v = "not linked"
 		}
 		out = append(out, pipeline.Library{Path: path, Version: v})
 	}
