@@ -188,7 +188,7 @@ func (e *engine) scorecard(s Settings, quarter Quarter, asOf time.Time, p *parti
 	d := e.d
 	sc := &Scorecard{
 		Company: s.Company, Industry: s.Industry, Currency: s.Currency,
-		Quarter: quarter, AsOf: asOf, Params: s.Params,
+		Quarter: quarter, AsOf: asOf, Params: s.Params, Benchmarks: s.Benchmarks,
 	}
 	for k := range trendLen {
 		tp := TrendPoint{Quarter: e.grid.quarters[e.tq0+k], KPIs: e.kpis(&p.trend[k], s)}

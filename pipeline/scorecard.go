@@ -12,6 +12,8 @@ type Scorecard struct {
 	Quarter  Quarter
 	AsOf     time.Time
 	Params   Params
+	// Benchmarks are the industry figures in force: SPEC §5 with the config's overrides.
+	Benchmarks Benchmarks
 
 	KPIs          []KPI // in catalogue order (KPIIDs)
 	Reasons       []BreakdownRow

@@ -153,3 +153,32 @@ func sheetCells(dump, sheet string) map[string]string {
 	}
 	return cells
 }
+
+// TestConfiguredBenchmarkReachesTheWorkbook checks that an industry added in the config
+// is the Scorecard's benchmark and is listed with its source on the Definitions sheet.
+func TestConfiguredBenchmarkReachesTheWorkbook(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yaml")
+	yml := "industry: hospitality\nbenchmarks: {recovery_rate: {industries: {hospitality: 62, retail: 58}}}\n"
+	if err := os.WriteFile(cfg, []byte(yml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(dir, "in")
+	copyTree(t, filepath.Join("..", "..", "testdata", "sample"), in)
+	var stdout, stderr bytes.Buffer
+	if code := Main(context.Background(), []string{"run", "--config", cfg, "--input", in, "--output", filepath.Join(dir, "out")}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	dump := dumpWorkbook(t, filepath.Join(dir, "out", "recovery-scorecard-"+sampleLabel+".xlsx"))
+	defs := strings.Join(strings.Split(dump, "== sheet Definitions")[1:], "")
+	for _, want := range []string{"hospitality", "62", "company config", "retail", "58"} {
+		if !strings.Contains(defs, want) {
+			t.Errorf("Definitions sheet lacks %q", want)
+		}
+	}
+	js, _ := os.ReadFile(filepath.Join(dir, "out", "recovery-scorecard-"+sampleLabel+".json"))
+	if !strings.Contains(string(js), `"industry": "hospitality",
+        "value": 62,`) {
+		t.Errorf("JSON benchmark is not hospitality 62")
+	}
+}

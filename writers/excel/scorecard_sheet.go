@@ -280,26 +280,13 @@ func (b *book) sourcesText() string {
 	return strings.Join(parts, "; ")
 }
 
-// industryFigures returns the industry figures of a KPI: the defaults, with the
-// configured industry's figure as the scorecard reports it.
+// industryFigures returns the industry figures of a KPI in force for this scorecard:
+// SPEC §5 with the config's overrides (the defaults when the scorecard carries none).
 func (b *book) industryFigures(kpi string) []pipeline.IndustryBenchmark {
-	list := append([]pipeline.IndustryBenchmark(nil), pipeline.DefaultBenchmarks().Industries[kpi]...)
-	k := pipeline.FindKPI(b.sc.KPIs, kpi)
-	if k == nil || k.Benchmark == nil {
-		return list
+	if b.sc.Benchmarks.Industries == nil {
+		return pipeline.DefaultBenchmarks().Industries[kpi]
 	}
-	bm := k.Benchmark
-	ib := pipeline.IndustryBenchmark{Industry: bm.Industry, Low: bm.Value, High: bm.Value, Source: bm.Source}
-	if bm.Low != nil && bm.High != nil {
-		ib.Low, ib.High = *bm.Low, *bm.High
-	}
-	for i := range list {
-		if list[i].Industry == bm.Industry {
-			list[i] = ib
-			return list
-		}
-	}
-	return append(list, ib)
+	return b.sc.Benchmarks.Industries[kpi]
 }
 
 func industryFigure(ib pipeline.IndustryBenchmark) string {
@@ -312,11 +299,10 @@ func industryFigure(ib pipeline.IndustryBenchmark) string {
 // benchmarkKPIs lists the KPIs with industry figures, by default or for the configured
 // industry, in catalogue order.
 func (b *book) benchmarkKPIs() []string {
-	def := pipeline.DefaultBenchmarks()
 	var ids []string
 	for _, d := range pipeline.Catalogue() {
 		k := pipeline.FindKPI(b.sc.KPIs, d.ID)
-		if len(def.Industries[d.ID]) > 0 || (k != nil && k.Benchmark != nil) {
+		if len(b.industryFigures(d.ID)) > 0 || (k != nil && k.Benchmark != nil) {
 			ids = append(ids, d.ID)
 		}
 	}
