@@ -188,11 +188,11 @@ func (s *scheduleRunner) serve(ctx context.Context) error {
 	}
 	s.cron = cj
 	cj.start()
-	close(s.started)
 	next, _ := cj.nextRun()
 	s.logger.Info("scheduler started", "cron", s.sched.Cron, "timezone", s.loc.String(), "next_run", next,
 		"wait_for", s.sched.WaitFor, "retries", s.sched.Retries, "retry_delay", time.Duration(s.sched.RetryDelay).String(),
 		"lock", lockDesc, "host", s.host)
+	close(s.started)
 
 	<-ctx.Done()
 	s.logger.Info("stopping: no new ticks; a running job may finish", "stop_timeout", s.stopTimeout.String())

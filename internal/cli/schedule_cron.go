@@ -129,8 +129,21 @@ func newCronJob(o cronOptions, run func(tick time.Time) string) (*cronJob, error
 
 func (c *cronJob) start() { c.s.Start() }
 
-// nextRun returns the time of the next tick.
-func (c *cronJob) nextRun() (time.Time, error) { return c.job.NextRun() }
+// nextRun returns the time of the next tick after now. (gocron's NextRun may still
+// report a tick that singleton mode skipped, until the running job ends.)
+func (c *cronJob) nextRun() (time.Time, error) {
+	runs, err := c.job.NextRuns(4)
+	if err != nil {
+		return time.Time{}, err
+	}
+	now := c.clock.Now()
+	for _, t := range runs {
+		if t.After(now) {
+			return t, nil
+		}
+	}
+	return time.Time{}, nil
+}
 
 // shutdown stops taking ticks and waits for a running job up to the stop timeout;
 // it returns an error when the job was still running then.

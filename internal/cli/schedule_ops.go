@@ -171,7 +171,7 @@ func writeMetrics(path, job string, rec runRecord, lastSuccess time.Time) error 
 	var b strings.Builder
 	lbl := fmt.Sprintf(`{job=%q}`, job)
 	gauge := func(name, help string, v float64) {
-		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n%s%s %s\n", name, help, name, name, lbl, strconv.FormatFloat(v, 'g', -1, 64))
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n%s%s %s\n", name, help, name, name, lbl, strconv.FormatFloat(v, 'f', -1, 64))
 	}
 	unix := func(t time.Time) float64 {
 		if t.IsZero() {
