@@ -1,12 +1,15 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -16,10 +19,16 @@ import (
 // of package readers: ids and text as String (or a dictionary of String), timestamps as
 // Timestamp(µs, UTC), numbers as Float64, flags as Boolean. Next returns io.EOF at the
 // end; the caller releases each batch.
+//
+// A Source that also has a FooterRows() int64 method (an upper bound of its rows) lets
+// the engine size its columns exactly once instead of growing them.
 type Source interface {
 	Next(ctx context.Context) (arrow.RecordBatch, error)
 	Close() error
 }
+
+// rowsHinter is the optional method of a Source that bounds its rows.
+type rowsHinter interface{ FooterRows() int64 }
 
 // Extract is the engine's view of an extract set.
 type Extract interface {
@@ -100,6 +109,13 @@ type data struct {
 	purchases, complaints, departures, outreach, offers, surveys rows
 
 	maxT int64 // latest instant of the as_of columns, math.MinInt64 when none
+
+	// The last customer_id dictionary seen and its dense ids: a batch's dictionary
+	// usually extends the previous batch's (one dictionary per row group, growing), so
+	// only its new entries are looked up.
+	idDict *array.String
+	idMap  []int32
+	idBuf  []int32 // reused by customerIDs
 }
 
 // tableColumns are the contract columns the engine reads, by table.
@@ -157,21 +173,77 @@ func ingest(ctx context.Context, ex Extract) (*data, error) {
 	return d, nil
 }
 
+// readTable reads a table to the end. The batches are added to the columns on a second
+// goroutine, in read order, so that reading the next batch (decoding, validation)
+// overlaps with adding this one.
 func (d *data) readTable(ctx context.Context, table string, src Source) error {
-	for {
-		rec, err := src.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		err = d.addBatch(table, rec)
-		rec.Release()
-		if err != nil {
-			return err
-		}
+	if h, ok := src.(rowsHinter); ok {
+		d.reserve(table, int(h.FooterRows()))
 	}
+	defer d.forgetDict()
+	batches := make(chan arrow.RecordBatch, 2)
+	added := make(chan error, 1)
+	var failed atomic.Bool
+	go func() {
+		var err error
+		for rec := range batches {
+			if err == nil {
+				if err = d.addBatch(table, rec); err != nil {
+					failed.Store(true)
+				}
+			}
+			rec.Release()
+		}
+		added <- err
+	}()
+	var err error
+	for !failed.Load() {
+		var rec arrow.RecordBatch
+		rec, err = src.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			err = nil
+			break
+		}
+		if err != nil {
+			break
+		}
+		batches <- rec
+	}
+	close(batches)
+	if aerr := <-added; aerr != nil {
+		return aerr
+	}
+	return err
+}
+
+// reserve sizes the columns of a table for n more rows.
+func (d *data) reserve(table string, n int) {
+	var r *rows
+	switch table {
+	case "purchases":
+		r = &d.purchases
+		r.amount = slices.Grow(r.amount, n)
+	case "complaints":
+		r = &d.complaints
+		r.text = slices.Grow(r.text, n)
+	case "departures":
+		r = &d.departures
+		r.text = slices.Grow(r.text, n)
+	case "outreach":
+		r = &d.outreach
+	default:
+		return
+	}
+	r.cust = slices.Grow(r.cust, n)
+	r.t = slices.Grow(r.t, n)
+}
+
+// forgetDict drops the cached customer_id dictionary.
+func (d *data) forgetDict() {
+	if d.idDict != nil {
+		d.idDict.Release()
+	}
+	d.idDict, d.idMap = nil, nil
 }
 
 func (d *data) addBatch(table string, rec arrow.RecordBatch) error {
@@ -187,13 +259,19 @@ func (d *data) addBatch(table string, rec arrow.RecordBatch) error {
 	if err != nil {
 		return err
 	}
+	defer func() { d.idBuf = ids }()
 	switch table {
 	case "customers":
 		seg, err := textColumn(table, "segment", col("segment"), n, d.segments, "")
 		if err != nil {
 			return err
 		}
-		names, _ := col("name").(*array.String)
+		var names textValues
+		if a := col("name"); a != nil {
+			if names, err = newTextValues(table, "name", a); err != nil {
+				return err
+			}
+		}
 		for i, c := range ids {
 			for int(c) >= len(d.segment) {
 				d.segment = append(d.segment, -1)
@@ -203,8 +281,8 @@ func (d *data) addBatch(table string, rec arrow.RecordBatch) error {
 			if seg != nil {
 				d.segment[c] = seg[i]
 			}
-			if names != nil && names.IsValid(i) {
-				d.name[c] = strings.Clone(names.Value(i))
+			if names.a != nil && names.a.IsValid(i) {
+				d.name[c] = strings.Clone(names.value(i))
 				d.hasName[c] = true
 			}
 		}
@@ -283,9 +361,15 @@ func (d *data) addBatch(table string, rec arrow.RecordBatch) error {
 }
 
 // customerIDs maps a batch's customer_id column to the dense index. A dictionary
-// column is mapped once per dictionary entry.
+// column is mapped once per dictionary entry: entries that extend the previous
+// batch's dictionary are the only ones looked up. The result is valid until the next
+// call.
 func (d *data) customerIDs(table string, a arrow.Array, n int) ([]int32, error) {
-	out := make([]int32, n)
+	out := d.idBuf[:0]
+	if cap(out) < n {
+		out = make([]int32, 0, n)
+	}
+	out = out[:n]
 	switch c := a.(type) {
 	case *array.String:
 		for i := range n {
@@ -296,17 +380,80 @@ func (d *data) customerIDs(table string, a arrow.Array, n int) ([]int32, error) 
 		if !ok {
 			return nil, typeError(table, "customer_id", a)
 		}
-		m := make([]int32, dv.Len())
-		for j := range m {
-			m[j] = d.customers.id(dv.Value(j))
-		}
-		for i := range n {
-			out[i] = m[c.GetValueIndex(i)]
+		m := d.dictIDs(dv)
+		switch idx := c.Indices().(type) {
+		case *array.Int32:
+			for i, j := range idx.Int32Values() {
+				out[i] = m[j]
+			}
+		default:
+			for i := range n {
+				out[i] = m[c.GetValueIndex(i)]
+			}
 		}
 	default:
 		return nil, typeError(table, "customer_id", a)
 	}
 	return out, nil
+}
+
+// dictIDs returns the dense id of each entry of a customer_id dictionary.
+func (d *data) dictIDs(dv *array.String) []int32 {
+	keep := 0
+	if prev := d.idDict; prev != nil && isPrefix(prev, dv) {
+		keep = prev.Len()
+	}
+	m := d.idMap[:keep]
+	for j := keep; j < dv.Len(); j++ {
+		m = append(m, d.customers.id(dv.Value(j)))
+	}
+	d.forgetDict()
+	dv.Retain()
+	d.idDict, d.idMap = dv, m
+	return m
+}
+
+// isPrefix reports whether the values of a are the first values of b.
+func isPrefix(a, b *array.String) bool {
+	n := a.Len()
+	if b.Len() < n {
+		return false
+	}
+	ao, bo := a.ValueOffsets(), b.ValueOffsets()
+	for i := 1; i <= n; i++ {
+		if ao[i]-ao[0] != bo[i]-bo[0] {
+			return false
+		}
+	}
+	size := ao[n] - ao[0]
+	return bytes.Equal(a.ValueBytes()[:size], b.ValueBytes()[:size])
+}
+
+// textValues reads a text column: String or a dictionary of String.
+type textValues struct {
+	a   arrow.Array
+	s   *array.String // the values, or the dictionary's values
+	idx *array.Dictionary
+}
+
+func newTextValues(table, name string, a arrow.Array) (textValues, error) {
+	switch c := a.(type) {
+	case *array.String:
+		return textValues{a: a, s: c}, nil
+	case *array.Dictionary:
+		if s, ok := c.Dictionary().(*array.String); ok {
+			return textValues{a: a, s: s, idx: c}, nil
+		}
+	}
+	return textValues{}, typeError(table, name, a)
+}
+
+// value is the text of row i (not null).
+func (t textValues) value(i int) string {
+	if t.idx != nil {
+		return t.s.Value(t.idx.GetValueIndex(i))
+	}
+	return t.s.Value(i)
 }
 
 // textColumn maps a text column to ids of dict; null or empty text becomes def ("" =

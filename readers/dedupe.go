@@ -51,13 +51,13 @@ func (s *keySet) addString(k string) bool {
 type keyColumn struct {
 	ints    []int64 // by row, when intOK[row]
 	intOK   []bool
-	text    *array.String
+	text    textArray
 	integer bool
 }
 
 // load prepares the keys of a batch: src is the source array, norm the
 // normalised text, integer whether the column's family is integer.
-func (k *keyColumn) load(src arrow.Array, norm *array.String, integer bool) {
+func (k *keyColumn) load(src arrow.Array, norm textArray, integer bool) {
 	k.text, k.integer = norm, integer
 	if !integer {
 		return
@@ -98,11 +98,11 @@ func (k *keyColumn) load(src arrow.Array, norm *array.String, integer bool) {
 		}
 	default: // uint64 and integral decimals: parse the text
 		for i := 0; i < n; i++ {
-			if norm.IsNull(i) {
+			if norm.a.IsNull(i) {
 				fill(i, 0, false)
 				continue
 			}
-			v, err := strconv.ParseInt(norm.Value(i), 10, 64)
+			v, err := strconv.ParseInt(norm.value(i), 10, 64)
 			fill(i, v, err == nil)
 		}
 	}
@@ -113,7 +113,7 @@ func (k *keyColumn) add(s *keySet, i int) bool {
 	if k.integer && k.intOK[i] {
 		return s.addInt(k.ints[i])
 	}
-	return s.addString(k.text.Value(i))
+	return s.addString(k.text.value(i))
 }
 
 func grow[T any](s []T, n int) []T {

@@ -15,6 +15,7 @@ import (
 type FileInfo struct {
 	Path string // slash path relative to the input root
 	Size int64  // bytes
+	Rows int64  // rows, as the footer declares them (set by Discover)
 }
 
 // Extract is the extract set found by Discover: the tables present, each
@@ -205,11 +206,12 @@ func (t *TableSource) checkSchemas(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		cols, err := t.fileColumns(f)
+		cols, rows, err := t.fileColumns(f)
 		if err != nil {
 			return err
 		}
 		t.files[i] = cols
+		t.Files[i].Rows = rows
 	}
 	t.present = make([]bool, len(t.Def.Columns))
 	for j := range t.Def.Columns {
@@ -236,14 +238,16 @@ func (t *TableSource) checkSchemas(ctx context.Context) error {
 	return nil
 }
 
-// fileColumns opens one file's footer and classifies its contract columns.
-func (t *TableSource) fileColumns(f FileInfo) ([]sourceColumn, error) {
-	pf, err := openParquet(t.fsys, f.Path, t.opts.allocator(), 0)
+// fileColumns opens one file's footer, classifies its contract columns and
+// returns the number of rows it declares.
+func (t *TableSource) fileColumns(f FileInfo) ([]sourceColumn, int64, error) {
+	pf, err := openParquet(t.fsys, f.Path, t.opts.allocator(), 0, t.opts.Dictionaries)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer pf.close()
-	return t.classifyFile(f, pf)
+	cols, err := t.classifyFile(f, pf)
+	return cols, pf.numRows(), err
 }
 
 func (t *TableSource) classifyFile(f FileInfo, pf *parquetFile) ([]sourceColumn, error) {

@@ -51,6 +51,7 @@ type normaliser struct {
 	mem  memory.Allocator
 	wall *WallClock
 	num  []byte // scratch for integer text
+	dict bool   // pass dictionaries of utf8 through (Options.Dictionaries)
 }
 
 // normalise converts one source column of kind k, described by sc.
@@ -85,6 +86,10 @@ func (n *normaliser) text(a arrow.Array) (arrow.Array, error) {
 	if s, ok := a.(*array.String); ok {
 		s.Retain()
 		return s, nil
+	}
+	if n.dict && isDictText(a) {
+		a.Retain()
+		return a, nil
 	}
 	b := array.NewStringBuilder(n.mem)
 	defer b.Release()

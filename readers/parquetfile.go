@@ -37,7 +37,10 @@ const streamBufferSize = 1 << 20
 // delivered Arrow arrays come from mem; the library's internal scratch
 // buffers come from Go's allocator (they are pooled and freed by finalizers,
 // which a checked allocator would report as leaks).
-func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64) (*parquetFile, error) {
+//
+// With dict, the text columns that the file stores dictionary-encoded are
+// delivered as dictionary<int32, utf8> arrays (see dictionaryEncoded).
+func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64, dict bool) (*parquetFile, error) {
 	f, err := fsys.Open(p)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
@@ -58,7 +61,15 @@ func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64) (*
 		}
 		pf.rdr = rdr
 		hideArrowSchema(rdr)
-		fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: batchSize, Parallel: false}, mem)
+		aprops := pqarrow.ArrowReadProperties{BatchSize: batchSize, Parallel: false}
+		if dict {
+			for leaf := range rdr.MetaData().Schema.NumColumns() {
+				if dictionaryEncoded(rdr, leaf) {
+					aprops.SetReadDict(leaf, true)
+				}
+			}
+		}
+		fr, err := pqarrow.NewFileReader(rdr, aprops, mem)
 		if err != nil {
 			return err
 		}
@@ -70,6 +81,38 @@ func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64) (*
 		return nil, fmt.Errorf("%s: not a readable parquet file: %w", p, err)
 	}
 	return pf, nil
+}
+
+// dictionaryEncoded reports whether the file stores the leaf column as text
+// whose data pages are all dictionary-encoded, in every row group. Only then
+// is reading it as a dictionary cheaper than as plain text: pqarrow hands
+// over the file's dictionary and the indices, where a plain column's values
+// would each be hashed into a dictionary.
+func dictionaryEncoded(rdr *file.Reader, leaf int) bool {
+	col := rdr.MetaData().Schema.Column(leaf)
+	if col.PhysicalType() != parquet.Types.ByteArray || col.MaxRepetitionLevel() > 0 {
+		return false
+	}
+	if _, ok := col.LogicalType().(schema.StringLogicalType); !ok {
+		return false
+	}
+	for g := range rdr.NumRowGroups() {
+		cc, err := rdr.MetaData().RowGroup(g).ColumnChunk(leaf)
+		if err != nil || !cc.HasDictionaryPage() {
+			return false
+		}
+		stats := cc.EncodingStats()
+		if len(stats) == 0 {
+			return false // not recorded: the data pages may have fallen back to plain
+		}
+		for _, st := range stats {
+			if st.PageType.String() != "DICTIONARY_PAGE" &&
+				st.Encoding != parquet.Encodings.RLEDict && st.Encoding != parquet.Encodings.PlainDict {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // arrowSchemaKey is the footer key under which Arrow writers store their

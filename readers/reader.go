@@ -40,9 +40,10 @@ type TableReader struct {
 	mem  memory.Allocator
 	opts Options
 
-	read   []int // contract column indices read, ascending
-	out    []int // positions in read that are delivered
-	schema *arrow.Schema
+	read       []int // contract column indices read, ascending
+	out        []int // positions in read that are delivered
+	schema     *arrow.Schema
+	fileSchema *arrow.Schema // schema of the current file's batches (dictionaries differ)
 
 	reasonText []string // by reason code; 0 is "valid"
 	missing    []int    // reason code of "missing <col>" by position in read (0 = not required)
@@ -90,7 +91,7 @@ func (t *TableSource) Open(ctx context.Context, cols []string) (*TableReader, er
 	r := &TableReader{src: t, mem: t.opts.allocator(), opts: t.opts,
 		keyPos: -1, scorePos: -1, issuedPos: -1, redeemedPos: -1,
 		keys: newKeySet()}
-	r.norm = normaliser{mem: r.mem, wall: NewWallClock(t.opts.location())}
+	r.norm = normaliser{mem: r.mem, wall: NewWallClock(t.opts.location()), dict: t.opts.Dictionaries}
 	r.reasonText = []string{""}
 	var fields []arrow.Field
 	for j, c := range def.Columns {
@@ -145,8 +146,20 @@ func (t *TableSource) Open(ctx context.Context, cols []string) (*TableReader, er
 	return r, ctx.Err()
 }
 
-// Schema returns the normalised schema of the delivered batches.
+// Schema returns the normalised schema of the delivered batches. With
+// Options.Dictionaries a batch's own schema has dictionary<int32, utf8> for
+// the id and text columns that its file stores dictionary-encoded.
 func (r *TableReader) Schema() *arrow.Schema { return r.schema }
+
+// FooterRows returns the rows that the footers of the table's files declare:
+// an upper bound of the rows Next delivers, for sizing buffers up front.
+func (r *TableReader) FooterRows() int64 {
+	var n int64
+	for _, f := range r.src.Files {
+		n += f.Rows
+	}
+	return n
+}
 
 // Quality returns the counts so far; they are complete once Next has
 // returned io.EOF.
@@ -222,7 +235,7 @@ func (r *TableReader) fail(err error) error {
 // Discover saw.
 func (r *TableReader) openFile(ctx context.Context) error {
 	f := r.src.Files[r.fileIdx]
-	pf, err := openParquet(r.src.fsys, f.Path, r.mem, r.opts.batchSize())
+	pf, err := openParquet(r.src.fsys, f.Path, r.mem, r.opts.batchSize(), r.opts.Dictionaries)
 	if err != nil {
 		return err
 	}
@@ -244,6 +257,16 @@ func (r *TableReader) openFile(ctx context.Context) error {
 	if err := pf.startRecords(ctx, leaves); err != nil {
 		pf.close()
 		return fmt.Errorf("%s: %w", f.Path, err)
+	}
+	r.fileSchema = r.schema
+	if r.opts.Dictionaries {
+		fields := r.schema.Fields()
+		for o, k := range r.out {
+			if arrow.TypeEqual(cols[r.read[k]].arrow, typeDictText) {
+				fields[o].Type = typeDictText
+			}
+		}
+		r.fileSchema = arrow.NewSchema(fields, nil)
 	}
 	r.cur, r.curRow = pf, 0
 	r.quality.Files = append(r.quality.Files, FileQuality{Path: f.Path, Size: f.Size})
@@ -293,12 +316,12 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 		if a.NullN() == 0 && !isID {
 			continue
 		}
-		var s *array.String
+		var s textArray
 		if isID {
-			s = a.(*array.String)
+			s = newTextArray(a)
 		}
 		for i := range n {
-			if reasons[i] == 0 && (a.IsNull(i) || (isID && s.ValueLen(i) == 0)) {
+			if reasons[i] == 0 && (a.IsNull(i) || (isID && s.valueLen(i) == 0)) {
 				reasons[i] = uint8(code)
 			}
 		}
@@ -348,10 +371,10 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 	// 6. duplicate keys among the rows still valid, in read order
 	if r.keyPos >= 0 {
 		j := r.read[r.keyPos]
-		kn := norm[r.keyPos].(*array.String)
+		kn := newTextArray(norm[r.keyPos])
 		r.keyCol.load(rec.Column(r.keyPos), kn, fileCols[j].class != srcString)
 		for i := range n {
-			if reasons[i] == 0 && kn.IsValid(i) && !r.keyCol.add(r.keys, i) {
+			if reasons[i] == 0 && kn.a.IsValid(i) && !r.keyCol.add(r.keys, i) {
 				reasons[i] = r.codeDup
 			}
 		}
@@ -376,7 +399,7 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 		for o, k := range r.out {
 			cols[o] = norm[k]
 		}
-		return array.NewRecordBatch(r.schema, cols, int64(n)), nil
+		return array.NewRecordBatch(r.fileSchema, cols, int64(n)), nil
 	}
 	defer func() {
 		for _, a := range cols {
@@ -388,7 +411,7 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 	for o, k := range r.out {
 		cols[o] = r.filter(norm[k], reasons, n-bad)
 	}
-	return array.NewRecordBatch(r.schema, cols, int64(n-bad)), nil
+	return array.NewRecordBatch(r.fileSchema, cols, int64(n-bad)), nil
 }
 
 func (r *TableReader) count(n, bad int) {
@@ -424,7 +447,7 @@ func (r *TableReader) setAsideRows(norm []arrow.Array, reasons []uint8) {
 			case KindID, KindText:
 				str := ""
 				if valid {
-					str = strings.Clone(a.(*array.String).Value(i))
+					str = strings.Clone(newTextArray(a).value(i))
 				}
 				v.strs = append(v.strs, str)
 				if ex != nil && valid {
@@ -470,6 +493,8 @@ func formatMicros(us int64) string {
 // filter returns the rows of a whose reason is 0; keep is their number.
 func (r *TableReader) filter(a arrow.Array, reasons []uint8, keep int) arrow.Array {
 	switch src := a.(type) {
+	case *array.Dictionary:
+		return filterDict(r.mem, src, reasons, keep)
 	case *array.String:
 		b := array.NewStringBuilder(r.mem)
 		defer b.Release()

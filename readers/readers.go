@@ -147,6 +147,12 @@ type Options struct {
 	ScoreMin, ScoreMax float64
 	// Allocator allocates every Arrow buffer; nil means memory.DefaultAllocator.
 	Allocator memory.Allocator
+	// Dictionaries delivers the id and text columns that a file stores
+	// dictionary-encoded as dictionary<int32, utf8> arrays, the file's own
+	// dictionary and indices, instead of utf8: the text is neither copied per
+	// row nor hashed per row downstream. A batch's schema then says so for
+	// those columns; the values are the same.
+	Dictionaries bool
 }
 
 const defaultBatchSize = 65536

@@ -85,6 +85,8 @@ func (j *job) readerOptions() readers.Options {
 		Tables:   map[string]readers.Mapping{},
 		ScoreMin: j.cfg.Definitions.ScoreMin,
 		ScoreMax: j.cfg.Definitions.ScoreMax,
+		// The engine maps each dictionary entry once instead of each row.
+		Dictionaries: true,
 	}
 	for name, t := range j.cfg.Tables {
 		opts.Tables[name] = readers.Mapping{Path: t.Path, Columns: t.Columns}
