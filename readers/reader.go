@@ -51,6 +51,7 @@ type TableReader struct {
 	codeTime, codeFinite, codeScore, codeRedeemed, codeDup uint8
 
 	keyPos, scorePos, issuedPos, redeemedPos int // positions in read, -1 if absent
+	keyOut                                   bool // the key column is delivered
 
 	fileIdx int
 	cur     *parquetFile
@@ -135,6 +136,7 @@ func (t *TableSource) Open(ctx context.Context, cols []string) (*TableReader, er
 		*x.code = uint8(len(r.reasonText))
 		r.reasonText = append(r.reasonText, x.text)
 	}
+	r.keyOut = r.keyPos >= 0 && slices.Contains(r.out, r.keyPos)
 	r.schema = arrow.NewSchema(fields, nil)
 	r.quality = TableQuality{Table: def.Name, ByReason: map[string]int64{}, Examples: map[string][]Example{}}
 	r.setAside = &SetAside{Table: def.Name}
@@ -295,6 +297,12 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 		if src.Len() != n {
 			return nil, fmt.Errorf("column %s: %d values in a batch of %d rows", r.src.SourceName(def.Columns[j].Name), src.Len(), n)
 		}
+		if k == r.keyPos && !r.keyOut && isIntKey(src) {
+			// A key that is only compared stays an integer; set-aside rows get its text.
+			src.Retain()
+			norm[k] = src
+			continue
+		}
 		a, err := r.norm.normalise(def.Columns[j].Kind, fileCols[j], src)
 		if err != nil {
 			return nil, fmt.Errorf("column %s: %w", r.src.SourceName(def.Columns[j].Name), err)
@@ -312,7 +320,7 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 			continue
 		}
 		a := norm[k]
-		isID := def.Columns[j].Kind == KindID
+		isID := def.Columns[j].Kind == KindID && !isIntKey(a) // integer ids are never empty
 		if a.NullN() == 0 && !isID {
 			continue
 		}
@@ -447,7 +455,7 @@ func (r *TableReader) setAsideRows(norm []arrow.Array, reasons []uint8) {
 			case KindID, KindText:
 				str := ""
 				if valid {
-					str = strings.Clone(newTextArray(a).value(i))
+					str = strings.Clone(idText(a, i))
 				}
 				v.strs = append(v.strs, str)
 				if ex != nil && valid {

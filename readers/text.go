@@ -1,6 +1,8 @@
 package readers
 
 import (
+	"strconv"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -16,6 +18,39 @@ func isDictText(a arrow.Array) bool {
 	return arrow.TypeEqual(a.DataType(), typeDictText)
 }
 
+// isIntKey reports whether a is an integer column whose values int64 holds
+// exactly, so that its normalised text is strconv's decimal text of the value.
+// A key column that is not delivered is kept so (see TableReader.process).
+func isIntKey(a arrow.Array) bool {
+	switch a.(type) {
+	case *array.Int8, *array.Int16, *array.Int32, *array.Int64, *array.Uint8, *array.Uint16, *array.Uint32:
+		return true
+	}
+	return false
+}
+
+// idText is the normalised text of row i (not null) of an id or text column,
+// or of an integer key kept as integers.
+func idText(a arrow.Array, i int) string {
+	switch c := a.(type) {
+	case *array.Int8:
+		return strconv.FormatInt(int64(c.Value(i)), 10)
+	case *array.Int16:
+		return strconv.FormatInt(int64(c.Value(i)), 10)
+	case *array.Int32:
+		return strconv.FormatInt(int64(c.Value(i)), 10)
+	case *array.Int64:
+		return strconv.FormatInt(c.Value(i), 10)
+	case *array.Uint8:
+		return strconv.FormatUint(uint64(c.Value(i)), 10)
+	case *array.Uint16:
+		return strconv.FormatUint(uint64(c.Value(i)), 10)
+	case *array.Uint32:
+		return strconv.FormatUint(uint64(c.Value(i)), 10)
+	}
+	return newTextArray(a).value(i)
+}
+
 // textArray reads a normalised id or text column: utf8, or a dictionary of
 // utf8 (Options.Dictionaries). Callers check validity on a.
 type textArray struct {
@@ -24,11 +59,16 @@ type textArray struct {
 	idx []int32       // the dictionary indices by row; nil when plain
 }
 
+// newTextArray reads a; an integer key kept as integers has no text (only
+// its validity is read).
 func newTextArray(a arrow.Array) textArray {
-	if d, ok := a.(*array.Dictionary); ok {
-		return textArray{a: a, s: d.Dictionary().(*array.String), idx: d.Indices().(*array.Int32).Int32Values()}
+	switch c := a.(type) {
+	case *array.Dictionary:
+		return textArray{a: a, s: c.Dictionary().(*array.String), idx: c.Indices().(*array.Int32).Int32Values()}
+	case *array.String:
+		return textArray{a: a, s: c}
 	}
-	return textArray{a: a, s: a.(*array.String)}
+	return textArray{a: a}
 }
 
 // value is the text of row i (not null).
