@@ -84,7 +84,7 @@ func Compute(ctx context.Context, ex Extract, s Settings) (*Scorecard, error) {
 // Scorecard computes the scorecard of one quarter. Data is not changed, so several
 // quarters can be computed from one load.
 func (data *Data) Scorecard(ctx context.Context, s Settings) (*Scorecard, error) {
-	d := *data.d // a shallow copy: the engine replaces row columns, never edits them
+	d := data.d // read only: the engine never edits the loaded columns
 	var asOf int64
 	switch {
 	case s.AsOf != nil:
@@ -107,7 +107,7 @@ func (data *Data) Scorecard(ctx context.Context, s Settings) (*Scorecard, error)
 	}
 	p := s.Params
 	e := &engine{
-		d: &d, asOf: asOf,
+		d: d, asOf: asOf,
 		w: int64(p.RecoveryWindowDays) * day, l: int64(p.LapseDays) * day,
 		i: int64(p.IntensiveCareDays) * day, r: int64(p.RevenueLookbackDays) * day,
 		satMin: p.SatisfiedMinScore,
@@ -116,12 +116,11 @@ func (data *Data) Scorecard(ctx context.Context, s Settings) (*Scorecard, error)
 	e.reasonRank = d.reasons.ranks()
 	e.typeRank = d.offerTypes.ranks()
 
-	d.purchases = keepUntil(d.purchases, asOf)
-	d.complaints = keepUntil(d.complaints, asOf)
-	d.departures = keepUntil(d.departures, asOf)
+	g := &d.byCust
+	e.purchases, e.complaints, e.departures, e.outreach, e.offers = g.purchases, g.complaints, g.departures, g.outreach, g.offers
 
 	first := cal.Shift(quarter, -(trendLen - 1))
-	if t := minTime(&d.purchases, &d.complaints, &d.departures); t != none {
+	if t := minTime(asOf, &g.purchases, &g.complaints, &g.departures); t != none {
 		if q := cal.At(time.UnixMicro(t)); q.index < first.index {
 			first = q
 		}
@@ -135,14 +134,6 @@ func (data *Data) Scorecard(ctx context.Context, s Settings) (*Scorecard, error)
 	e.tq0 = e.q - (trendLen - 1)
 
 	n := len(d.customers.values)
-	e.purchases = group(&d.purchases, n, nil)
-	e.complaints = group(&d.complaints, n, nil)
-	e.departures = group(&d.departures, n, nil)
-	e.outreach = group(&d.outreach, n, nil)
-	e.offers = group(&d.offers, n, func(a, b int32) int {
-		return int(e.typeRank[d.offers.text[a]]) - int(e.typeRank[d.offers.text[b]])
-	})
-
 	total, err := e.run(ctx, n, s.Workers)
 	if err != nil {
 		return nil, err
@@ -150,46 +141,15 @@ func (data *Data) Scorecard(ctx context.Context, s Settings) (*Scorecard, error)
 	return e.scorecard(s, quarter, asOfTime, total), nil
 }
 
-// keepUntil returns r without the rows later than asOf (SPEC §3: they are ignored).
-// It copies only when a row goes, and never changes r's arrays.
-func keepUntil(r rows, asOf int64) rows {
-	later := 0
-	for _, t := range r.t {
-		if t > asOf {
-			later++
-		}
-	}
-	if later == 0 {
-		return r
-	}
-	n := len(r.t) - later
-	out := rows{cust: make([]int32, 0, n), t: make([]int64, 0, n)}
-	if r.amount != nil {
-		out.amount = make([]float64, 0, n)
-	}
-	if r.text != nil {
-		out.text = make([]int32, 0, n)
-	}
-	for i, t := range r.t {
-		if t > asOf {
-			continue
-		}
-		out.cust, out.t = append(out.cust, r.cust[i]), append(out.t, t)
-		if r.amount != nil {
-			out.amount = append(out.amount, r.amount[i])
-		}
-		if r.text != nil {
-			out.text = append(out.text, r.text[i])
-		}
-	}
-	return out
-}
-
-func minTime(rs ...*rows) int64 {
+// minTime returns the earliest time up to asOf in the grouped tables: a customer's
+// first row is its earliest.
+func minTime(asOf int64, bs ...*byCustomer) int64 {
 	m := int64(none)
-	for _, r := range rs {
-		for _, t := range r.t {
-			m = min(m, t)
+	for _, b := range bs {
+		for c := range len(b.off) - 1 {
+			if lo, hi := b.off[c], b.off[c+1]; lo < hi && b.t[lo] <= asOf {
+				m = min(m, b.t[lo])
+			}
 		}
 	}
 	return m
@@ -260,7 +220,7 @@ type scratch struct {
 
 // customer computes the episodes and everything derived from them for customer c.
 func (e *engine) customer(c int32, sc *scratch, p *partial) {
-	plo, phi := e.purchases.span(c)
+	plo, phi := e.purchases.until(c, e.asOf)
 	pt, pa := e.purchases.t[plo:phi], e.purchases.amount[plo:phi]
 	sc.q = sc.q[:0]
 	for i, t := range pt {
@@ -269,11 +229,11 @@ func (e *engine) customer(c int32, sc *scratch, p *partial) {
 		}
 	}
 	sc.events = sc.events[:0]
-	clo, chi := e.complaints.span(c)
+	clo, chi := e.complaints.until(c, e.asOf)
 	for k := clo; k < chi; k++ {
 		sc.events = append(sc.events, event{e.complaints.t[k], kindCompl, e.complaints.text[k]})
 	}
-	dlo, dhi := e.departures.span(c)
+	dlo, dhi := e.departures.until(c, e.asOf)
 	for k := dlo; k < dhi; k++ {
 		sc.events = append(sc.events, event{e.departures.t[k], kindDepart, e.departures.text[k]})
 	}
@@ -411,7 +371,7 @@ func (e *engine) intensiveCare(c int32, sc *scratch, p *partial, pt []int64, pa 
 	row := care{c: c, r: r}
 	row.purchases = int64(len(sc.q) - upperBound(sc.q, r))
 	row.net = sumRange(pa, upperBound(pt, r), len(pt))
-	clo, chi := e.complaints.span(c)
+	clo, chi := e.complaints.until(c, e.asOf)
 	ct := e.complaints.t[clo:chi]
 	row.complaints = int64(len(ct) - upperBound(ct, r))
 	row.rechurned = upperBound(sc.evT, r) < len(sc.evT)

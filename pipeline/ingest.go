@@ -106,7 +106,11 @@ type data struct {
 	present map[string]bool
 	related bool // surveys has recovery_related
 
+	// Rows in read order while reading. Once read, purchases, complaints, departures
+	// and outreach live only grouped by customer (byCust); offers are kept in both
+	// forms (the offer KPIs sum face values in read order), surveys in read order only.
 	purchases, complaints, departures, outreach, offers, surveys rows
+	byCust                                                        grouped
 
 	maxT int64 // latest instant of the as_of columns, math.MinInt64 when none
 
@@ -170,6 +174,7 @@ func ingest(ctx context.Context, ex Extract) (*data, error) {
 			return nil, err
 		}
 	}
+	d.group()
 	return d, nil
 }
 

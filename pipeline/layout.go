@@ -3,7 +3,39 @@ package pipeline
 import (
 	"slices"
 	"sort"
+	"sync"
 )
+
+// grouped holds the tables the per-customer work reads, grouped by customer.
+type grouped struct {
+	purchases, complaints, departures, outreach, offers byCustomer
+}
+
+// group groups the per-customer tables once all are read, the tables side by side,
+// and drops the read-order copies that nothing reads any more. Offers on equal times
+// are ordered by offer type in byte order (the mitigation group takes the smallest).
+func (d *data) group() {
+	n := len(d.customers.values)
+	typeRank := d.offerTypes.ranks()
+	var wg sync.WaitGroup
+	for _, g := range []struct {
+		dst *byCustomer
+		src *rows
+		tie func(a, b int32) int
+	}{
+		{&d.byCust.purchases, &d.purchases, nil},
+		{&d.byCust.complaints, &d.complaints, nil},
+		{&d.byCust.departures, &d.departures, nil},
+		{&d.byCust.outreach, &d.outreach, nil},
+		{&d.byCust.offers, &d.offers, func(a, b int32) int {
+			return int(typeRank[d.offers.text[a]]) - int(typeRank[d.offers.text[b]])
+		}},
+	} {
+		wg.Go(func() { *g.dst = group(g.src, n, g.tie) })
+	}
+	wg.Wait()
+	d.purchases, d.complaints, d.departures, d.outreach = rows{}, rows{}, rows{}, rows{}
+}
 
 // byCustomer is a table's rows grouped by customer (compressed sparse rows): the rows
 // of customer c are off[c]..off[c+1]-1, sorted by time (ties in read order).
@@ -55,13 +87,22 @@ func group(r *rows, customers int, tie func(a, b int32) int) byCustomer {
 		})
 	}
 	out := byCustomer{off: off}
-	out.t = gather(r.t, perm)
-	out.amount = gather(r.amount, perm)
-	out.text = gather(r.text, perm)
-	out.face = gather(r.face, perm)
-	out.redeemed = gather(r.redeemed, perm)
-	out.expires = gather(r.expires, perm)
+	var wg sync.WaitGroup
+	wg.Go(func() { out.t = gather(r.t, perm) })
+	wg.Go(func() { out.amount = gather(r.amount, perm) })
+	wg.Go(func() { out.text = gather(r.text, perm) })
+	wg.Go(func() { out.face = gather(r.face, perm) })
+	wg.Go(func() { out.redeemed = gather(r.redeemed, perm) })
+	wg.Go(func() { out.expires = gather(r.expires, perm) })
+	wg.Wait()
 	return out
+}
+
+// until returns the row range of customer c without the rows later than asOf (SPEC
+// §3: they are ignored).
+func (b *byCustomer) until(c int32, asOf int64) (int, int) {
+	lo, hi := b.span(c)
+	return lo, lo + upperBound(b.t[lo:hi], asOf)
 }
 
 // gather returns src reordered by perm (nil for an unused column).
