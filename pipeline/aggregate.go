@@ -107,10 +107,10 @@ type partial struct {
 
 func (e *engine) newPartial() *partial {
 	return &partial{
-		reasons:    make([]groupAcc, len(e.d.reasons.values)),
-		segments:   make([]groupAcc, len(e.d.segments.values)+1),
-		mitigation: make([]mitigationAcc, len(e.d.offerTypes.values)+2),
-		offers:     make([]offerAcc, len(e.d.offerTypes.values)),
+		reasons:    make([]groupAcc, e.d.reasons.len()),
+		segments:   make([]groupAcc, e.d.segments.len()+1),
+		mitigation: make([]mitigationAcc, e.d.offerTypes.len()+2),
+		offers:     make([]offerAcc, e.d.offerTypes.len()),
 	}
 }
 
@@ -200,7 +200,7 @@ func (e *engine) scorecard(s Settings, quarter Quarter, asOf time.Time, p *parti
 	var reasons []BreakdownRow
 	for id, g := range p.reasons {
 		if g.atRisk > 0 {
-			reasons = append(reasons, breakdown(d.reasons.values[id], &g))
+			reasons = append(reasons, breakdown(d.reasons.value(int32(id)), &g))
 		}
 	}
 	slices.SortFunc(reasons, func(a, b BreakdownRow) int {
@@ -234,7 +234,7 @@ func (e *engine) scorecard(s Settings, quarter Quarter, asOf time.Time, p *parti
 		}
 		name := "unassigned"
 		if id > 0 {
-			name = d.segments.values[id-1]
+			name = d.segments.value(int32(id - 1))
 		}
 		sc.Segments = append(sc.Segments, breakdown(name, &g))
 	}
@@ -249,7 +249,7 @@ func (e *engine) scorecard(s Settings, quarter Quarter, asOf time.Time, p *parti
 		case g == 1:
 			name = "outreach only"
 		case g >= 2:
-			name = "offer:" + d.offerTypes.values[g-2]
+			name = "offer:" + d.offerTypes.value(int32(g-2))
 		}
 		sc.Mitigation = append(sc.Mitigation, MitigationRow{name, m.atRisk, m.recovered, pct(m.recovered, m.atRisk)})
 	}
@@ -260,14 +260,14 @@ func (e *engine) scorecard(s Settings, quarter Quarter, asOf time.Time, p *parti
 			continue
 		}
 		sc.Offers = append(sc.Offers, OfferRow{
-			OfferType: d.offerTypes.values[id], Issued: o.issued, Redeemed: o.redeemed, Expired: o.expired,
+			OfferType: d.offerTypes.value(int32(id)), Issued: o.issued, Redeemed: o.redeemed, Expired: o.expired,
 			Open: o.issued - o.redeemed - o.expired, ConsumptionRate: pct(o.redeemed, o.issued),
 			BreakageRate: pct(o.expired, o.issued), FaceValueIssued: o.faceIssued, FaceValueRedeemed: o.faceRedeemed,
 		})
 	}
 	slices.SortFunc(sc.Offers, func(a, b OfferRow) int { return strings.Compare(a.OfferType, b.OfferType) })
 
-	ids := d.customers.values
+	ids := d.customers.value
 	slices.SortFunc(p.winback, func(a, b winback) int {
 		switch {
 		case a.rar != b.rar:
@@ -276,12 +276,12 @@ func (e *engine) scorecard(s Settings, quarter Quarter, asOf time.Time, p *parti
 			}
 			return 1
 		}
-		return strings.Compare(ids[a.c], ids[b.c])
+		return strings.Compare(ids(a.c), ids(b.c))
 	})
 	for _, w := range p.winback[:min(len(p.winback), s.Params.WorklistSize)] {
 		sc.Winback = append(sc.Winback, WinbackRow{
-			CustomerID: ids[w.c], Name: e.nameOf(w.c), Segment: e.segmentName(w.c),
-			AtRiskAt: time.UnixMicro(w.d).UTC(), Kind: kindNames[w.kind], Reason: d.reasons.values[w.reason],
+			CustomerID: ids(w.c), Name: e.nameOf(w.c), Segment: e.segmentName(w.c),
+			AtRiskAt: time.UnixMicro(w.d).UTC(), Kind: kindNames[w.kind], Reason: d.reasons.value(w.reason),
 			RevenueAtRisk: w.rar, Outcome: outcomeNames[w.outcome], Treated: w.treated,
 		})
 	}
@@ -289,7 +289,7 @@ func (e *engine) scorecard(s Settings, quarter Quarter, asOf time.Time, p *parti
 		if a.r != b.r {
 			return cmp64(a.r, b.r)
 		}
-		return strings.Compare(ids[a.c], ids[b.c])
+		return strings.Compare(ids(a.c), ids(b.c))
 	})
 	for _, c := range p.care {
 		status := "healthy"
@@ -297,7 +297,7 @@ func (e *engine) scorecard(s Settings, quarter Quarter, asOf time.Time, p *parti
 			status = "re-churned"
 		}
 		sc.IntensiveCare = append(sc.IntensiveCare, CareRow{
-			CustomerID: ids[c.c], Name: e.nameOf(c.c), Segment: e.segmentName(c.c),
+			CustomerID: ids(c.c), Name: e.nameOf(c.c), Segment: e.segmentName(c.c),
 			RecoveredAt: time.UnixMicro(c.r).UTC(), ReviewDue: time.UnixMicro(c.r + e.i).UTC(),
 			PurchasesSince: c.purchases, NetAmountSince: c.net, ComplaintsSince: c.complaints, Status: status,
 		})
@@ -314,7 +314,7 @@ func (e *engine) nameOf(c int32) *string {
 
 func (e *engine) segmentName(c int32) string {
 	if s := e.segmentOf(c); s >= 0 {
-		return e.d.segments.values[s]
+		return e.d.segments.value(s)
 	}
 	return "unassigned"
 }

@@ -112,7 +112,7 @@ func (data *Data) Scorecard(ctx context.Context, s Settings) (*Scorecard, error)
 		i: int64(p.IntensiveCareDays) * day, r: int64(p.RevenueLookbackDays) * day,
 		satMin: p.SatisfiedMinScore,
 	}
-	e.lapsed = d.reasons.index["lapsed"]
+	e.lapsed, _ = d.reasons.t.Lookup("lapsed")
 	e.reasonRank = d.reasons.ranks()
 	e.typeRank = d.offerTypes.ranks()
 
@@ -133,7 +133,7 @@ func (data *Data) Scorecard(ctx context.Context, s Settings) (*Scorecard, error)
 	e.q = quarter.index - first.index
 	e.tq0 = e.q - (trendLen - 1)
 
-	n := len(d.customers.values)
+	n := d.customers.len()
 	total, err := e.run(ctx, n, s.Workers)
 	if err != nil {
 		return nil, err

@@ -13,6 +13,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/recoverykpi/recoverykpi/internal/intern"
 )
 
 // Source is one table's valid rows as Arrow record batches in the normalised schema
@@ -43,33 +45,33 @@ type Extract interface {
 // none marks an absent timestamp in the int64 µs columns.
 const none = math.MaxInt64
 
-// dict assigns dense ids to strings in first-seen order.
-type dict struct {
-	index  map[string]int32
-	values []string
-}
+// dict assigns dense ids to strings in first-seen order. Its strings are in an
+// intern.Table: millions of customer ids cost the garbage collector nothing.
+type dict struct{ t intern.Table }
 
-func newDict() *dict { return &dict{index: map[string]int32{}} }
+func newDict() *dict { return &dict{} }
 
+// id returns the id of s, adding a copy of s when new (s may alias an Arrow buffer
+// that is about to be released).
 func (d *dict) id(s string) int32 {
-	if v, ok := d.index[s]; ok {
-		return v
-	}
-	s = strings.Clone(s) // s may alias an Arrow buffer that is about to be released
-	v := int32(len(d.values))
-	d.index[s] = v
-	d.values = append(d.values, s)
+	v, _ := d.t.ID(s)
 	return v
 }
 
+// value returns the string of id.
+func (d *dict) value(id int32) string { return d.t.Value(id) }
+
+// len returns the number of ids.
+func (d *dict) len() int { return d.t.Len() }
+
 // ranks returns, per id, its position in byte order of the values.
 func (d *dict) ranks() []int32 {
-	order := make([]int32, len(d.values))
+	order := make([]int32, d.len())
 	for i := range order {
 		order[i] = int32(i)
 	}
-	sortInt32By(order, func(a, b int32) bool { return d.values[a] < d.values[b] })
-	rank := make([]int32, len(d.values))
+	sortInt32By(order, func(a, b int32) bool { return d.value(a) < d.value(b) })
+	rank := make([]int32, d.len())
 	for pos, id := range order {
 		rank[id] = int32(pos)
 	}
@@ -110,7 +112,7 @@ type data struct {
 	// and outreach live only grouped by customer (byCust); offers are kept in both
 	// forms (the offer KPIs sum face values in read order), surveys in read order only.
 	purchases, complaints, departures, outreach, offers, surveys rows
-	byCust                                                        grouped
+	byCust                                                       grouped
 
 	maxT int64 // latest instant of the as_of columns, math.MinInt64 when none
 

@@ -15,7 +15,7 @@ type grouped struct {
 // and drops the read-order copies that nothing reads any more. Offers on equal times
 // are ordered by offer type in byte order (the mitigation group takes the smallest).
 func (d *data) group() {
-	n := len(d.customers.values)
+	n := d.customers.len()
 	typeRank := d.offerTypes.ranks()
 	var wg sync.WaitGroup
 	for _, g := range []struct {

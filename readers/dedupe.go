@@ -2,27 +2,23 @@ package readers
 
 import (
 	"strconv"
-	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/recoverykpi/recoverykpi/internal/intern"
 )
 
 // keySet is the duplicate-key seen-set of one table. Integer keys (and text
 // that is an integral decimal from an integer-typed column) are kept as
-// int64 in an intSet; other keys as strings copied into an arena, so that
-// inserting a key costs no allocation of its own.
+// int64 in an intSet; other keys as copies in an intern.Table, one byte arena
+// that the garbage collector does not scan.
 type keySet struct {
-	ints  intSet
-	strs  map[string]struct{}
-	arena []byte
+	ints intSet
+	strs intern.Table
 }
 
-const arenaChunk = 1 << 20
-
-func newKeySet() *keySet {
-	return &keySet{strs: make(map[string]struct{})}
-}
+func newKeySet() *keySet { return &keySet{} }
 
 // addInt reports whether k is new, and records it.
 func (s *keySet) addInt(k int64) bool { return s.ints.add(k) }
@@ -30,20 +26,8 @@ func (s *keySet) addInt(k int64) bool { return s.ints.add(k) }
 // addString reports whether k is new, and records a copy of it. k may point
 // into an Arrow buffer.
 func (s *keySet) addString(k string) bool {
-	if _, ok := s.strs[k]; ok {
-		return false
-	}
-	if len(k) > arenaChunk/16 {
-		s.strs[string([]byte(k))] = struct{}{}
-		return true
-	}
-	if len(s.arena)+len(k) > cap(s.arena) {
-		s.arena = make([]byte, 0, arenaChunk)
-	}
-	start := len(s.arena)
-	s.arena = append(s.arena, k...)
-	s.strs[unsafe.String(unsafe.SliceData(s.arena[start:]), len(k))] = struct{}{}
-	return true
+	_, added := s.strs.ID(k)
+	return added
 }
 
 // keyColumn reads the key of each row of one batch. For an integer-typed

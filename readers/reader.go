@@ -50,7 +50,7 @@ type TableReader struct {
 
 	codeTime, codeFinite, codeScore, codeRedeemed, codeDup uint8
 
-	keyPos, scorePos, issuedPos, redeemedPos int // positions in read, -1 if absent
+	keyPos, scorePos, issuedPos, redeemedPos int  // positions in read, -1 if absent
 	keyOut                                   bool // the key column is delivered
 
 	fileIdx int
