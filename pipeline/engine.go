@@ -84,6 +84,20 @@ func Compute(ctx context.Context, ex Extract, s Settings) (*Scorecard, error) {
 // Scorecard computes the scorecard of one quarter. Data is not changed, so several
 // quarters can be computed from one load.
 func (data *Data) Scorecard(ctx context.Context, s Settings) (*Scorecard, error) {
+	e, quarter, asOfTime, err := data.prepare(s)
+	if err != nil {
+		return nil, err
+	}
+	total, err := e.run(ctx, e.d.customers.len(), s.Workers)
+	if err != nil {
+		return nil, err
+	}
+	return e.scorecard(s, quarter, asOfTime, total), nil
+}
+
+// prepare sets up the engine of one quarter: as_of, the quarter, the windows and the
+// quarter grid.
+func (data *Data) prepare(s Settings) (*engine, Quarter, time.Time, error) {
 	d := data.d // read only: the engine never edits the loaded columns
 	var asOf int64
 	switch {
@@ -92,7 +106,7 @@ func (data *Data) Scorecard(ctx context.Context, s Settings) (*Scorecard, error)
 	case d.maxT != math.MinInt64:
 		asOf = d.maxT
 	default:
-		return nil, fmt.Errorf("%w: no timestamps in the extract set to take as_of from; give --as-of", ErrNoData)
+		return nil, Quarter{}, time.Time{}, fmt.Errorf("%w: no timestamps in the extract set to take as_of from; give --as-of", ErrNoData)
 	}
 	cal := s.Calendar
 	asOfTime := time.UnixMicro(asOf).UTC()
@@ -100,7 +114,7 @@ func (data *Data) Scorecard(ctx context.Context, s Settings) (*Scorecard, error)
 	if s.Quarter != "" {
 		var err error
 		if quarter, err = cal.Quarter(s.Quarter); err != nil {
-			return nil, err
+			return nil, Quarter{}, time.Time{}, err
 		}
 	} else {
 		quarter = cal.Default(asOfTime)
@@ -132,13 +146,7 @@ func (data *Data) Scorecard(ctx context.Context, s Settings) (*Scorecard, error)
 	e.grid = newGrid(cal, first, last)
 	e.q = quarter.index - first.index
 	e.tq0 = e.q - (trendLen - 1)
-
-	n := d.customers.len()
-	total, err := e.run(ctx, n, s.Workers)
-	if err != nil {
-		return nil, err
-	}
-	return e.scorecard(s, quarter, asOfTime, total), nil
+	return e, quarter, asOfTime, nil
 }
 
 // minTime returns the earliest time up to asOf in the grouped tables: a customer's
