@@ -26,7 +26,9 @@ const (
 var benchStart = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
 
 // benchExtract serves prepared batches; Open hands out new references.
-type benchExtract struct{ tables map[string][]arrow.RecordBatch }
+type benchExtract struct {
+	tables map[string][]arrow.RecordBatch
+}
 
 func (b *benchExtract) Has(table string) bool { return b.tables[table] != nil }
 
