@@ -106,6 +106,12 @@ func (j *job) runQuarter(ctx context.Context, l *loaded, quarter string, restate
 			todo = append(todo, o)
 		}
 	}
+	// SPEC §2's quarantine/<table>.parquet describes the extract that was just read, so
+	// it is replaced by every run that publishes or confirms an edition; the edition's
+	// own copy above is the one its manifest lists and never changes.
+	if err := publishReplace(j.output, l.quarantine); err != nil {
+		return nil, err
+	}
 	if len(todo) == 0 {
 		res.noop = true
 		return res, nil
