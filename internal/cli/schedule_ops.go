@@ -76,9 +76,24 @@ func (r *runRecord) succeeded() bool {
 
 func (s *scheduleRunner) runsPath() string { return filepath.Join(s.cfg.Output, runsFileName) }
 
-// finish records a run: one log line, a line in runs.jsonl, the metrics file and the
-// webhook. Failures to record are logged; they do not change the run's outcome.
+// finish records a run: a line in runs.jsonl, the metrics file, one log line and the
+// webhook, in that order (so that whoever reads the log line finds the files
+// written). Failures to record are logged; they do not change the run's outcome.
 func (s *scheduleRunner) finish(logger *slog.Logger, rec runRecord) {
+	if err := appendRun(s.runsPath(), rec); err != nil {
+		logger.Error("record the run", "file", s.runsPath(), "error", err.Error())
+	}
+	s.mu.Lock()
+	if rec.succeeded() {
+		s.lastSuccess = rec.FinishedAt
+	}
+	last := s.lastSuccess
+	s.mu.Unlock()
+	if s.sched.MetricsFile != "" {
+		if err := writeMetrics(s.sched.MetricsFile, s.name, rec, last); err != nil {
+			logger.Error("write the metrics file", "file", s.sched.MetricsFile, "error", err.Error())
+		}
+	}
 	attrs := []any{"quarter", rec.Quarter, "duration", time.Duration(rec.Duration * float64(time.Second)).Round(time.Millisecond).String(),
 		"rows_read", rec.RowsRead, "outcome", rec.Outcome, "attempts", rec.Attempts}
 	if s.cron != nil {
@@ -93,20 +108,6 @@ func (s *scheduleRunner) finish(logger *slog.Logger, rec runRecord) {
 		logger.Warn("run finished", append(attrs, "error", rec.Error)...)
 	default:
 		logger.Error("run finished", append(attrs, "error_kind", rec.ErrorKind, "exit_status", rec.ExitStatus, "error", rec.Error)...)
-	}
-	if err := appendRun(s.runsPath(), rec); err != nil {
-		logger.Error("record the run", "file", s.runsPath(), "error", err.Error())
-	}
-	s.mu.Lock()
-	if rec.succeeded() {
-		s.lastSuccess = rec.FinishedAt
-	}
-	last := s.lastSuccess
-	s.mu.Unlock()
-	if s.sched.MetricsFile != "" {
-		if err := writeMetrics(s.sched.MetricsFile, s.name, rec, last); err != nil {
-			logger.Error("write the metrics file", "file", s.sched.MetricsFile, "error", err.Error())
-		}
 	}
 	if n := s.sched.Notify; n != nil && n.Webhook != "" && (!rec.succeeded() || n.OnSuccess) {
 		if err := s.notify(n.Webhook, rec); err != nil {

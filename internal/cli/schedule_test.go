@@ -75,6 +75,34 @@ func mustLoc(t *testing.T, name string) *time.Location {
 	return loc
 }
 
+// waitIdle waits until gocron has finished with the job's last run, so that the next
+// tick is not skipped by singleton mode (fake minutes pass in milliseconds here).
+func waitIdle(t *testing.T, cj *cronJob) {
+	t.Helper()
+	waitUntil(t, "the job to be idle", func() bool {
+		running, err := cj.job.IsRunning()
+		return err == nil && !running
+	})
+	time.Sleep(20 * time.Millisecond)
+}
+
+// waitTimer waits until the fake clock has the cron's timer for the next tick: after a
+// tick gocron sets it asynchronously, and advancing the clock before that would race.
+func waitTimer(t *testing.T, fc *clockwork.FakeClock) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := fc.BlockUntilContext(ctx, 1); err != nil {
+		t.Fatalf("no timer for the next tick: %v", err)
+	}
+}
+
+// pastTick is how far the tests move a fake clock beyond a tick. A real clock has
+// always moved on a little when the timer's function runs; a fake one that stands
+// exactly on the tick lets gocron, when it handles the tick's completion before its
+// rescheduling, schedule the same tick again.
+const pastTick = time.Millisecond
+
 // firing is one call of a cron job's function.
 type firing struct{ now, tick time.Time }
 
@@ -119,6 +147,7 @@ func TestCronAcrossDST(t *testing.T) {
 			var last time.Time
 			for _, w := range tc.want {
 				want := utc(w)
+				waitTimer(t, fc)
 				var next time.Time
 				waitUntil(t, "the next run to be scheduled", func() bool {
 					next, _ = cj.nextRun()
@@ -127,15 +156,16 @@ func TestCronAcrossDST(t *testing.T) {
 				if !next.Equal(want) {
 					t.Fatalf("next run %s (%s), want %s", next.UTC().Format(time.RFC3339), next.Format(time.RFC3339), w)
 				}
-				fc.Advance(want.Sub(fc.Now()))
+				fc.Advance(want.Sub(fc.Now()) + pastTick)
 				select {
 				case f := <-fired:
-					if !f.now.Equal(want) || !f.tick.Equal(want) {
+					if !f.now.Equal(want.Add(pastTick)) || !f.tick.Equal(want) {
 						t.Fatalf("fired at %s for tick %s, want %s", f.now.UTC(), f.tick.UTC(), w)
 					}
 				case <-time.After(10 * time.Second):
 					t.Fatalf("no run at %s", w)
 				}
+				waitIdle(t, cj)
 				last = want
 			}
 			select {
@@ -171,11 +201,12 @@ func TestCronSingletonSkipsOverlap(t *testing.T) {
 	cj.start()
 	defer cj.shutdown()
 	advanceTo := func(want time.Time) {
+		waitTimer(t, fc)
 		waitUntil(t, "run scheduled at "+want.Format(time.TimeOnly), func() bool {
 			n, _ := cj.nextRun()
 			return n.Equal(want)
 		})
-		fc.Advance(want.Sub(fc.Now()))
+		fc.Advance(want.Sub(fc.Now()) + pastTick)
 	}
 	advanceTo(time.Date(2026, 11, 23, 12, 1, 0, 0, time.UTC))
 	waitUntil(t, "the first run", func() bool { return calls.Load() == 1 })
@@ -191,6 +222,7 @@ func TestCronSingletonSkipsOverlap(t *testing.T) {
 		t.Fatalf("the 12:02 tick ran while 12:01 was running (%d calls)", c)
 	}
 	close(release)
+	waitIdle(t, cj)
 	advanceTo(time.Date(2026, 11, 23, 12, 3, 0, 0, time.UTC))
 	waitUntil(t, "the 12:03 run", func() bool { return calls.Load() == 2 })
 	mu.Lock()
@@ -340,13 +372,15 @@ func (f *scheduleFixture) stop(t *testing.T) {
 // tick advances the fake clock to the next run.
 func (f *scheduleFixture) tick(t *testing.T) time.Time {
 	t.Helper()
+	waitIdle(t, f.s.cron)
+	waitTimer(t, f.fc)
 	var next time.Time
 	waitUntil(t, "the next run to be scheduled", func() bool {
 		n, err := f.s.cron.nextRun()
 		next = n
 		return err == nil && n.After(f.fc.Now())
 	})
-	f.fc.Advance(next.Sub(f.fc.Now()))
+	f.fc.Advance(next.Sub(f.fc.Now()) + pastTick)
 	return next
 }
 
