@@ -323,6 +323,8 @@ func (c *Config) Validate() error {
 		}
 		if s.RetryDelay < 0 {
 			bad("schedule.retry_delay: %v is negative", time.Duration(s.RetryDelay))
+		} else if s.Retries > 0 && s.RetryDelay == 0 {
+			bad("schedule.retry_delay: required when retries is %d (a duration such as 10m)", s.Retries)
 		}
 		if s.WaitFor != "" && (filepath.IsAbs(s.WaitFor) || strings.Contains(s.WaitFor, "..")) {
 			bad("schedule.wait_for: %q must be a file name inside the input folder", s.WaitFor)
