@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# bench/run.sh: end-to-end benchmark of `recoverykpi run` against the DuckDB
+# reference and against a bare Parquet scan, on one generated extract set.
+#
+#   bench/run.sh                      # 300,000 customers, 3 runs of each
+#   CUSTOMERS=3000000 REFERENCE=0 bench/run.sh
+#
+# Environment: CUSTOMERS (300000), RUNS (3), REFERENCE (1: run the reference),
+# BENCH_DIR (/tmp/bench: extract sets are generated there once and reused).
+#
+# The reference, the project and the scan run alternately, RUNS times each, on
+# the same files with the same quarter and as_of (taken from a warm-up run of
+# the project, which also warms the page cache). Wall time and peak RSS come
+# from /usr/bin/time -v; the table shows medians and the ratios of medians.
+set -euo pipefail
+
+CUSTOMERS=${CUSTOMERS:-300000}
+RUNS=${RUNS:-3}
+REFERENCE=${REFERENCE:-1}
+BENCH_DIR=${BENCH_DIR:-/tmp/bench}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DATA=$BENCH_DIR/x$CUSTOMERS
+WORK=$BENCH_DIR/work-$CUSTOMERS
+BIN=$WORK/bin
+
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time (GNU time) is required" >&2; exit 2; }
+mkdir -p "$BIN" "$WORK"
+
+echo "== build"
+(cd "$ROOT" && go build -o "$BIN/recoverykpi" ./cmd/recoverykpi && go build -o "$BIN/scan" ./bench/scan)
+
+if [ ! -f "$DATA/.complete" ]; then
+	echo "== generate $CUSTOMERS customers into $DATA (once)"
+	rm -rf "$DATA"
+	"$BIN/recoverykpi" generate --customers "$CUSTOMERS" --output "$DATA" >/dev/null
+	touch "$DATA/.complete"
+fi
+echo "extract set: $DATA ($(du -shL "$DATA" | cut -f1))"
+if [ "$REFERENCE" = 1 ] && [ ! -d "$ROOT/testdata/reference/node_modules" ]; then
+	echo "bench: run npm ci in testdata/reference first (or REFERENCE=0)" >&2
+	exit 2
+fi
+
+# timed NAME I CMD...: runs CMD under /usr/bin/time -v, records wall seconds
+# and peak RSS (KiB) in $WORK/NAME.times.
+timed() {
+	local name=$1 i=$2
+	shift 2
+	local tv=$WORK/$name.$i.time
+	if ! /usr/bin/time -v -o "$tv" "$@" >"$WORK/$name.$i.out" 2>"$WORK/$name.$i.err"; then
+		echo "bench: $name run $i failed:" >&2
+		tail -5 "$WORK/$name.$i.err" >&2
+		exit 1
+	fi
+	local wall rss
+	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(k=1;k<=n;k++) s=s*60+p[k]; print s}' "$tv")
+	rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tv")
+	echo "$wall $rss" >>"$WORK/$name.times"
+	printf '  %-9s run %d: %7.2f s  %8.0f MiB\n' "$name" "$i" "$wall" "$((rss / 1024))"
+}
+
+echo "== warm-up run (fixes quarter and as_of)"
+rm -rf "$WORK/out"
+"$BIN/recoverykpi" run --input "$DATA" --output "$WORK/out" >"$WORK/warmup.out"
+QUARTER=$(awk '/published/ {sub(":", "", $1); print $1; exit}' "$WORK/warmup.out")
+ASOF=$(sed -n 's/.*as_of \([^ ,)]*\).*/\1/p' "$WORK/warmup.out" | head -1)
+[ -n "$QUARTER" ] && [ -n "$ASOF" ] || { echo "bench: cannot read quarter and as_of from the warm-up run" >&2; cat "$WORK/warmup.out" >&2; exit 1; }
+echo "quarter $QUARTER, as_of $ASOF"
+
+rm -f "$WORK"/*.times
+for i in $(seq 1 "$RUNS"); do
+	echo "== round $i"
+	if [ "$REFERENCE" = 1 ]; then
+		(cd "$ROOT/testdata/reference" && timed reference "$i" node duckdb-reference.mjs --input "$DATA" --quarter "$QUARTER" --as-of "$ASOF")
+	fi
+	rm -rf "$WORK/out"
+	timed project "$i" "$BIN/recoverykpi" run --input "$DATA" --output "$WORK/out" --quarter "$QUARTER" --as-of "$ASOF"
+	timed scan "$i" "$BIN/scan" -input "$DATA"
+done
+
+ROWS=$(sed -n 's/.* files, \([0-9]*\) rows.*/\1/p' "$WORK/scan.1.out")
+median() { sort -n | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+stat() { awk -v c="$2" '{print $c}' "$WORK/$1.times" | median; }
+
+echo
+echo "== $CUSTOMERS customers, $ROWS rows in all tables, quarter $QUARTER, as_of $ASOF, $RUNS runs each (medians)"
+printf '%-10s %10s %12s %14s\n' "" "wall (s)" "peak RSS" "rows/s"
+for name in reference project scan; do
+	[ -f "$WORK/$name.times" ] || continue
+	w=$(stat "$name" 1)
+	r=$(stat "$name" 2)
+	printf '%-10s %10.2f %8.0f MiB %14.0f\n' "$name" "$w" "$(awk -v r="$r" 'BEGIN {print r/1024}')" "$(awk -v n="$ROWS" -v w="$w" 'BEGIN {print n/w}')"
+done
+pw=$(stat project 1)
+sw=$(stat scan 1)
+if [ -f "$WORK/reference.times" ]; then
+	rw=$(stat reference 1)
+	printf 'project / reference: %.2f (target <= 0.50)\n' "$(awk -v a="$pw" -v b="$rw" 'BEGIN {print a/b}')"
+fi
+printf 'project / bare scan: %.2f (target <= 2.00)\n' "$(awk -v a="$pw" -v b="$sw" 'BEGIN {print a/b}')"
