@@ -98,6 +98,9 @@ func (b *book) build() error {
 			return fmt.Errorf("add sheet %s: %w", name, err)
 		}
 	}
+	// Before any sheet is stream-written: SetActiveSheet touches every sheet, and would
+	// read the long streamed worklists back into memory.
+	b.f.SetActiveSheet(0)
 	if err := b.setDocProps(); err != nil {
 		return err
 	}
@@ -131,7 +134,6 @@ func (b *book) build() error {
 			}
 		}
 	}
-	b.f.SetActiveSheet(0)
 	return nil
 }
 
