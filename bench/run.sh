@@ -37,7 +37,7 @@ if [ ! -f "$DATA/.complete" ]; then
 fi
 echo "extract set: $DATA ($(du -shL "$DATA" | cut -f1))"
 if [ "$REFERENCE" = 1 ] && [ ! -d "$ROOT/testdata/reference/node_modules" ]; then
-	echo "bench: run npm ci in testdata/reference first (or REFERENCE=0)" >&2
+	echo "bench: run npm install in testdata/reference first (or REFERENCE=0)" >&2
 	exit 2
 fi
 

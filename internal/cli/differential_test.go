@@ -44,7 +44,7 @@ func TestDifferentialAgainstReference(t *testing.T) {
 	ref, _ := filepath.Abs(filepath.Join(referenceDir, "duckdb-reference.mjs"))
 	_, modErr := os.Stat(filepath.Join(referenceDir, "node_modules", "@duckdb", "node-api"))
 	if err != nil || modErr != nil {
-		msg := fmt.Sprintf("reference unavailable (node: %v, node_modules: %v); run: cd testdata/reference && npm ci", err, modErr)
+		msg := fmt.Sprintf("reference unavailable (node: %v, node_modules: %v); run: cd testdata/reference && npm install", err, modErr)
 		if os.Getenv(requireReference) != "" {
 			t.Fatal(msg)
 		}
