@@ -115,7 +115,7 @@ func Discover(ctx context.Context, fsys fs.FS, opts Options) (*Extract, error) {
 				if where == "" {
 					where = def.Name + ".parquet or " + def.Name + "/"
 				}
-				return nil, unusable(fmt.Errorf("missing required table %s (looked for %s)", def.Name, where))
+				return nil, Incomplete(fmt.Errorf("missing required table %s (looked for %s)", def.Name, where))
 			}
 			continue
 		}

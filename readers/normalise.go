@@ -57,7 +57,7 @@ type normaliser struct {
 // normalise converts one source column of kind k, described by sc.
 func (n *normaliser) normalise(k Kind, sc sourceColumn, a arrow.Array) (arrow.Array, error) {
 	if !arrow.TypeEqual(a.DataType(), sc.arrow) {
-		return nil, fmt.Errorf("type changed while reading: footer says %s, data is %s", sc.arrow, a.DataType())
+		return nil, Incomplete(fmt.Errorf("type changed while reading: footer says %s, data is %s", sc.arrow, a.DataType()))
 	}
 	switch k {
 	case KindID, KindText:

@@ -78,7 +78,7 @@ func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64, di
 	})
 	if err != nil {
 		pf.close()
-		return nil, fmt.Errorf("%s: not a readable parquet file: %w", p, err)
+		return nil, Incomplete(fmt.Errorf("%s: not a readable parquet file: %w", p, err))
 	}
 	return pf, nil
 }
@@ -150,7 +150,7 @@ func readerAtSeeker(f fs.File) (parquet.ReaderAtSeeker, error) {
 func (pf *parquetFile) guard(fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("corrupt file (parquet reader panicked: %v)", r)
+			err = Incomplete(fmt.Errorf("corrupt file (parquet reader panicked: %v)", r))
 			if debugPanics {
 				err = fmt.Errorf("%w\n%s", err, debug.Stack())
 			}

@@ -199,7 +199,7 @@ func (r *TableReader) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		if errors.Is(err, io.EOF) {
 			f := r.src.Files[r.fileIdx]
 			if want := r.cur.numRows(); r.curRow != want {
-				return nil, r.fail(fmt.Errorf("%s: read %d rows, footer says %d", f.Path, r.curRow, want))
+				return nil, r.fail(Incomplete(fmt.Errorf("%s: read %d rows, footer says %d", f.Path, r.curRow, want)))
 			}
 			r.cur.close()
 			r.cur = nil
@@ -252,7 +252,7 @@ func (r *TableReader) openFile(ctx context.Context) error {
 		got := cols[j]
 		if got.leaf < 0 || !arrow.TypeEqual(got.arrow, want.arrow) || got.local != want.local {
 			pf.close()
-			return fmt.Errorf("%s: file changed since it was discovered (column %s)", f.Path, r.src.SourceName(r.src.Def.Columns[j].Name))
+			return Incomplete(fmt.Errorf("%s: file changed since it was discovered (column %s)", f.Path, r.src.SourceName(r.src.Def.Columns[j].Name)))
 		}
 		leaves[k] = got.leaf
 	}

@@ -69,7 +69,7 @@ func newJob(f runFlags) (*job, error) {
 	}
 	st, err := os.Stat(cfg.Input)
 	if err != nil {
-		return nil, fmt.Errorf("%w: input folder %s: %v", readers.ErrUnusable, cfg.Input, err)
+		return nil, readers.Incomplete(fmt.Errorf("input folder %s: %w", cfg.Input, err))
 	}
 	if !st.IsDir() {
 		return nil, fmt.Errorf("%w: input %s is not a folder", readers.ErrUnusable, cfg.Input)

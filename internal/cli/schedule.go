@@ -327,35 +327,15 @@ func retryable(err error) bool {
 	return false
 }
 
-// incompleteSignatures are the readers' messages for a file that is not (yet) whole.
-// The readers mark all unusable extracts with one sentinel, ErrUnusable, so the
-// transient ones are told apart by these messages; a message not listed is a data
-// error and is not retried.
-var incompleteSignatures = []string{
-	"missing required table",      // the table's files have not landed yet
-	"not a readable parquet file", // too small, no footer: being written
-	"corrupt file",                // a torn page
-	"footer says",                 // fewer rows than the footer promises
-	"changed since it was discovered",
-	"input folder",
-}
-
 // incomplete says whether an unusable-extract error looks like an extract still being
-// written rather than a data error.
+// written (readers.ErrIncomplete: a required table not landed, a file without footer,
+// a torn page, fewer rows than its footer, a file changed while read) or a file that
+// vanished or ended early while read, which a later attempt may get past.
 func incomplete(err error) bool {
-	if !errors.Is(err, readers.ErrUnusable) {
-		return false
-	}
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, io.ErrUnexpectedEOF) {
+	if errors.Is(err, readers.ErrIncomplete) {
 		return true
 	}
-	msg := err.Error()
-	for _, sig := range incompleteSignatures {
-		if strings.Contains(msg, sig) {
-			return true
-		}
-	}
-	return false
+	return errors.Is(err, readers.ErrUnusable) && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, io.ErrUnexpectedEOF))
 }
 
 // errorKind names the kind of a run's error for logs, runs.jsonl and the webhook.

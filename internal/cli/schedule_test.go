@@ -261,6 +261,27 @@ func TestPrevTick(t *testing.T) {
 	}
 }
 
+// discoverError writes files into a fresh extract folder and returns the error the
+// readers give for it.
+func discoverError(t *testing.T, files map[string]string) error {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := readers.Discover(context.Background(), os.DirFS(dir), readers.Options{})
+	if err == nil {
+		t.Fatalf("no error from %v", files)
+	}
+	return err
+}
+
 func TestRetryable(t *testing.T) {
 	unusable := func(msg string) error { return fmt.Errorf("%w: %s", readers.ErrUnusable, msg) }
 	cases := []struct {
@@ -271,8 +292,8 @@ func TestRetryable(t *testing.T) {
 	}{
 		{"marker missing", fmt.Errorf("%w: in/_SUCCESS", errMarkerMissing), true, "extract_missing"},
 		{"input folder missing", fmt.Errorf("%w: in", errInputMissing), true, "extract_missing"},
-		{"truncated file", unusable("purchases/part-0.parquet: not a readable parquet file: parquet: file too small (size=0)"), true, "extract_incomplete"},
-		{"purchases not landed", unusable("missing required table purchases (looked for purchases.parquet, purchases/)"), true, "extract_incomplete"},
+		{"truncated file", discoverError(t, map[string]string{"purchases/part-0.parquet": "PAR1"}), true, "extract_incomplete"},
+		{"purchases not landed", discoverError(t, map[string]string{"customers.parquet": ""}), true, "extract_incomplete"},
 		{"missing column", unusable("purchases.parquet: table purchases: missing required column amount"), false, "data"},
 		{"wrong type", unusable("purchases.parquet: table purchases: column amount: want a number, found BYTE_ARRAY"), false, "data"},
 		{"too many invalid rows", fmt.Errorf("%w: table purchases: 9 of 10 rows set aside", ErrTooManyInvalid), false, "data"},
