@@ -206,13 +206,16 @@ func (j *job) render(sc *pipeline.Scorecard, l *loaded, edition int, sup *pipeli
 	if err != nil {
 		return nil, err
 	}
+	// The workbook and the JSON are rendered at the same time; each reads sc only.
 	var xlsx bytes.Buffer
-	if err := excel.Write(&xlsx, sc, prov); err != nil {
+	xerr := make(chan error, 1)
+	go func() { xerr <- excel.Write(&xlsx, sc, prov) }()
+	js, jerr := jsonout.Marshal(sc)
+	if err := <-xerr; err != nil {
 		return nil, fmt.Errorf("render %s: %w", workbookName(label), err)
 	}
-	js, err := jsonout.Marshal(sc)
-	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", jsonout.FileName(label), err)
+	if jerr != nil {
+		return nil, fmt.Errorf("render %s: %w", jsonout.FileName(label), jerr)
 	}
 	outs := []output{
 		{name: workbookName(label), data: xlsx.Bytes()},
