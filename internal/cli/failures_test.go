@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -65,23 +66,29 @@ func copyTree(t *testing.T, src, dst string) {
 	}
 }
 
-// hashTree returns the SHA-256 of every file under dir, by relative path.
+// hashTree returns the SHA-256 of every file under dir, by slash path relative to dir.
 func hashTree(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && p == dir {
+			return nil // no folder: no files
+		}
 		if err != nil || d.IsDir() {
 			return err
 		}
 		b, err := os.ReadFile(p)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		sum := sha256.Sum256(b)
 		rel, _ := filepath.Rel(dir, p)
-		out[rel] = hex.EncodeToString(sum[:])
+		out[filepath.ToSlash(rel)] = hex.EncodeToString(sum[:])
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return out
 }
 
@@ -291,7 +298,7 @@ func TestFailuresNeverReplacePublishedOutput(t *testing.T) {
 				}
 			}
 			for name := range after {
-				if _, ok := before[name]; !ok && name != filepath.Join("quarantine", tc.quarantine+".parquet") {
+				if _, ok := before[name]; !ok && name != "quarantine/"+tc.quarantine+".parquet" {
 					t.Errorf("new file %s after a failed run", name)
 				}
 				if strings.Contains(name, tempPrefix) {

@@ -86,48 +86,6 @@ func auditSum(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// auditTree hashes every file under dir by slash path.
-func auditTree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = auditSum(b)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func auditCopyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 // auditExtract returns a fresh copy of a small generated extract set (with set-aside
 // rows, so a quarantine is published).
@@ -187,7 +145,7 @@ func TestAuditManifestAgainstIndependentHashes(t *testing.T) {
 
 	// Inputs: exactly the Parquet files of the extract, each hashed here.
 	var onDisk []string
-	for p := range auditTree(t, in) {
+	for p := range hashTree(t, in) {
 		if strings.HasSuffix(p, ".parquet") {
 			onDisk = append(onDisk, p)
 		}
@@ -244,7 +202,7 @@ func TestAuditManifestAgainstIndependentHashes(t *testing.T) {
 
 	// Outputs: every file in the output folder but the manifest and the extract's
 	// quarantine of SPEC §2 (replaced by each run, so no manifest lists it), each hashed here.
-	tree := auditTree(t, out)
+	tree := hashTree(t, out)
 	if tree["quarantine/purchases.parquet"] == "" {
 		t.Errorf("no quarantine/purchases.parquet in %v", tree)
 	}
@@ -303,10 +261,10 @@ func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
 func TestAuditRerunsAndRestatements(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	mustRun(t, "run", "--output", out)
-	first := auditTree(t, out)
+	first := hashTree(t, out)
 	unchanged := func(before map[string]string) {
 		t.Helper()
-		now := auditTree(t, out)
+		now := hashTree(t, out)
 		for p, h := range before {
 			if now[p] != h {
 				t.Errorf("published %s changed (or vanished)", p)
@@ -318,7 +276,7 @@ func TestAuditRerunsAndRestatements(t *testing.T) {
 	if !strings.Contains(stdout, "already published with the same bytes") {
 		t.Errorf("rerun: %s", stdout)
 	}
-	if now := auditTree(t, out); len(now) != len(first) {
+	if now := hashTree(t, out); len(now) != len(first) {
 		t.Errorf("a no-op rerun wrote files: %v", now)
 	}
 	unchanged(first)
@@ -335,7 +293,7 @@ func TestAuditRerunsAndRestatements(t *testing.T) {
 		}
 	}
 	unchanged(first)
-	if now := auditTree(t, out); len(now) != len(first) {
+	if now := hashTree(t, out); len(now) != len(first) {
 		t.Errorf("a refused run wrote files")
 	}
 
@@ -344,7 +302,7 @@ func TestAuditRerunsAndRestatements(t *testing.T) {
 		t.Errorf("restate: %s", stdout)
 	}
 	unchanged(first)
-	second := auditTree(t, out)
+	second := hashTree(t, out)
 	r2 := readAuditManifest(t, filepath.Join(out, "manifest-"+auditLabel+"-r2.json"))
 	if r2.Edition != 2 || r2.Supersedes == nil || r2.Supersedes.Edition != 1 || r2.Supersedes.Manifest != "manifest-"+auditLabel+".json" || r2.Supersedes.SHA256 != first["manifest-"+auditLabel+".json"] {
 		t.Errorf("r2 manifest: edition %d supersedes %+v", r2.Edition, r2.Supersedes)
@@ -374,7 +332,7 @@ func TestAuditRerunsAndRestatements(t *testing.T) {
 	if r3.Edition != 3 || r3.Supersedes == nil || r3.Supersedes.Edition != 2 || r3.Supersedes.SHA256 != second["manifest-"+auditLabel+"-r2.json"] {
 		t.Errorf("r3 manifest: edition %d supersedes %+v", r3.Edition, r3.Supersedes)
 	}
-	third := auditTree(t, out)
+	third := hashTree(t, out)
 	// r3 has the same numbers as edition 1: the same workbook and JSON bytes.
 	for _, ext := range []string{".xlsx", ".json"} {
 		if third["recovery-scorecard-"+auditLabel+"-r3"+ext] != first["recovery-scorecard-"+auditLabel+ext] {
@@ -433,13 +391,13 @@ func TestAuditVerify(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			in, out := filepath.Join(dir, "extract"), filepath.Join(dir, "out")
-			auditCopyTree(t, generated, in)
+			copyTree(t, generated, in)
 			mustRun(t, "run", "--input", in, "--output", out)
 			manifest := filepath.Join(out, "manifest-"+auditLabel+".json")
 			if tc.change != nil {
 				tc.change(t, in)
 			}
-			inBefore, outBefore := auditTree(t, in), auditTree(t, out)
+			inBefore, outBefore := hashTree(t, in), hashTree(t, out)
 			code, stdout, stderr := auditMain(t, "verify", manifest)
 			wantCode := ExitMismatch
 			if tc.change == nil {
@@ -459,7 +417,7 @@ func TestAuditVerify(t *testing.T) {
 			if t.Failed() {
 				t.Logf("stdout:\n%s\nstderr:\n%s", stdout, stderr)
 			}
-			if !mapsEqual(inBefore, auditTree(t, in)) || !mapsEqual(outBefore, auditTree(t, out)) {
+			if !mapsEqual(inBefore, hashTree(t, in)) || !mapsEqual(outBefore, hashTree(t, out)) {
 				t.Errorf("verify wrote into the input or output folder")
 			}
 		})
@@ -577,7 +535,7 @@ func TestAuditCrossProcessDeterminism(t *testing.T) {
 	out1, out2 := filepath.Join(dir, "out-one"), filepath.Join(dir, "elsewhere", "out-two")
 	run([]string{"GOMAXPROCS=1"}, "run", "--config", cfg, "--output", out1)
 	run([]string{"GOMAXPROCS=2"}, "run", "--config", cfg, "--output", out2)
-	a, b := auditTree(t, out1), auditTree(t, out2)
+	a, b := hashTree(t, out1), hashTree(t, out2)
 	if !mapsEqual(a, b) {
 		t.Errorf("outputs differ between processes:\n%v\n%v", a, b)
 	}
