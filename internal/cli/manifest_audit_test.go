@@ -86,7 +86,6 @@ func auditSum(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-
 // auditExtract returns a fresh copy of a small generated extract set (with set-aside
 // rows, so a quarantine is published).
 func auditExtract(t *testing.T) string {
