@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -204,16 +205,7 @@ func (e *engine) scorecard(s Settings, quarter Quarter, asOf time.Time, p *parti
 		}
 	}
 	slices.SortFunc(reasons, func(a, b BreakdownRow) int {
-		switch {
-		case a.RevenueAtRisk != b.RevenueAtRisk:
-			if a.RevenueAtRisk > b.RevenueAtRisk {
-				return -1
-			}
-			return 1
-		case a.AtRisk != b.AtRisk:
-			return int(b.AtRisk - a.AtRisk)
-		}
-		return strings.Compare(a.Name, b.Name)
+		return cmp.Or(cmp.Compare(b.RevenueAtRisk, a.RevenueAtRisk), cmp.Compare(b.AtRisk, a.AtRisk), strings.Compare(a.Name, b.Name))
 	})
 	total := 0.0
 	for _, r := range reasons {
@@ -269,12 +261,8 @@ func (e *engine) scorecard(s Settings, quarter Quarter, asOf time.Time, p *parti
 
 	ids := d.customers.value
 	slices.SortFunc(p.winback, func(a, b winback) int {
-		switch {
-		case a.rar != b.rar:
-			if a.rar > b.rar {
-				return -1
-			}
-			return 1
+		if c := cmp.Compare(b.rar, a.rar); c != 0 { // revenue at risk descending
+			return c
 		}
 		return strings.Compare(ids(a.c), ids(b.c))
 	})
@@ -286,8 +274,8 @@ func (e *engine) scorecard(s Settings, quarter Quarter, asOf time.Time, p *parti
 		})
 	}
 	slices.SortFunc(p.care, func(a, b care) int {
-		if a.r != b.r {
-			return cmp64(a.r, b.r)
+		if c := cmp.Compare(a.r, b.r); c != 0 {
+			return c
 		}
 		return strings.Compare(ids(a.c), ids(b.c))
 	})

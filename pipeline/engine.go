@@ -10,6 +10,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -259,7 +260,7 @@ func (e *engine) customer(c int32, sc *scratch, p *partial) {
 	slices.SortFunc(sc.events, func(a, b event) int {
 		switch {
 		case a.t != b.t:
-			return cmp64(a.t, b.t)
+			return cmp.Compare(a.t, b.t)
 		case a.kind != b.kind:
 			return int(a.kind) - int(b.kind)
 		}
@@ -423,16 +424,6 @@ func sumRange(amounts []float64, lo, hi int) float64 {
 		s += a
 	}
 	return s
-}
-
-func cmp64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 const (

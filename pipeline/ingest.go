@@ -70,7 +70,7 @@ func (d *dict) ranks() []int32 {
 	for i := range order {
 		order[i] = int32(i)
 	}
-	sortInt32By(order, func(a, b int32) bool { return d.value(a) < d.value(b) })
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(d.value(a), d.value(b)) }) // values are distinct
 	rank := make([]int32, d.len())
 	for pos, id := range order {
 		rank[id] = int32(pos)

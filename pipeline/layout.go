@@ -129,15 +129,3 @@ func lowerBound(s []int64, v int64) int {
 func upperBound(s []int64, v int64) int {
 	return sort.Search(len(s), func(i int) bool { return s[i] > v })
 }
-
-func sortInt32By(s []int32, less func(a, b int32) bool) {
-	slices.SortStableFunc(s, func(a, b int32) int {
-		switch {
-		case less(a, b):
-			return -1
-		case less(b, a):
-			return 1
-		}
-		return 0
-	})
-}
