@@ -13,10 +13,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -272,7 +273,7 @@ func (c *Config) Validate() error {
 	if q := c.Quality.MaxInvalidShare; q < 0 || q > 1 {
 		bad("quality.max_invalid_share: %v is not a share 0..1", q)
 	}
-	for _, t := range sortedKeys(c.Tables) {
+	for _, t := range slices.Sorted(maps.Keys(c.Tables)) {
 		cols, ok := contractColumns[t]
 		if !ok {
 			bad("tables: unknown table %q (tables: customers, purchases, complaints, departures, outreach, offers, surveys)", t)
@@ -282,8 +283,8 @@ func (c *Config) Validate() error {
 		if m.Path != "" && (filepath.IsAbs(m.Path) || strings.HasPrefix(filepath.Clean(m.Path), "..")) {
 			bad("tables.%s.path: %q must be a path inside the input folder", t, m.Path)
 		}
-		for _, col := range sortedKeys(m.Columns) {
-			if !contains(cols, col) {
+		for _, col := range slices.Sorted(maps.Keys(m.Columns)) {
+			if !slices.Contains(cols, col) {
 				bad("tables.%s.columns: unknown column %q (columns: %s)", t, col, strings.Join(cols, ", "))
 			}
 			if m.Columns[col] == "" {
@@ -292,12 +293,12 @@ func (c *Config) Validate() error {
 		}
 	}
 	industries := append([]string(nil), KnownIndustries...)
-	for _, k := range sortedKeys(c.Benchmarks) {
-		if !contains(benchmarkKPIs, k) {
+	for _, k := range slices.Sorted(maps.Keys(c.Benchmarks)) {
+		if !slices.Contains(benchmarkKPIs, k) {
 			bad("benchmarks: unknown KPI %q (KPIs with benchmarks: %s)", k, strings.Join(benchmarkKPIs, ", "))
 		}
-		for _, ind := range sortedKeys(c.Benchmarks[k].Industries) {
-			if k == "recovery_rate" && !contains(industries, ind) {
+		for _, ind := range slices.Sorted(maps.Keys(c.Benchmarks[k].Industries)) {
+			if k == "recovery_rate" && !slices.Contains(industries, ind) {
 				industries = append(industries, ind)
 			}
 			if v := c.Benchmarks[k].Industries[ind]; v < 0 || v > 100 {
@@ -305,8 +306,8 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
-	if c.Industry != "" && !contains(industries, c.Industry) {
-		sort.Strings(industries)
+	if c.Industry != "" && !slices.Contains(industries, c.Industry) {
+		slices.Sort(industries)
 		bad("industry: %q has no benchmark (known: %s; add one under benchmarks.recovery_rate.industries)", c.Industry, strings.Join(industries, ", "))
 	}
 	if s := c.Schedule; s != nil {
@@ -353,22 +354,4 @@ func (c *Config) Resolved() ([]byte, string, error) {
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	return buf.Bytes(), hex.EncodeToString(sum[:]), nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -5,8 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 
 	"github.com/recoverykpi/recoverykpi/pipeline"
 	"github.com/recoverykpi/recoverykpi/readers"
@@ -85,12 +85,7 @@ func (j *job) gate(quality []pipeline.TableQuality) error {
 
 func tableQuality(q readers.TableQuality) pipeline.TableQuality {
 	out := pipeline.TableQuality{Table: q.Table, RowsRead: q.RowsRead, RowsSetAside: q.RowsSetAside}
-	reasons := make([]string, 0, len(q.ByReason))
-	for r := range q.ByReason {
-		reasons = append(reasons, r)
-	}
-	sort.Strings(reasons)
-	for _, r := range reasons {
+	for _, r := range slices.Sorted(maps.Keys(q.ByReason)) {
 		out.ByReason = append(out.ByReason, pipeline.ReasonCount{Reason: r, Rows: q.ByReason[r]})
 	}
 	for _, f := range q.Files {

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/recoverykpi/recoverykpi/pipeline"
@@ -106,13 +106,8 @@ func printQuality(w io.Writer, ex *readers.Extract, qs []readers.TableQuality) {
 		if q.RowsSetAside == 0 {
 			continue
 		}
-		reasons := make([]string, 0, len(q.ByReason))
-		for r := range q.ByReason {
-			reasons = append(reasons, r)
-		}
-		sort.Strings(reasons)
 		fmt.Fprintf(&b, "%s rows set aside:\n", q.Table)
-		for _, r := range reasons {
+		for _, r := range slices.Sorted(maps.Keys(q.ByReason)) {
 			fmt.Fprintf(&b, "  %s: %d\n", r, q.ByReason[r])
 			for i, ex := range q.Examples[r] {
 				if i == exampleLimit {
@@ -127,11 +122,7 @@ func printQuality(w io.Writer, ex *readers.Extract, qs []readers.TableQuality) {
 }
 
 func formatValues(vals map[string]string) string {
-	keys := make([]string, 0, len(vals))
-	for k := range vals {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(vals))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = k + "=" + vals[k]
