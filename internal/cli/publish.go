@@ -92,9 +92,23 @@ func publishNew(temp, final string) error {
 }
 
 // publishReplace writes outputs atomically, replacing earlier versions. It is used only
-// for files that describe a failed run's extract rather than publish a quarter (the
-// quarantine written when the invalid-row limit stops a run); no manifest lists them.
+// for files that describe the extract last read rather than publish a quarter: SPEC
+// §2's quarantine/<table>.parquet, written by every run that reads the extract to the
+// end, including one the invalid-row limit stops. No manifest lists them.
 func publishReplace(dir string, outs []output) error {
+	// A file already there with the same bytes is left alone: a backfill reads one
+	// extract and would otherwise rewrite its quarantine for every quarter.
+	same, _, err := existing(dir, outs)
+	if err != nil {
+		return err
+	}
+	var changed []output
+	for i, o := range outs {
+		if !same[i] {
+			changed = append(changed, o)
+		}
+	}
+	outs = changed
 	if len(outs) == 0 {
 		return nil
 	}
