@@ -86,49 +86,6 @@ func TestDictionariesDeliverTheSameRows(t *testing.T) {
 	}
 }
 
-// pgWriteRowGroups writes rows like pgWrite, with a row group every
-// groupRows rows.
-func pgWriteRowGroups(t *testing.T, dir, rel string, nodes map[string]parquet.Node, rows []map[string]any, groupRows int) {
-	t.Helper()
-	g := parquet.Group{}
-	for n, node := range nodes {
-		g[n] = parquet.Optional(node)
-	}
-	sch := parquet.NewSchema("t", g)
-	var buf bytes.Buffer
-	w := parquet.NewWriter(&buf, sch)
-	for k, r := range rows {
-		var row parquet.Row
-		for i, f := range sch.Fields() {
-			v, ok := r[f.Name()]
-			if !ok || v == nil {
-				row = append(row, parquet.NullValue().Level(0, 0, i))
-				continue
-			}
-			var pv parquet.Value
-			switch v := v.(type) {
-			case string:
-				pv = parquet.ByteArrayValue([]byte(v))
-			default:
-				pv = parquet.ValueOf(v)
-			}
-			row = append(row, pv.Level(0, 1, i))
-		}
-		if _, err := w.WriteRows([]parquet.Row{row}); err != nil {
-			t.Fatal(err)
-		}
-		if (k+1)%groupRows == 0 {
-			if err := w.Flush(); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, dir, rel, buf.Bytes())
-}
-
 type dictTestResult struct {
 	rows       []map[string]any
 	quality    TableQuality

@@ -14,6 +14,13 @@ import (
 // name to a Go value (nil = null) and every column is optional.
 func pgWrite(t *testing.T, dir, rel string, nodes map[string]parquet.Node, rows []map[string]any) {
 	t.Helper()
+	pgWriteRowGroups(t, dir, rel, nodes, rows, 0)
+}
+
+// pgWriteRowGroups writes rows like pgWrite, with a row group every
+// groupRows rows (0: one row group).
+func pgWriteRowGroups(t *testing.T, dir, rel string, nodes map[string]parquet.Node, rows []map[string]any, groupRows int) {
+	t.Helper()
 	g := parquet.Group{}
 	for n, node := range nodes {
 		g[n] = parquet.Optional(node)
@@ -21,7 +28,7 @@ func pgWrite(t *testing.T, dir, rel string, nodes map[string]parquet.Node, rows 
 	sch := parquet.NewSchema("t", g)
 	var buf bytes.Buffer
 	w := parquet.NewWriter(&buf, sch)
-	for _, r := range rows {
+	for k, r := range rows {
 		var row parquet.Row
 		for i, f := range sch.Fields() {
 			v, ok := r[f.Name()]
@@ -44,6 +51,11 @@ func pgWrite(t *testing.T, dir, rel string, nodes map[string]parquet.Node, rows 
 		}
 		if _, err := w.WriteRows([]parquet.Row{row}); err != nil {
 			t.Fatal(err)
+		}
+		if groupRows > 0 && (k+1)%groupRows == 0 {
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	if err := w.Close(); err != nil {
