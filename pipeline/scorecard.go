@@ -154,7 +154,7 @@ type FileQuality struct {
 	RowsSetAside int64
 }
 
-// KPI returns the KPI with the given id from a list, or nil.
+// FindKPI returns the KPI with the given id from a list, or nil.
 func FindKPI(list []KPI, id string) *KPI {
 	for i := range list {
 		if list[i].ID == id {
