@@ -26,9 +26,12 @@ func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 
 // parseFlags parses args and maps flag errors to ErrUsage.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	out := fs.Output()
 	fs.SetOutput(io.Discard) // the error is reported once, by Main
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(out)
+		fs.Usage()
 		return errHelpShown
 	}
 	if err != nil {

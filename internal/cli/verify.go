@@ -35,9 +35,12 @@ func verifyCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	input := fl.String("input", "", "read the extract set from `DIR` instead of the manifest's input root (e.g. an archived copy); the recorded root is still what the outputs show")
 	var manifestPath string
 	// Flags may come before or after the manifest.
+	fl.SetOutput(io.Discard) // the error is reported once, by Main
 	for rest := args; ; {
 		if err := fl.Parse(rest); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				fl.SetOutput(stderr)
+				fl.Usage()
 				return errHelpShown
 			}
 			return fmt.Errorf("%w: %v", ErrUsage, err)
