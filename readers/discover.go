@@ -247,7 +247,7 @@ func (t *TableSource) fileColumns(f FileInfo) ([]sourceColumn, int64, error) {
 	}
 	defer pf.close()
 	cols, err := t.classifyFile(f, pf)
-	return cols, pf.numRows(), err
+	return cols, pf.rows, err
 }
 
 func (t *TableSource) classifyFile(f FileInfo, pf *parquetFile) ([]sourceColumn, error) {

@@ -22,6 +22,7 @@ import (
 // because a corrupt file can make it panic.
 type parquetFile struct {
 	path string
+	rows int64 // the row count the footer declares
 	f    fs.File
 	rdr  *file.Reader
 	fr   *pqarrow.FileReader
@@ -60,6 +61,7 @@ func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64, di
 			return err
 		}
 		pf.rdr = rdr
+		pf.rows = rdr.NumRows()
 		hideArrowSchema(rdr)
 		aprops := pqarrow.ArrowReadProperties{BatchSize: batchSize, Parallel: false}
 		if dict {
@@ -147,7 +149,11 @@ func readerAtSeeker(f fs.File) (parquet.ReaderAtSeeker, error) {
 }
 
 // guard runs fn and turns a panic of the Parquet library into an error.
-func (pf *parquetFile) guard(fn func() error) (err error) {
+func (pf *parquetFile) guard(fn func() error) error { return guard(fn) }
+
+// guard runs fn and turns a panic (of the Parquet or Arrow library, on a
+// corrupt file) into an error.
+func guard(fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = Incomplete(fmt.Errorf("corrupt file (parquet reader panicked: %v)", r))
@@ -181,9 +187,6 @@ func (pf *parquetFile) column(name string) (schema.Node, arrow.DataType, int, bo
 	}
 	return node, field.Type, leaf, true
 }
-
-// numRows is the row count the footer declares.
-func (pf *parquetFile) numRows() int64 { return pf.rdr.NumRows() }
 
 // startRecords prepares to read the given leaf columns, in this order.
 func (pf *parquetFile) startRecords(ctx context.Context, leaves []int) error {

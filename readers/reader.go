@@ -53,9 +53,9 @@ type TableReader struct {
 	keyPos, scorePos, issuedPos, redeemedPos int  // positions in read, -1 if absent
 	keyOut                                   bool // the key column is delivered
 
-	fileIdx int
-	cur     *parquetFile
-	curRow  int64 // rows of the current file read so far
+	dec     *decoder // decodes ahead on its own goroutine; nil until the first Next
+	fileIdx int      // the file of the batches being processed
+	curRow  int64    // rows of that file processed so far
 	done    bool
 	err     error
 
@@ -175,6 +175,10 @@ func (r *TableReader) SetAside() *SetAside { return r.setAside.clone() }
 // The caller owns the batch and must Release it. A batch never has more
 // than Options.BatchSize rows and never has zero rows. Errors reading a file
 // wrap ErrUnusable and name the file; after an error Next keeps returning it.
+//
+// The files are decoded on a second goroutine, a few batches ahead of the
+// validation here, so that decoding and validation use both cores; batches
+// are still validated one at a time in file and row order.
 func (r *TableReader) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if r.err != nil {
 		return nil, r.err
@@ -182,39 +186,43 @@ func (r *TableReader) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if r.done {
 		return nil, io.EOF
 	}
+	if r.dec == nil {
+		r.dec = r.startDecoder(ctx)
+	}
 	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		var d decoded
+		var ok bool
+		select {
+		case d, ok = <-r.dec.out:
+		case <-ctx.Done():
+			r.dec.stop()
+			r.err = ctx.Err()
+			return nil, r.err
 		}
-		if r.cur == nil {
-			if r.fileIdx >= len(r.src.Files) {
-				r.done = true
-				return nil, io.EOF
-			}
-			if err := r.openFile(ctx); err != nil {
-				return nil, r.fail(err)
-			}
-		}
-		rec, err := r.cur.next()
-		if errors.Is(err, io.EOF) {
-			f := r.src.Files[r.fileIdx]
-			if want := r.cur.numRows(); r.curRow != want {
-				return nil, r.fail(Incomplete(fmt.Errorf("%s: read %d rows, footer says %d", f.Path, r.curRow, want)))
-			}
-			r.cur.close()
-			r.cur = nil
-			r.fileIdx++
+		switch {
+		case !ok && r.dec.complete:
+			r.dec.stop()
+			r.done = true
+			return nil, io.EOF
+		case !ok: // the decoder's context ended before the last file did
+			r.dec.stop()
+			r.err = r.dec.ctx.Err()
+			return nil, r.err
+		case d.err != nil:
+			return nil, r.fail(d.err)
+		case d.rec == nil: // a file begins
+			r.fileIdx, r.fileSchema, r.curRow = d.file, d.schema, 0
+			f := r.src.Files[d.file]
+			r.quality.Files = append(r.quality.Files, FileQuality{Path: f.Path, Size: f.Size})
 			continue
 		}
-		if err != nil {
-			return nil, r.fail(err)
-		}
 		var out arrow.RecordBatch
-		err = r.cur.guard(func() error {
+		err := guard(func() error {
 			var err error
-			out, err = r.process(rec)
+			out, err = r.process(d.rec)
 			return err
 		})
+		d.rec.Release()
 		if err != nil {
 			return nil, r.fail(fmt.Errorf("%s: %w", r.src.Files[r.fileIdx].Path, err))
 		}
@@ -225,42 +233,133 @@ func (r *TableReader) Next(ctx context.Context) (arrow.RecordBatch, error) {
 }
 
 func (r *TableReader) fail(err error) error {
-	if r.cur != nil {
-		r.cur.close()
-		r.cur = nil
+	if r.dec != nil {
+		r.dec.stop()
 	}
 	r.err = unusable(err)
 	return r.err
 }
 
-// openFile opens the next file and checks that its schema is still the one
-// Discover saw.
-func (r *TableReader) openFile(ctx context.Context) error {
-	f := r.src.Files[r.fileIdx]
+// decoded is what the decoder hands over, in order: for each file, its start
+// (rec nil, with the schema of its delivered batches), then its batches as
+// read; or an error, after which nothing follows.
+type decoded struct {
+	file   int
+	schema *arrow.Schema
+	rec    arrow.RecordBatch // retained for the receiver, who releases it
+	err    error
+}
+
+// decodeAhead is how many decoded batches may wait for validation.
+const decodeAhead = 3
+
+// decoder reads the table's files on its own goroutine.
+type decoder struct {
+	ctx      context.Context // ends with the first Next's context, or at stop
+	cancel   context.CancelFunc
+	out      chan decoded
+	complete bool // set before out is closed: every file was sent to the end
+	exited   chan struct{}
+}
+
+func (r *TableReader) startDecoder(ctx context.Context) *decoder {
+	ctx, cancel := context.WithCancel(ctx)
+	d := &decoder{ctx: ctx, cancel: cancel, out: make(chan decoded, decodeAhead), exited: make(chan struct{})}
+	go func() {
+		defer close(d.exited)
+		d.complete = r.decodeFiles(ctx, d.out)
+		close(d.out)
+	}()
+	return d
+}
+
+// stop ends the decoder goroutine and releases the batches it decoded that
+// were not taken. Safe to call more than once.
+func (d *decoder) stop() {
+	d.cancel()
+	for x := range d.out {
+		if x.rec != nil {
+			x.rec.Release()
+		}
+	}
+	<-d.exited
+}
+
+// decodeFiles opens each file in turn and sends its batches, until the end,
+// an error or ctx is done; it reports whether it reached the end. It only
+// reads what Open set up.
+func (r *TableReader) decodeFiles(ctx context.Context, out chan<- decoded) (complete bool) {
+	send := func(d decoded) bool {
+		select {
+		case out <- d:
+			return true
+		case <-ctx.Done():
+			if d.rec != nil {
+				d.rec.Release()
+			}
+			return false
+		}
+	}
+	for i, f := range r.src.Files {
+		pf, schema, err := r.openFile(ctx, i)
+		if err != nil {
+			send(decoded{err: err})
+			return false
+		}
+		ok := send(decoded{file: i, schema: schema})
+		var rows int64
+		for ok {
+			var rec arrow.RecordBatch
+			if rec, err = pf.next(); err != nil {
+				break
+			}
+			rows += rec.NumRows()
+			rec.Retain()
+			ok = send(decoded{file: i, rec: rec})
+		}
+		pf.close()
+		switch {
+		case !ok:
+			return false
+		case !errors.Is(err, io.EOF):
+			send(decoded{err: err})
+			return false
+		case rows != pf.rows:
+			send(decoded{err: Incomplete(fmt.Errorf("%s: read %d rows, footer says %d", f.Path, rows, pf.rows))})
+			return false
+		}
+	}
+	return true
+}
+
+// openFile opens file i, checks that its schema is still the one Discover
+// saw, and returns it with the schema of its delivered batches.
+func (r *TableReader) openFile(ctx context.Context, i int) (*parquetFile, *arrow.Schema, error) {
+	f := r.src.Files[i]
 	pf, err := openParquet(r.src.fsys, f.Path, r.mem, r.opts.batchSize(), r.opts.Dictionaries)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	cols, err := r.src.classifyFile(f, pf)
 	if err != nil {
 		pf.close()
-		return err
+		return nil, nil, err
 	}
 	leaves := make([]int, len(r.read))
 	for k, j := range r.read {
-		want := r.src.files[r.fileIdx][j]
+		want := r.src.files[i][j]
 		got := cols[j]
 		if got.leaf < 0 || !arrow.TypeEqual(got.arrow, want.arrow) || got.local != want.local {
 			pf.close()
-			return Incomplete(fmt.Errorf("%s: file changed since it was discovered (column %s)", f.Path, r.src.SourceName(r.src.Def.Columns[j].Name)))
+			return nil, nil, Incomplete(fmt.Errorf("%s: file changed since it was discovered (column %s)", f.Path, r.src.SourceName(r.src.Def.Columns[j].Name)))
 		}
 		leaves[k] = got.leaf
 	}
 	if err := pf.startRecords(ctx, leaves); err != nil {
 		pf.close()
-		return fmt.Errorf("%s: %w", f.Path, err)
+		return nil, nil, fmt.Errorf("%s: %w", f.Path, err)
 	}
-	r.fileSchema = r.schema
+	schema := r.schema
 	if r.opts.Dictionaries {
 		fields := r.schema.Fields()
 		for o, k := range r.out {
@@ -268,11 +367,9 @@ func (r *TableReader) openFile(ctx context.Context) error {
 				fields[o].Type = typeDictText
 			}
 		}
-		r.fileSchema = arrow.NewSchema(fields, nil)
+		schema = arrow.NewSchema(fields, nil)
 	}
-	r.cur, r.curRow = pf, 0
-	r.quality.Files = append(r.quality.Files, FileQuality{Path: f.Path, Size: f.Size})
-	return nil
+	return pf, schema, nil
 }
 
 // process validates one batch read from the current file and returns its
@@ -570,9 +667,8 @@ func (r *TableReader) filter(a arrow.Array, reasons []uint8, keep int) arrow.Arr
 // Close releases the open file and what the reader holds. It is safe to call
 // more than once.
 func (r *TableReader) Close() error {
-	if r.cur != nil {
-		r.cur.close()
-		r.cur = nil
+	if r.dec != nil {
+		r.dec.stop()
 	}
 	r.done = true
 	return nil

@@ -35,6 +35,8 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/recoverykpi/recoverykpi/internal/bufpool"
 )
 
 // Kind is the normalised kind of a contract column.
@@ -145,7 +147,8 @@ type Options struct {
 	BatchSize int64
 	// ScoreMin and ScoreMax bound surveys.score ("score out of range").
 	ScoreMin, ScoreMax float64
-	// Allocator allocates every Arrow buffer; nil means memory.DefaultAllocator.
+	// Allocator allocates every Arrow buffer; nil means a process-wide
+	// bufpool.Allocator, which recycles the buffers of released batches.
 	Allocator memory.Allocator
 	// Dictionaries delivers the id and text columns that a file stores
 	// dictionary-encoded as dictionary<int32, utf8> arrays, the file's own
@@ -157,6 +160,10 @@ type Options struct {
 
 const defaultBatchSize = 65536
 
+// pool is the default allocator: decoding a table allocates buffers of the
+// same sizes batch after batch, which it recycles.
+var pool = bufpool.New()
+
 func (o Options) location() *time.Location {
 	if o.Location == nil {
 		return time.UTC
@@ -166,7 +173,7 @@ func (o Options) location() *time.Location {
 
 func (o Options) allocator() memory.Allocator {
 	if o.Allocator == nil {
-		return memory.DefaultAllocator
+		return pool
 	}
 	return o.Allocator
 }

@@ -1,0 +1,106 @@
+package readers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// writePurchaseParts writes files parts of rows rows each under purchases/,
+// with customer ids c<file>-<row>.
+func writePurchaseParts(t *testing.T, dir string, files, rows int) {
+	t.Helper()
+	for f := range files {
+		ids, ts := make([]string, rows), make([]string, rows)
+		for i := range rows {
+			ids[i] = fmt.Sprintf(`"c%d-%d"`, f, i)
+			ts[i] = fmt.Sprint(f*rows + i)
+		}
+		writeArrow(t, dir, fmt.Sprintf("purchases/part-%d.parquet", f), arrowOpts{rowGroup: 5},
+			c("customer_id", arrow.BinaryTypes.String, "["+strings.Join(ids, ",")+"]"),
+			c("purchased_at", tsUTC(arrow.Microsecond), "["+strings.Join(ts, ",")+"]"),
+			c("amount", arrow.PrimitiveTypes.Float64, "["+strings.Join(ts, ",")+"]"))
+	}
+}
+
+// The decoder runs ahead of Next on its own goroutine; the batches still come
+// in file and row order, and the file of each is the one Quality names.
+func TestDecodeAheadKeepsOrder(t *testing.T) {
+	dir := t.TempDir()
+	writePurchaseParts(t, dir, 4, 9)
+	res := readTable(t, dir, "purchases", Options{BatchSize: 2}, nil)
+	if len(res.rows) != 36 {
+		t.Fatalf("%d rows, want 36", len(res.rows))
+	}
+	for i, r := range res.rows {
+		if want := fmt.Sprintf("c%d-%d", i/9, i%9); r["customer_id"] != want {
+			t.Fatalf("row %d is %v, want %s", i, r["customer_id"], want)
+		}
+	}
+	if n := len(res.quality.Files); n != 4 {
+		t.Fatalf("quality lists %d files, want 4", n)
+	}
+	for f, fq := range res.quality.Files {
+		if want := fmt.Sprintf("purchases/part-%d.parquet", f); fq.Path != want || fq.RowsRead != 9 {
+			t.Errorf("file %d: %s with %d rows, want %s with 9", f, fq.Path, fq.RowsRead, want)
+		}
+	}
+}
+
+// Closing a reader part-way, or cancelling its context, stops the decoder
+// goroutine and releases every batch it decoded ahead.
+func TestCloseAndCancelStopTheDecoder(t *testing.T) {
+	dir := t.TempDir()
+	writePurchaseParts(t, dir, 6, 20)
+	before := runtime.NumGoroutine()
+	for _, cancelFirst := range []bool{false, true} {
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		opts := Options{BatchSize: 3, Allocator: newDeltaLeakShim(mem)}
+		ex, err := Discover(t.Context(), osDirFS(dir), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := ex.Table("purchases").Open(t.Context(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		rec, err := r.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.Release()
+		time.Sleep(20 * time.Millisecond) // let the decoder fill its queue
+		if cancelFirst {
+			cancel()
+			if _, err := r.Next(ctx); !errors.Is(err, context.Canceled) {
+				t.Errorf("after cancel: %v, want context.Canceled", err)
+			}
+		}
+		if err := r.Close(); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		mem.AssertSize(t, 0)
+		// A reader cut short never reports a clean end of data.
+		_, err = r.Next(t.Context())
+		if want := map[bool]error{false: io.EOF, true: context.Canceled}[cancelFirst]; !errors.Is(err, want) {
+			t.Errorf("Next after Close: %v, want %v", err, want)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after Close, %d before", n, before)
+	}
+}
