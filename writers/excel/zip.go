@@ -9,6 +9,8 @@ import (
 	"io"
 	"io/fs"
 	"regexp"
+	"runtime"
+	"slices"
 	"sort"
 
 	"github.com/xuri/excelize/v2"
@@ -21,23 +23,47 @@ const zipModifiedDate = 0<<9 | 1<<5 | 1
 
 // orderedZip is an excelize.ZipWriter that makes the package byte-reproducible:
 // excelize creates parts in map order, so orderedZip deflates each part into its own
-// buffer as it is written (memory stays near the compressed size) and, on Close, writes
-// them to the archive in a fixed order — [Content_Types].xml, _rels/.rels, then the
-// rest by name — all with the same modification time. The Default entries of
-// [Content_Types].xml, which excelize appends in map order, are sorted by extension.
+// buffers as it is written (memory stays near the compressed size) and, on Close,
+// writes them to the archive in a fixed order — [Content_Types].xml, _rels/.rels,
+// then the rest by name — all with the same modification time. The Default entries
+// of [Content_Types].xml, which excelize appends in map order, are sorted by
+// extension.
+//
+// A part is deflated in chunks of deflateChunk bytes on up to GOMAXPROCS goroutines,
+// as pigz does: each chunk is compressed with the 32 KiB before it as its preset
+// dictionary and ends with a sync flush, the last one with the final block, so that
+// the chunks joined in order are one deflate stream, and the same bytes whatever the
+// scheduling. The long worklist sheets compress on both cores.
 type orderedZip struct {
 	out     io.Writer
 	parts   map[string]*zipPart
 	rewrite map[string]func([]byte) []byte // by part name: applied to the whole part on Close
+	slots   chan struct{}                  // one per chunk being compressed
 }
 
+// deflateChunk is the raw size of the chunks a part is compressed in; window is
+// deflate's, the dictionary each chunk gets from the raw bytes before it.
+const (
+	deflateChunk = 1 << 20
+	window       = 32 << 10
+)
+
 type zipPart struct {
-	name string
-	buf  bytes.Buffer // deflated bytes
-	fw   *flate.Writer
-	crc  uint32
-	size uint64
-	raw  *bytes.Buffer // kept uncompressed for the parts to rewrite
+	z       *orderedZip
+	name    string
+	crc     uint32
+	size    uint64
+	pending []byte        // raw bytes not yet handed to a chunk
+	tail    []byte        // the last window raw bytes before pending
+	chunks  []*chunk      // in stream order
+	raw     *bytes.Buffer // kept uncompressed for the parts to rewrite
+}
+
+// chunk is one piece of a part's deflate stream, compressed on its own goroutine.
+type chunk struct {
+	done chan struct{}
+	out  bytes.Buffer
+	err  error
 }
 
 func (p *zipPart) Write(b []byte) (int, error) {
@@ -46,7 +72,64 @@ func (p *zipPart) Write(b []byte) (int, error) {
 	if p.raw != nil {
 		return p.raw.Write(b)
 	}
-	return p.fw.Write(b)
+	n := len(b)
+	for len(b) > 0 {
+		k := min(deflateChunk-len(p.pending), len(b))
+		p.pending = append(p.pending, b[:k]...)
+		b = b[k:]
+		if len(p.pending) == deflateChunk {
+			p.flushChunk(false)
+		}
+	}
+	return n, nil
+}
+
+// flushChunk starts compressing the pending bytes as the next chunk; final ends the
+// stream. It waits for a free slot, so that at most GOMAXPROCS raw chunks are held.
+func (p *zipPart) flushChunk(final bool) {
+	data, dict := p.pending, p.tail
+	if len(data) >= window {
+		p.tail = slices.Clone(data[len(data)-window:])
+	} else {
+		p.tail = append(slices.Clone(p.tail[max(0, len(p.tail)+len(data)-window):]), data...)
+	}
+	p.pending = make([]byte, 0, deflateChunk)
+	c := &chunk{done: make(chan struct{})}
+	p.chunks = append(p.chunks, c)
+	p.z.slots <- struct{}{}
+	go func() {
+		defer func() { <-p.z.slots; close(c.done) }()
+		c.err = deflateTo(&c.out, data, dict, final)
+	}()
+}
+
+// deflateTo compresses data onto w with dict as the preset dictionary; the output
+// ends with the final block when final, else with a sync flush.
+func deflateTo(w io.Writer, data, dict []byte, final bool) error {
+	fw, err := flate.NewWriterDict(w, flate.DefaultCompression, dict)
+	if err != nil {
+		return err
+	}
+	if _, err := fw.Write(data); err != nil {
+		return err
+	}
+	if final {
+		return fw.Close()
+	}
+	return fw.Flush()
+}
+
+// wait waits for the part's chunks (the last one started) and returns their total
+// size.
+func (p *zipPart) wait() (compressed int, err error) {
+	for _, c := range p.chunks {
+		<-c.done
+		if c.err != nil && err == nil {
+			err = c.err
+		}
+		compressed += c.out.Len()
+	}
+	return compressed, err
 }
 
 // newOrderedZip returns a constructor of ordered zip writers for File.SetZipWriter.
@@ -58,21 +141,17 @@ func newOrderedZip(rewrite map[string]func([]byte) []byte) func(io.Writer) excel
 		rw[k] = v
 	}
 	return func(w io.Writer) excelize.ZipWriter {
-		return &orderedZip{out: w, parts: map[string]*zipPart{}, rewrite: rw}
+		return &orderedZip{out: w, parts: map[string]*zipPart{}, rewrite: rw, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	}
 }
 
 // Create starts a part. A second part with the same name replaces the first.
 func (z *orderedZip) Create(name string) (io.Writer, error) {
-	p := &zipPart{name: name}
+	p := &zipPart{z: z, name: name}
 	if z.rewrite[name] != nil {
 		p.raw = new(bytes.Buffer)
 	} else {
-		fw, err := flate.NewWriter(&p.buf, flate.DefaultCompression)
-		if err != nil {
-			return nil, err
-		}
-		p.fw = fw
+		p.pending = make([]byte, 0, deflateChunk)
 	}
 	z.parts[name] = p
 	return p, nil
@@ -97,14 +176,23 @@ func (z *orderedZip) Close() error {
 		}
 		return names[i] < names[j]
 	})
+	// Every part's last chunk starts compressing before the first is written.
+	for _, n := range names {
+		if p := z.parts[n]; p.raw != nil {
+			b := z.rewrite[n](p.raw.Bytes())
+			p.raw = nil
+			p.crc, p.size = 0, 0
+			if _, err := p.Write(b); err != nil {
+				return err
+			}
+		}
+		z.parts[n].flushChunk(true)
+	}
 	zw := zip.NewWriter(z.out)
 	for _, n := range names {
 		p := z.parts[n]
-		if p.raw != nil {
-			if err := p.deflate(z.rewrite[n](p.raw.Bytes())); err != nil {
-				return err
-			}
-		} else if err := p.fw.Close(); err != nil {
+		compressed, err := p.wait()
+		if err != nil {
 			return err
 		}
 		// CreateRaw ignores FileHeader.Modified, so the MS-DOS fields are set directly.
@@ -114,33 +202,20 @@ func (z *orderedZip) Close() error {
 			ModifiedDate:       zipModifiedDate,
 			ModifiedTime:       0,
 			CRC32:              p.crc,
-			CompressedSize64:   uint64(p.buf.Len()),
+			CompressedSize64:   uint64(compressed),
 			UncompressedSize64: p.size,
 		}
 		w, err := zw.CreateRaw(h)
 		if err != nil {
 			return err
 		}
-		if _, err := w.Write(p.buf.Bytes()); err != nil {
-			return err
+		for _, c := range p.chunks {
+			if _, err := w.Write(c.out.Bytes()); err != nil {
+				return err
+			}
 		}
 	}
 	return zw.Close()
-}
-
-// deflate replaces the part's content with b.
-func (p *zipPart) deflate(b []byte) error {
-	p.buf.Reset()
-	fw, err := flate.NewWriter(&p.buf, flate.DefaultCompression)
-	if err != nil {
-		return err
-	}
-	if _, err := fw.Write(b); err != nil {
-		return err
-	}
-	p.crc = crc32.ChecksumIEEE(b)
-	p.size = uint64(len(b))
-	return fw.Close()
 }
 
 const contentTypesPart = "[Content_Types].xml"
