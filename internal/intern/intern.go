@@ -9,11 +9,17 @@ package intern
 
 import (
 	"hash/maphash"
+	"slices"
 	"unsafe"
 )
 
 // Table maps strings to dense ids 0, 1, 2, ... in first-seen order. The zero
 // value is an empty table. It is not safe for concurrent use.
+//
+// A slot holds the low 32 bits of the string's hash (its tag) above id+1; 0 is
+// an empty slot. The index has at most 2^32 slots, so a slot's position is
+// always its tag's low bits: growing the index moves slots without hashing a
+// string again.
 type Table struct {
 	arena []byte  // the strings, end to end
 	ends  []int64 // ends[id] is the end of string id in arena
@@ -45,9 +51,8 @@ func (t *Table) Lookup(s string) (int32, bool) {
 	if len(t.slots) == 0 {
 		return 0, false
 	}
-	h := maphash.String(t.seed, s)
-	tag := h >> 32 << 32
-	for i := h & t.mask; ; i = (i + 1) & t.mask {
+	tag := maphash.String(t.seed, s) << 32
+	for i := tag >> 32 & t.mask; ; i = (i + 1) & t.mask {
 		v := t.slots[i]
 		if v == 0 {
 			return 0, false
@@ -64,12 +69,10 @@ func (t *Table) Lookup(s string) (int32, bool) {
 // about to be reused) when it is new. added reports whether it was.
 func (t *Table) ID(s string) (id int32, added bool) {
 	if len(t.slots) == 0 {
-		t.seed = maphash.MakeSeed()
-		t.resize(64)
+		t.Reserve(0, 0)
 	}
-	h := maphash.String(t.seed, s)
-	tag := h >> 32 << 32
-	i := h & t.mask
+	tag := maphash.String(t.seed, s) << 32
+	i := tag >> 32 & t.mask
 	for ; ; i = (i + 1) & t.mask {
 		v := t.slots[i]
 		if v == 0 {
@@ -91,16 +94,39 @@ func (t *Table) ID(s string) (id int32, added bool) {
 	return id, true
 }
 
-// resize rebuilds the index with n slots (a power of two).
+// Reserve makes room for n more strings of bytes bytes in all, so that adding
+// them neither grows the index nor copies the arena.
+func (t *Table) Reserve(n, bytes int) {
+	if len(t.slots) == 0 {
+		t.seed = maphash.MakeSeed()
+		t.resize(64)
+	}
+	want := uint64(len(t.ends)+n) * 8 / maxLoad
+	size := len(t.slots)
+	for uint64(size) <= want && size < 1<<32 {
+		size *= 2
+	}
+	if size > len(t.slots) {
+		t.resize(size)
+	}
+	t.ends = slices.Grow(t.ends, n)
+	t.arena = slices.Grow(t.arena, bytes)
+}
+
+// resize rebuilds the index with n slots (a power of two, at most 2^32). Each
+// slot's tag is the low half of its hash, so the strings are not hashed again.
 func (t *Table) resize(n int) {
+	old := t.slots
 	t.slots = make([]uint64, n)
 	t.mask = uint64(n - 1)
-	for id := range int32(len(t.ends)) {
-		h := maphash.String(t.seed, t.Value(id))
-		i := h & t.mask
+	for _, v := range old {
+		if v == 0 {
+			continue
+		}
+		i := v >> 32 & t.mask
 		for t.slots[i] != 0 {
 			i = (i + 1) & t.mask
 		}
-		t.slots[i] = h>>32<<32 | uint64(uint32(id+1))
+		t.slots[i] = v
 	}
 }

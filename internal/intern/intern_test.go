@@ -7,8 +7,22 @@ import (
 )
 
 func TestTableMatchesMap(t *testing.T) {
+	for _, reserve := range []int{0, 1000, 60_000} {
+		t.Run(fmt.Sprint("reserve=", reserve), func(t *testing.T) { testTableMatchesMap(t, reserve) })
+	}
+}
+
+// testTableMatchesMap adds 200,000 strings, many repeated, to a table that
+// reserved room for reserve of them first (the rest grow the index).
+func testTableMatchesMap(t *testing.T, reserve int) {
 	r := rand.New(rand.NewPCG(3, 4))
 	var tab Table
+	if reserve > 0 {
+		tab.Reserve(reserve, 10*reserve)
+		if slots := len(tab.slots); uint64(reserve)*8 > uint64(slots)*maxLoad {
+			t.Fatalf("Reserve(%d) left %d slots", reserve, slots)
+		}
+	}
 	want := map[string]int32{}
 	var order []string
 	for i := range 200_000 {
