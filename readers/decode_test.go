@@ -2,6 +2,7 @@ package readers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -103,4 +105,91 @@ func TestCloseAndCancelStopTheDecoder(t *testing.T) {
 	if n := runtime.NumGoroutine(); n > before {
 		t.Errorf("%d goroutines after Close, %d before", n, before)
 	}
+}
+
+// filter keeps the rows whose reason is 0, with their values and nulls, for
+// every normalised array type; runs of kept rows are copied whole.
+func TestFilterKeepsValuesAndNulls(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	r := &TableReader{mem: mem}
+	reasons := []uint8{0, 3, 0, 0, 1, 1, 0, 0, 0, 2}
+	keep := 6 // rows 0, 2, 3, 6, 7, 8
+	cases := []struct {
+		name string
+		dt   arrow.DataType
+		json string
+		want string
+	}{
+		{"timestamps", typeTime, `[1, 2, null, 4, 5, 6, 7, null, 9, 10]`, `[1,null,4,7,null,9]`},
+		{"floats", arrow.PrimitiveTypes.Float64, `[0.5, 1, 2.5, null, 4, 5, 6.25, 7, 8, 9]`, `[0.5,2.5,null,6.25,7,8]`},
+		{"floats without nulls", arrow.PrimitiveTypes.Float64, `[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]`, `[0,2,3,6,7,8]`},
+		{"text", arrow.BinaryTypes.String, `["a", "b", null, "d", "e", "f", "g", "", "i", "j"]`, `["a",null,"d","g","","i"]`},
+		{"flags", arrow.FixedWidthTypes.Boolean, `[true, false, false, null, true, true, true, false, null, true]`, `[true,false,null,true,false,null]`},
+		{"dictionary", typeDictText, `["x", "y", null, "x", "z", "z", "y", null, "x", "y"]`, `["x",null,"x","y",null,"x"]`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var src arrow.Array
+			if dt, ok := tc.dt.(*arrow.DictionaryType); ok {
+				plain, _, err := array.FromJSON(mem, dt.ValueType, strings.NewReader(tc.json))
+				if err != nil {
+					t.Fatal(err)
+				}
+				b := array.NewDictionaryBuilder(mem, dt).(*array.BinaryDictionaryBuilder)
+				if err := b.AppendArray(plain); err != nil {
+					t.Fatal(err)
+				}
+				plain.Release()
+				src = b.NewArray()
+				b.Release()
+			} else {
+				var err error
+				if src, _, err = array.FromJSON(mem, tc.dt, strings.NewReader(tc.json)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			defer src.Release()
+			got := r.filter(src, reasons, keep)
+			defer got.Release()
+			if got.Len() != keep {
+				t.Fatalf("%d rows, want %d", got.Len(), keep)
+			}
+			if d, ok := got.(*array.Dictionary); ok {
+				plain := make([]any, d.Len())
+				for i := range plain {
+					if d.IsValid(i) {
+						plain[i] = d.Dictionary().(*array.String).Value(d.GetValueIndex(i))
+					}
+				}
+				b, _ := json.Marshal(plain)
+				if string(b) != tc.want {
+					t.Errorf("kept %s, want %s", b, tc.want)
+				}
+				return
+			}
+			if b, _ := got.MarshalJSON(); string(b) != tc.want && !timestampsMatch(got, tc.want) {
+				t.Errorf("kept %s, want %s", b, tc.want)
+			}
+			if nulls := strings.Count(tc.want, "null"); got.NullN() != nulls {
+				t.Errorf("NullN %d, want %d", got.NullN(), nulls)
+			}
+		})
+	}
+}
+
+// timestampsMatch compares a timestamp array with a JSON list of µs values.
+func timestampsMatch(a arrow.Array, want string) bool {
+	ts, ok := a.(*array.Timestamp)
+	if !ok {
+		return false
+	}
+	vals := make([]any, ts.Len())
+	for i := range vals {
+		if ts.IsValid(i) {
+			vals[i] = int64(ts.Value(i))
+		}
+	}
+	b, _ := json.Marshal(vals)
+	return string(b) == want
 }

@@ -16,9 +16,11 @@ import (
 type keySet struct {
 	ints intSet
 	strs intern.Table
+	rows int // the table's rows: the text set is sized for them at its first key
 }
 
-func newKeySet() *keySet { return &keySet{} }
+// newKeySet returns the seen-set of a table of about rows rows.
+func newKeySet(rows int64) *keySet { return &keySet{rows: int(min(rows, 1<<30))} }
 
 // addInt reports whether k is new, and records it.
 func (s *keySet) addInt(k int64) bool { return s.ints.add(k) }
@@ -26,6 +28,10 @@ func (s *keySet) addInt(k int64) bool { return s.ints.add(k) }
 // addString reports whether k is new, and records a copy of it. k may point
 // into an Arrow buffer.
 func (s *keySet) addString(k string) bool {
+	if s.rows > 0 {
+		s.strs.Reserve(s.rows, 0)
+		s.rows = 0
+	}
 	_, added := s.strs.ID(k)
 	return added
 }

@@ -10,9 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -91,7 +93,7 @@ func (t *TableSource) Open(ctx context.Context, cols []string) (*TableReader, er
 	}
 	r := &TableReader{src: t, mem: t.opts.allocator(), opts: t.opts,
 		keyPos: -1, scorePos: -1, issuedPos: -1, redeemedPos: -1,
-		keys: newKeySet()}
+		keys: newKeySet(t.rows())}
 	r.norm = normaliser{mem: r.mem, wall: NewWallClock(t.opts.location()), dict: t.opts.Dictionaries}
 	r.reasonText = []string{""}
 	var fields []arrow.Field
@@ -155,9 +157,12 @@ func (r *TableReader) Schema() *arrow.Schema { return r.schema }
 
 // FooterRows returns the rows that the footers of the table's files declare:
 // an upper bound of the rows Next delivers, for sizing buffers up front.
-func (r *TableReader) FooterRows() int64 {
+func (r *TableReader) FooterRows() int64 { return r.src.rows() }
+
+// rows is the sum of the rows the footers of the table's files declare.
+func (t *TableSource) rows() int64 {
 	var n int64
-	for _, f := range r.src.Files {
+	for _, f := range t.Files {
 		n += f.Rows
 	}
 	return n
@@ -192,12 +197,19 @@ func (r *TableReader) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	for {
 		var d decoded
 		var ok bool
-		select {
-		case d, ok = <-r.dec.out:
-		case <-ctx.Done():
+		if ctx.Err() == nil {
+			select {
+			case d, ok = <-r.dec.out:
+			case <-ctx.Done():
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			if d.rec != nil {
+				d.rec.Release()
+			}
 			r.dec.stop()
-			r.err = ctx.Err()
-			return nil, r.err
+			r.err = err
+			return nil, err
 		}
 		switch {
 		case !ok && r.dec.complete:
@@ -251,7 +263,7 @@ type decoded struct {
 }
 
 // decodeAhead is how many decoded batches may wait for validation.
-const decodeAhead = 3
+const decodeAhead = 4
 
 // decoder reads the table's files on its own goroutine.
 type decoder struct {
@@ -599,7 +611,14 @@ func formatMicros(us int64) string {
 func (r *TableReader) filter(a arrow.Array, reasons []uint8, keep int) arrow.Array {
 	switch src := a.(type) {
 	case *array.Dictionary:
-		return filterDict(r.mem, src, reasons, keep)
+		idx := src.Indices().(*array.Int32)
+		indices := filterFixed(r.mem, idx, idx.Int32Values(), reasons, keep)
+		defer indices.Release()
+		return array.NewDictionaryArray(src.DataType(), indices, src.Dictionary())
+	case *array.Timestamp:
+		return filterFixed(r.mem, src, src.TimestampValues(), reasons, keep)
+	case *array.Float64:
+		return filterFixed(r.mem, src, src.Float64Values(), reasons, keep)
 	case *array.String:
 		b := array.NewStringBuilder(r.mem)
 		defer b.Release()
@@ -613,36 +632,6 @@ func (r *TableReader) filter(a arrow.Array, reasons []uint8, keep int) arrow.Arr
 				b.AppendNull()
 			default:
 				b.Append(src.Value(i))
-			}
-		}
-		return b.NewArray()
-	case *array.Timestamp:
-		b := array.NewTimestampBuilder(r.mem, typeTime)
-		defer b.Release()
-		b.Reserve(keep)
-		vals := src.TimestampValues()
-		for i, c := range reasons {
-			switch {
-			case c != 0:
-			case src.IsNull(i):
-				b.UnsafeAppendBoolToBitmap(false)
-			default:
-				b.UnsafeAppend(vals[i])
-			}
-		}
-		return b.NewArray()
-	case *array.Float64:
-		b := array.NewFloat64Builder(r.mem)
-		defer b.Release()
-		b.Reserve(keep)
-		vals := src.Float64Values()
-		for i, c := range reasons {
-			switch {
-			case c != 0:
-			case src.IsNull(i):
-				b.UnsafeAppendBoolToBitmap(false)
-			default:
-				b.UnsafeAppend(vals[i])
 			}
 		}
 		return b.NewArray()
@@ -662,6 +651,51 @@ func (r *TableReader) filter(a arrow.Array, reasons []uint8, keep int) arrow.Arr
 		return b.NewArray()
 	}
 	panic(fmt.Sprintf("readers: unexpected normalised array %T", a))
+}
+
+// filterFixed returns the rows of src (a fixed-width array whose
+// values are vals) whose reason is 0; keep is their number. Runs of kept rows
+// are copied whole: nearly every row of a batch is kept.
+func filterFixed[T arrow.FixedWidthType](mem memory.Allocator, src arrow.Array, vals []T, reasons []uint8, keep int) arrow.Array {
+	values := memory.NewResizableBuffer(mem)
+	defer values.Release()
+	values.Resize(keep * int(unsafe.Sizeof(vals[0])))
+	out := arrow.GetData[T](values.Bytes())
+	var bitmap *memory.Buffer
+	var bits []byte
+	if src.NullN() > 0 {
+		bitmap = memory.NewResizableBuffer(mem)
+		defer bitmap.Release()
+		bitmap.Resize(int(bitutil.BytesForBits(int64(keep))))
+		bits = bitmap.Bytes()
+		clear(bits)
+	}
+	k, nulls := 0, 0
+	for i, n := 0, len(reasons); i < n; {
+		if reasons[i] != 0 {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < n && reasons[j] == 0 {
+			j++
+		}
+		copy(out[k:], vals[i:j])
+		if bits != nil {
+			for x := i; x < j; x++ {
+				if src.IsValid(x) {
+					bitutil.SetBit(bits, k+x-i)
+				} else {
+					nulls++
+				}
+			}
+		}
+		k += j - i
+		i = j
+	}
+	data := array.NewData(src.DataType(), keep, []*memory.Buffer{bitmap, values}, nil, nulls, 0)
+	defer data.Release()
+	return array.MakeFromData(data)
 }
 
 // Close releases the open file and what the reader holds. It is safe to call

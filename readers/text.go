@@ -5,7 +5,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // typeDictText is the type of id and text columns delivered as dictionaries
@@ -85,25 +84,4 @@ func (t textArray) valueLen(i int) int {
 		return t.s.ValueLen(int(t.idx[i]))
 	}
 	return t.s.ValueLen(i)
-}
-
-// filterDict returns the rows of a dictionary array whose reason is 0; keep
-// is their number. The result shares src's dictionary.
-func filterDict(mem memory.Allocator, src *array.Dictionary, reasons []uint8, keep int) arrow.Array {
-	b := array.NewInt32Builder(mem)
-	defer b.Release()
-	b.Reserve(keep)
-	idx := src.Indices().(*array.Int32).Int32Values()
-	for i, c := range reasons {
-		switch {
-		case c != 0:
-		case src.IsNull(i):
-			b.UnsafeAppendBoolToBitmap(false)
-		default:
-			b.UnsafeAppend(idx[i])
-		}
-	}
-	indices := b.NewArray()
-	defer indices.Release()
-	return array.NewDictionaryArray(src.DataType(), indices, src.Dictionary())
 }
