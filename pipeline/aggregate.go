@@ -294,8 +294,8 @@ func (e *engine) scorecard(s Settings, quarter Quarter, asOf time.Time, p *parti
 }
 
 func (e *engine) nameOf(c int32) *string {
-	if int(c) < len(e.d.hasName) && e.d.hasName[c] {
-		return ptr(e.d.name[c])
+	if int(c) < len(e.d.name) && e.d.name[c] >= 0 {
+		return ptr(e.d.names.value(e.d.name[c]))
 	}
 	return nil
 }

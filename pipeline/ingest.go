@@ -98,8 +98,8 @@ func (r *rows) len() int { return len(r.t) }
 type data struct {
 	customers *dict
 	segment   []int32 // per customer: segment id, -1 when unassigned
-	name      []string
-	hasName   []bool
+	name      []int32 // per customer: id in names, -1 when none
+	names     *dict   // customer names (an arena: millions cost the collector nothing)
 
 	segments   *dict
 	reasons    *dict
@@ -141,7 +141,7 @@ var tableOrder = []string{"customers", "purchases", "complaints", "departures", 
 // dense index follows the customers table, then first appearance in the other tables.
 func ingest(ctx context.Context, ex Extract) (*data, error) {
 	d := &data{
-		customers: newDict(), segments: newDict(), reasons: newDict(), offerTypes: newDict(),
+		customers: newDict(), names: newDict(), segments: newDict(), reasons: newDict(), offerTypes: newDict(),
 		present: map[string]bool{}, maxT: math.MinInt64,
 	}
 	// The engine compares reasons by rank, so both default reasons have ids up front.
@@ -184,14 +184,15 @@ func ingest(ctx context.Context, ex Extract) (*data, error) {
 // goroutine, in read order, so that reading the next batch (decoding, validation)
 // overlaps with adding this one.
 func (d *data) readTable(ctx context.Context, table string, src Source) error {
-	if h, ok := src.(rowsHinter); ok {
-		d.reserve(table, int(h.FooterRows()))
-	}
 	defer d.forgetDict()
 	batches := make(chan arrow.RecordBatch, 2)
 	added := make(chan error, 1)
 	var failed atomic.Bool
 	go func() {
+		// Sized here, while the first batches are decoded.
+		if h, ok := src.(rowsHinter); ok {
+			d.reserve(table, int(h.FooterRows()))
+		}
 		var err error
 		for rec := range batches {
 			if err == nil {
@@ -227,22 +228,40 @@ func (d *data) readTable(ctx context.Context, table string, src Source) error {
 func (d *data) reserve(table string, n int) {
 	var r *rows
 	switch table {
+	case "customers":
+		d.customers.t.Reserve(n, 0)
+		d.segment = grow(d.segment, n)
+		d.name = grow(d.name, n)
+		return
 	case "purchases":
 		r = &d.purchases
-		r.amount = slices.Grow(r.amount, n)
+		r.amount = grow(r.amount, n)
 	case "complaints":
 		r = &d.complaints
-		r.text = slices.Grow(r.text, n)
+		r.text = grow(r.text, n)
 	case "departures":
 		r = &d.departures
-		r.text = slices.Grow(r.text, n)
+		r.text = grow(r.text, n)
 	case "outreach":
 		r = &d.outreach
 	default:
 		return
 	}
-	r.cust = slices.Grow(r.cust, n)
-	r.t = slices.Grow(r.t, n)
+	r.cust = grow(r.cust, n)
+	r.t = grow(r.t, n)
+}
+
+// grow returns s with room for n more elements. Unlike slices.Grow it does not
+// clear the new room: a large new array then comes from memory the runtime knows
+// to be zero, and its pages are first touched as rows are appended, on the
+// goroutine that appends them, rather than all at once up front.
+func grow[T any](s []T, n int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	out := make([]T, len(s), len(s)+n)
+	copy(out, s)
+	return out
 }
 
 // forgetDict drops the cached customer_id dictionary.
@@ -282,15 +301,13 @@ func (d *data) addBatch(table string, rec arrow.RecordBatch) error {
 		for i, c := range ids {
 			for int(c) >= len(d.segment) {
 				d.segment = append(d.segment, -1)
-				d.name = append(d.name, "")
-				d.hasName = append(d.hasName, false)
+				d.name = append(d.name, -1)
 			}
 			if seg != nil {
 				d.segment[c] = seg[i]
 			}
 			if names.a != nil && names.a.IsValid(i) {
-				d.name[c] = strings.Clone(names.value(i))
-				d.hasName[c] = true
+				d.name[c] = d.names.id(names.value(i))
 			}
 		}
 		return nil
