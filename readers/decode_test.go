@@ -14,6 +14,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/recoverykpi/recoverykpi/internal/arrowcheck"
 )
 
 // writePurchaseParts writes files parts of rows rows each under purchases/,
@@ -64,8 +66,8 @@ func TestCloseAndCancelStopTheDecoder(t *testing.T) {
 	writePurchaseParts(t, dir, 6, 20)
 	before := runtime.NumGoroutine()
 	for _, cancelFirst := range []bool{false, true} {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-		opts := Options{BatchSize: 3, Allocator: newDeltaLeakShim(mem)}
+		mem := arrowcheck.New()
+		opts := Options{BatchSize: 3, Allocator: mem}
 		ex, err := Discover(t.Context(), osDirFS(dir), opts)
 		if err != nil {
 			t.Fatal(err)

@@ -12,8 +12,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/recoverykpi/recoverykpi/internal/arrowcheck"
 )
 
 // TestDictionariesDeliverTheSameRows reads complaints whose text columns are
@@ -96,10 +97,10 @@ type dictTestResult struct {
 
 func readDictTest(t *testing.T, dir string, dict bool) dictTestResult {
 	t.Helper()
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := arrowcheck.New()
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
-	ex, err := Discover(ctx, os.DirFS(dir), Options{Allocator: newDeltaLeakShim(mem), BatchSize: 3, Dictionaries: dict})
+	ex, err := Discover(ctx, os.DirFS(dir), Options{Allocator: mem, BatchSize: 3, Dictionaries: dict})
 	if err != nil {
 		t.Fatal(err)
 	}

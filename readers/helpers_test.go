@@ -18,6 +18,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/recoverykpi/recoverykpi/internal/arrowcheck"
 )
 
 // col is one column of a test file written with pqarrow.
@@ -142,9 +144,9 @@ func readTable(t testing.TB, dir, table string, opts Options, cols []string) res
 
 func tryReadTable(t testing.TB, dir, table string, opts Options, cols []string) (result, error) {
 	t.Helper()
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := arrowcheck.New()
 	defer mem.AssertSize(t, 0)
-	opts.Allocator = newDeltaLeakShim(mem)
+	opts.Allocator = mem
 	if opts.ScoreMax == 0 {
 		opts.ScoreMin, opts.ScoreMax = 1, 5
 	}

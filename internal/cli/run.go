@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/recoverykpi/recoverykpi"
 	"github.com/recoverykpi/recoverykpi/config"
 	"github.com/recoverykpi/recoverykpi/pipeline"
@@ -22,6 +24,7 @@ type job struct {
 	inputRoot string // as given: a folder, or "embedded:sample"
 	output    string
 	asOf      *time.Time
+	alloc     memory.Allocator // Arrow buffers (nil: the readers' pool); tests check it
 }
 
 // sampleRoot names the embedded sample as an input root.
@@ -87,6 +90,7 @@ func (j *job) readerOptions() readers.Options {
 		ScoreMax: j.cfg.Definitions.ScoreMax,
 		// The engine maps each dictionary entry once instead of each row.
 		Dictionaries: true,
+		Allocator:    j.alloc,
 	}
 	for name, t := range j.cfg.Tables {
 		opts.Tables[name] = readers.Mapping{Path: t.Path, Columns: t.Columns}
