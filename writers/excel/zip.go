@@ -3,7 +3,6 @@ package excel
 import (
 	"archive/zip"
 	"bytes"
-	"compress/flate"
 	"errors"
 	"hash/crc32"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/klauspost/compress/flate"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -29,7 +29,9 @@ const zipModifiedDate = 0<<9 | 1<<5 | 1
 // of [Content_Types].xml, which excelize appends in map order, are sorted by
 // extension.
 //
-// A part is deflated in chunks of deflateChunk bytes on up to GOMAXPROCS goroutines,
+// A part is deflated (klauspost/compress's flate: at the default level about 1.5
+// times as fast as the standard library's, for a package about 7% larger) in chunks
+// of deflateChunk bytes on up to GOMAXPROCS goroutines,
 // as pigz does: each chunk is compressed with the 32 KiB before it as its preset
 // dictionary and ends with a sync flush, the last one with the final block, so that
 // the chunks joined in order are one deflate stream, and the same bytes whatever the
