@@ -78,6 +78,29 @@ func (d *dict) ranks() []int32 {
 	return rank
 }
 
+// textArena keeps strings end to end in one byte slice: millions of customer names
+// cost the garbage collector nothing, and adding one copies it, nothing more.
+type textArena struct {
+	b    []byte
+	ends []int64
+}
+
+// add appends a copy of s and returns its index.
+func (a *textArena) add(s string) int32 {
+	a.b = append(a.b, s...)
+	a.ends = append(a.ends, int64(len(a.b)))
+	return int32(len(a.ends) - 1)
+}
+
+// value returns a copy of string i.
+func (a *textArena) value(i int32) string {
+	lo := int64(0)
+	if i > 0 {
+		lo = a.ends[i-1]
+	}
+	return string(a.b[lo:a.ends[i]])
+}
+
 // rows is one table's valid rows as typed columns. Which columns are filled depends
 // on the table.
 type rows struct {
@@ -98,8 +121,8 @@ func (r *rows) len() int { return len(r.t) }
 type data struct {
 	customers *dict
 	segment   []int32 // per customer: segment id, -1 when unassigned
-	name      []int32 // per customer: id in names, -1 when none
-	names     *dict   // customer names (an arena: millions cost the collector nothing)
+	name      []int32   // per customer: index in names, -1 when none
+	names     textArena // customer names
 
 	segments   *dict
 	reasons    *dict
@@ -141,7 +164,7 @@ var tableOrder = []string{"customers", "purchases", "complaints", "departures", 
 // dense index follows the customers table, then first appearance in the other tables.
 func ingest(ctx context.Context, ex Extract) (*data, error) {
 	d := &data{
-		customers: newDict(), names: newDict(), segments: newDict(), reasons: newDict(), offerTypes: newDict(),
+		customers: newDict(), segments: newDict(), reasons: newDict(), offerTypes: newDict(),
 		present: map[string]bool{}, maxT: math.MinInt64,
 	}
 	// The engine compares reasons by rank, so both default reasons have ids up front.
@@ -307,7 +330,7 @@ func (d *data) addBatch(table string, rec arrow.RecordBatch) error {
 				d.segment[c] = seg[i]
 			}
 			if names.a != nil && names.a.IsValid(i) {
-				d.name[c] = d.names.id(names.value(i))
+				d.name[c] = d.names.add(names.value(i))
 			}
 		}
 		return nil
