@@ -120,7 +120,7 @@ func (r *rows) len() int { return len(r.t) }
 // data is the whole extract set in columnar form.
 type data struct {
 	customers *dict
-	segment   []int32 // per customer: segment id, -1 when unassigned
+	segment   []int32   // per customer: segment id, -1 when unassigned
 	name      []int32   // per customer: index in names, -1 when none
 	names     textArena // customer names
 
