@@ -1,9 +1,13 @@
 package pipeline
 
 import (
+	"cmp"
+	"math/bits"
+	"runtime"
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // grouped holds the tables the per-customer work reads, grouped by customer.
@@ -19,19 +23,17 @@ func (d *data) group() {
 	typeRank := d.offerTypes.ranks()
 	var wg sync.WaitGroup
 	for _, g := range []struct {
-		dst *byCustomer
-		src *rows
-		tie func(a, b int32) int
+		dst  *byCustomer
+		src  *rows
+		rank []int32
 	}{
 		{&d.byCust.purchases, &d.purchases, nil},
 		{&d.byCust.complaints, &d.complaints, nil},
 		{&d.byCust.departures, &d.departures, nil},
 		{&d.byCust.outreach, &d.outreach, nil},
-		{&d.byCust.offers, &d.offers, func(a, b int32) int {
-			return int(typeRank[d.offers.text[a]]) - int(typeRank[d.offers.text[b]])
-		}},
+		{&d.byCust.offers, &d.offers, typeRank},
 	} {
-		wg.Go(func() { *g.dst = group(g.src, n, g.tie) })
+		wg.Go(func() { *g.dst = group(g.src, n, g.rank) })
 	}
 	wg.Wait()
 	d.purchases, d.complaints, d.departures, d.outreach = rows{}, rows{}, rows{}, rows{}
@@ -44,58 +46,249 @@ type byCustomer struct {
 	rows
 }
 
-// group reorders r by customer and time with a stable counting sort, then sorts each
-// customer's run by time. tie breaks equal times (nil: read order).
-func group(r *rows, customers int, tie func(a, b int32) int) byCustomer {
+// group reorders r by customer and time: a stable sort by customer, then each
+// customer's run sorted by time. With rank, equal times are ordered by rank[text],
+// then read order; without, by read order.
+//
+// The sort is a two-pass radix sort that stays in cache at millions of customers:
+// rows are first scattered to buckets of 2^shift consecutive customers (sequential
+// reads, one write stream per bucket, both halves of the rows at once), then each
+// bucket, small enough for the cache, is counting-sorted by customer in place. A
+// single counting sort over all customers would read and write the columns at random.
+func group(r *rows, customers int, rank []int32) byCustomer {
 	n := r.len()
-	off := make([]int32, customers+1)
-	for _, c := range r.cust {
-		off[c+1]++
+	out := byCustomer{off: make([]int32, customers+1)}
+	if n == 0 {
+		return out
 	}
-	for c := 1; c <= customers; c++ {
-		off[c] += off[c-1]
+	shift := bucketShift(n, customers)
+	buckets := (customers-1)>>shift + 1
+
+	// Pass 1: rows per bucket, per worker (each worker takes a contiguous part of the
+	// rows, so that its rows of a bucket follow the previous worker's).
+	workers := min(runtime.GOMAXPROCS(0), 8, max(1, n/(1<<16)))
+	parts := make([][2]int, workers)
+	for w := range parts {
+		parts[w] = [2]int{n * w / workers, n * (w + 1) / workers}
 	}
-	perm := make([]int32, n)
-	next := slices.Clone(off[:customers])
-	for i, c := range r.cust {
-		perm[next[c]] = int32(i)
-		next[c]++
+	cursor := make([][]int32, workers) // cursor[w][b]: where worker w writes its next row of bucket b
+	parallel(workers, func(w int) {
+		cnt := make([]int32, buckets)
+		for _, c := range r.cust[parts[w][0]:parts[w][1]] {
+			cnt[c>>shift]++
+		}
+		cursor[w] = cnt
+	})
+	start := make([]int32, buckets+1) // start[b]: the first row of bucket b
+	pos := int32(0)
+	for b := range buckets {
+		start[b] = pos
+		for w := range workers {
+			k := cursor[w][b]
+			cursor[w][b] = pos
+			pos += k
+		}
 	}
-	for c := range customers {
-		run := perm[off[c]:off[c+1]]
-		if len(run) < 2 {
-			continue
-		}
-		sorted := true
-		for i := 1; i < len(run) && sorted; i++ {
-			a, b := run[i-1], run[i]
-			sorted = r.t[a] < r.t[b] || (r.t[a] == r.t[b] && (tie == nil || tie(a, b) <= 0))
-		}
-		if sorted {
-			continue
-		}
-		slices.SortStableFunc(run, func(a, b int32) int {
-			switch {
-			case r.t[a] < r.t[b]:
-				return -1
-			case r.t[a] > r.t[b]:
-				return 1
-			case tie != nil:
-				return tie(a, b)
+	start[buckets] = pos
+
+	// Pass 2: scatter every column to its bucket, keeping read order within a bucket.
+	cust := make([]int32, n)
+	out.t = make([]int64, n)
+	out.amount = alloc(r.amount, n)
+	out.text = alloc(r.text, n)
+	out.face = alloc(r.face, n)
+	out.redeemed = alloc(r.redeemed, n)
+	out.expires = alloc(r.expires, n)
+	parallel(workers, func(w int) {
+		lo, hi := parts[w][0], parts[w][1]
+		keys := r.cust[lo:hi]
+		at := cursor[w]
+		scatter(cust, r.cust[lo:hi], keys, shift, at)
+		scatter(out.t, r.t[lo:hi], keys, shift, at)
+		scatter(out.amount, r.amount, keys, shift, at, lo, hi)
+		scatter(out.text, r.text, keys, shift, at, lo, hi)
+		scatter(out.face, r.face, keys, shift, at, lo, hi)
+		scatter(out.redeemed, r.redeemed, keys, shift, at, lo, hi)
+		scatter(out.expires, r.expires, keys, shift, at, lo, hi)
+	})
+
+	// Pass 3: sort each bucket by customer, then each customer's run by time.
+	var next atomic.Int64
+	parallel(workers, func(int) {
+		var s sortScratch
+		for {
+			b := int(next.Add(1) - 1)
+			if b >= buckets {
+				return
 			}
-			return 0
-		})
-	}
-	out := byCustomer{off: off}
-	var wg sync.WaitGroup
-	wg.Go(func() { out.t = gather(r.t, perm) })
-	wg.Go(func() { out.amount = gather(r.amount, perm) })
-	wg.Go(func() { out.text = gather(r.text, perm) })
-	wg.Go(func() { out.face = gather(r.face, perm) })
-	wg.Go(func() { out.redeemed = gather(r.redeemed, perm) })
-	wg.Go(func() { out.expires = gather(r.expires, perm) })
-	wg.Wait()
+			s.bucket(&out, cust, int(start[b]), int(start[b+1]), b<<shift, min((b+1)<<shift, customers), rank)
+		}
+	})
+	out.off[customers] = int32(n)
 	return out
+}
+
+// maxBuckets bounds the buckets of the scatter.
+const maxBuckets = 256
+
+// bucketShift picks the customers per bucket (2^shift) so that a bucket holds about
+// 32,768 rows.
+func bucketShift(rows, customers int) int {
+	perCustomer := max(1, rows/max(1, customers))
+	shift := bits.Len(uint(32768/perCustomer)) - 1
+	// At most maxBuckets buckets: each is a write stream of the scatter, and more
+	// streams than the TLB and write buffers hold make the scatter itself random.
+	if fewest := bits.Len(uint(max(0, customers-1) / maxBuckets)); shift < fewest {
+		shift = fewest
+	}
+	return min(max(shift, 4), 24)
+}
+
+// parallel runs fn(0..workers-1) on their own goroutines and waits.
+func parallel(workers int, fn func(w int)) {
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { fn(w) })
+	}
+	wg.Wait()
+}
+
+// alloc returns a column of n values when the table has the column src.
+func alloc[T any](src []T, n int) []T {
+	if len(src) == 0 {
+		return nil
+	}
+	return make([]T, n)
+}
+
+// scatter writes src[lo:hi] (src whole when lo and hi are absent) to dst, each row at
+// the cursor of its bucket, which it advances. at is restored afterwards, so that the
+// next column lands at the same places.
+func scatter[T any](dst, src []T, keys []int32, shift int, at []int32, span ...int) {
+	if len(dst) == 0 {
+		return
+	}
+	if len(span) == 2 {
+		src = src[span[0]:span[1]]
+	}
+	saved := slices.Clone(at)
+	for i, c := range keys {
+		b := c >> shift
+		dst[at[b]] = src[i]
+		at[b]++
+	}
+	copy(at, saved)
+}
+
+// sortScratch is one worker's room for sorting buckets.
+type sortScratch struct {
+	place []int32 // per row of the bucket: its place in the bucket, by customer
+	cnt   []int32
+	i64   []int64
+	f64   []float64
+	i32   []int32
+	run   []int32
+}
+
+// bucket sorts rows lo..hi of out (the customers first..last-1, in read order) by
+// customer, stably, sets their offsets, and sorts each customer's run by time.
+func (s *sortScratch) bucket(out *byCustomer, cust []int32, lo, hi, first, last int, rank []int32) {
+	m := hi - lo
+	s.cnt = resize(s.cnt, last-first+1)
+	clear(s.cnt)
+	keys := cust[lo:hi]
+	for _, c := range keys {
+		s.cnt[int(c)-first+1]++
+	}
+	for k := 1; k < len(s.cnt); k++ {
+		s.cnt[k] += s.cnt[k-1]
+	}
+	for c := first; c < last; c++ {
+		out.off[c] = int32(lo) + s.cnt[c-first]
+	}
+	s.place = resize(s.place, m)
+	for i, c := range keys {
+		k := int(c) - first
+		s.place[i] = s.cnt[k]
+		s.cnt[k]++
+	}
+	s.i64 = permute(out.t[lo:hi], s.place, s.i64)
+	s.f64 = permute(part(out.amount, lo, hi), s.place, s.f64)
+	s.i32 = permute(part(out.text, lo, hi), s.place, s.i32)
+	s.f64 = permute(part(out.face, lo, hi), s.place, s.f64)
+	s.i64 = permute(part(out.redeemed, lo, hi), s.place, s.i64)
+	s.i64 = permute(part(out.expires, lo, hi), s.place, s.i64)
+	for c := first; c < last; c++ {
+		s.byTime(out, int(out.off[c]), int(lo)+int(s.cnt[c-first]), rank)
+	}
+}
+
+// byTime sorts the rows lo..hi of one customer by time, stably (ties by rank of the
+// text when rank is set).
+func (s *sortScratch) byTime(out *byCustomer, lo, hi int, rank []int32) {
+	if hi-lo < 2 {
+		return
+	}
+	t := out.t[lo:hi]
+	less := func(a, b int) int {
+		if c := cmp.Compare(t[a], t[b]); c != 0 || rank == nil {
+			return c
+		}
+		return cmp.Compare(rank[out.text[lo+a]], rank[out.text[lo+b]])
+	}
+	sorted := true
+	for i := 1; i < len(t) && sorted; i++ {
+		sorted = less(i-1, i) <= 0
+	}
+	if sorted {
+		return
+	}
+	s.run = resize(s.run, hi-lo)
+	for i := range s.run {
+		s.run[i] = int32(i)
+	}
+	slices.SortStableFunc(s.run, func(a, b int32) int { return less(int(a), int(b)) })
+	// run[k] is the row that goes to place k; permute wants each row's place.
+	s.place = resize(s.place, hi-lo)
+	for k, i := range s.run {
+		s.place[i] = int32(k)
+	}
+	place := s.place[:hi-lo]
+	s.i64 = permute(out.t[lo:hi], place, s.i64)
+	s.f64 = permute(part(out.amount, lo, hi), place, s.f64)
+	s.i32 = permute(part(out.text, lo, hi), place, s.i32)
+	s.f64 = permute(part(out.face, lo, hi), place, s.f64)
+	s.i64 = permute(part(out.redeemed, lo, hi), place, s.i64)
+	s.i64 = permute(part(out.expires, lo, hi), place, s.i64)
+}
+
+// part returns col[lo:hi], or nil for an absent column.
+func part[T any](col []T, lo, hi int) []T {
+	if len(col) == 0 {
+		return nil
+	}
+	return col[lo:hi]
+}
+
+// permute moves col[i] to col[place[i]], through scratch, which it returns (grown).
+func permute[T any](col []T, place []int32, scratch []T) []T {
+	if len(col) == 0 {
+		return scratch
+	}
+	scratch = resize(scratch, len(col))
+	copy(scratch, col)
+	for i, p := range place[:len(col)] {
+		col[p] = scratch[i]
+	}
+	return scratch
+}
+
+// resize returns s with length n, reusing its array when large enough.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }
 
 // until returns the row range of customer c without the rows later than asOf (SPEC
@@ -103,18 +296,6 @@ func group(r *rows, customers int, tie func(a, b int32) int) byCustomer {
 func (b *byCustomer) until(c int32, asOf int64) (int, int) {
 	lo, hi := b.span(c)
 	return lo, lo + upperBound(b.t[lo:hi], asOf)
-}
-
-// gather returns src reordered by perm (nil for an unused column).
-func gather[T any](src []T, perm []int32) []T {
-	if len(src) == 0 {
-		return nil
-	}
-	out := make([]T, len(perm))
-	for i, p := range perm {
-		out[i] = src[p]
-	}
-	return out
 }
 
 // span returns the row range of customer c.
