@@ -9,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/recoverykpi/recoverykpi/config"
 	"github.com/recoverykpi/recoverykpi/pipeline"
@@ -73,6 +76,7 @@ func commands() []command {
 // Main runs the command named by args[0] and returns its exit status. Errors are
 // printed to stderr as "recoverykpi: <message>".
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	gcOnce.Do(setGCPercent)
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
 		if len(args) == 0 {
@@ -95,6 +99,22 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "recoverykpi: unknown command %q\n", args[0])
 	usage(stderr)
 	return ExitUsage
+}
+
+// gcPercent is the garbage collector's target when GOGC is not set. A run's heap is
+// mostly the extract's columns, which hold no pointers, so collecting more often
+// costs little CPU; the default of 100 lets the heap grow to twice the columns, and
+// faulting in that memory cost more than the collections saved: at 3 million
+// customers 50 cut the peak memory from 4.9 to 4.1 GiB and the run from 14 s to
+// 11 s (the kernel's time went from 10 s to 4.5 s).
+const gcPercent = 50
+
+var gcOnce sync.Once
+
+func setGCPercent() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 }
 
 func usage(w io.Writer) {
