@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -136,6 +137,8 @@ type data struct {
 	// forms (the offer KPIs sum face values in read order), surveys in read order only.
 	purchases, complaints, departures, outreach, offers, surveys rows
 	byCust                                                       grouped
+	grouping                                                     sync.WaitGroup  // the tables being grouped
+	groupStarted                                                 map[string]bool // by table
 
 	maxT int64 // latest instant of the as_of columns, math.MinInt64 when none
 
@@ -196,10 +199,12 @@ func ingest(ctx context.Context, ex Extract) (*data, error) {
 			err = cerr
 		}
 		if err != nil {
+			d.grouping.Wait()
 			return nil, err
 		}
+		d.startGroup(table)
 	}
-	d.group()
+	d.finishGroups()
 	return d, nil
 }
 

@@ -15,28 +15,68 @@ type grouped struct {
 	purchases, complaints, departures, outreach, offers byCustomer
 }
 
-// group groups the per-customer tables once all are read, the tables side by side,
-// and drops the read-order copies that nothing reads any more. Offers on equal times
-// are ordered by offer type in byte order (the mitigation group takes the smallest).
-func (d *data) group() {
-	n := d.customers.len()
-	typeRank := d.offerTypes.ranks()
-	var wg sync.WaitGroup
-	for _, g := range []struct {
-		dst  *byCustomer
-		src  *rows
-		rank []int32
-	}{
-		{&d.byCust.purchases, &d.purchases, nil},
-		{&d.byCust.complaints, &d.complaints, nil},
-		{&d.byCust.departures, &d.departures, nil},
-		{&d.byCust.outreach, &d.outreach, nil},
-		{&d.byCust.offers, &d.offers, typeRank},
-	} {
-		wg.Go(func() { *g.dst = group(g.src, n, g.rank) })
+// groupedTables are the tables the per-customer work reads grouped by customer.
+var groupedTables = []string{"purchases", "complaints", "departures", "outreach", "offers"}
+
+// groupSlot returns where table's rows are read and grouped.
+func (d *data) groupSlot(table string) (dst *byCustomer, src *rows, ok bool) {
+	switch table {
+	case "purchases":
+		return &d.byCust.purchases, &d.purchases, true
+	case "complaints":
+		return &d.byCust.complaints, &d.complaints, true
+	case "departures":
+		return &d.byCust.departures, &d.departures, true
+	case "outreach":
+		return &d.byCust.outreach, &d.outreach, true
+	case "offers":
+		return &d.byCust.offers, &d.offers, true
 	}
-	wg.Wait()
-	d.purchases, d.complaints, d.departures, d.outreach = rows{}, rows{}, rows{}, rows{}
+	return nil, nil, false
+}
+
+// startGroup groups a table that has been read to the end, in the background while
+// the next tables are read, and drops its read-order copy, which nothing reads any
+// more (offers keep theirs: the offer KPIs sum face values in read order). Offers on
+// equal times are ordered by offer type in byte order (the mitigation group takes the
+// smallest). Customers first seen in a later table are added by finishGroups.
+func (d *data) startGroup(table string) {
+	dst, src, ok := d.groupSlot(table)
+	if !ok || d.groupStarted[table] {
+		return
+	}
+	if d.groupStarted == nil {
+		d.groupStarted = map[string]bool{}
+	}
+	d.groupStarted[table] = true
+	n := d.customers.len()
+	var rank []int32
+	if table == "offers" {
+		rank = d.offerTypes.ranks()
+	}
+	d.grouping.Go(func() {
+		*dst = group(src, n, rank)
+		if table != "offers" {
+			*src = rows{}
+		}
+	})
+}
+
+// finishGroups waits for the groupings, groups the absent tables (no rows), and
+// extends every table's offsets to the customers found after it was read.
+func (d *data) finishGroups() {
+	for _, table := range groupedTables {
+		d.startGroup(table)
+	}
+	d.grouping.Wait()
+	n := d.customers.len()
+	for _, table := range groupedTables {
+		dst, _, _ := d.groupSlot(table)
+		rows := dst.off[len(dst.off)-1]
+		for len(dst.off) < n+1 {
+			dst.off = append(dst.off, rows)
+		}
+	}
 }
 
 // byCustomer is a table's rows grouped by customer (compressed sparse rows): the rows
