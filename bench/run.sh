@@ -8,7 +8,9 @@
 # Environment: CUSTOMERS (300000), RUNS (3), REFERENCE (1: run the reference),
 # BENCH_DIR (/tmp/bench: extract sets are generated there once and reused).
 #
-# The reference, the project and the scan run alternately, RUNS times each, on
+# The reference, the project and the scan (files one after another, as a run
+# decodes them; then again two files at a time, "scan2", the floor of decoding
+# with both cores) run alternately, RUNS times each, on
 # the same files with the same quarter and as_of (taken from a warm-up run of
 # the project, which also warms the page cache). Wall time and peak RSS come
 # from /usr/bin/time -v; the table shows medians and the ratios of medians.
@@ -76,6 +78,7 @@ for i in $(seq 1 "$RUNS"); do
 	rm -rf "$WORK/out"
 	timed project "$i" "$BIN/recoverykpi" run --input "$DATA" --output "$WORK/out" --quarter "$QUARTER" --as-of "$ASOF"
 	timed scan "$i" "$BIN/scan" -input "$DATA"
+	timed scan2 "$i" "$BIN/scan" -input "$DATA" -workers 2
 done
 
 ROWS=$(sed -n 's/.* files, \([0-9]*\) rows.*/\1/p' "$WORK/scan.1.out")
@@ -85,7 +88,7 @@ stat() { awk -v c="$2" '{print $c}' "$WORK/$1.times" | median; }
 echo
 echo "== $CUSTOMERS customers, $ROWS rows in all tables, quarter $QUARTER, as_of $ASOF, $RUNS runs each (medians)"
 printf '%-10s %10s %12s %14s\n' "" "wall (s)" "peak RSS" "rows/s"
-for name in reference project scan; do
+for name in reference project scan scan2; do
 	[ -f "$WORK/$name.times" ] || continue
 	w=$(stat "$name" 1)
 	r=$(stat "$name" 2)
@@ -98,3 +101,4 @@ if [ -f "$WORK/reference.times" ]; then
 	printf 'project / reference: %.2f (target <= 0.50)\n' "$(awk -v a="$pw" -v b="$rw" 'BEGIN {print a/b}')"
 fi
 printf 'project / bare scan: %.2f (target <= 2.00)\n' "$(awk -v a="$pw" -v b="$sw" 'BEGIN {print a/b}')"
+printf 'project / bare scan on both cores: %.2f (for comparison)\n' "$(awk -v a="$pw" -v b="$(stat scan2 1)" 'BEGIN {print a/b}')"

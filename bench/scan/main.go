@@ -4,7 +4,10 @@
 // of text, dictionary indices), nothing more: no validation, no
 // normalisation, no engine. It prints the rows and the time taken.
 //
-//	go run ./bench/scan -input DIR
+//	go run ./bench/scan -input DIR [-workers 2]
+//
+// With -workers N it decodes N files at once: the floor of decoding alone
+// with every core.
 package main
 
 import (
@@ -17,6 +20,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -46,14 +51,15 @@ func main() {
 	input := flag.String("input", "", "extract set folder")
 	batch := flag.Int64("batch", 65536, "rows per batch (the run's readers.Options.BatchSize default)")
 	dict := flag.Bool("dict", true, "read dictionary-encoded text columns as dictionaries, as the run does")
+	workers := flag.Int("workers", 1, "files decoded at once (1: one after another, as a run decodes each table's files)")
 	flag.Parse()
 	if *input == "" {
 		fmt.Fprintln(os.Stderr, "usage: scan -input DIR")
 		os.Exit(2)
 	}
 	start := time.Now()
-	var rows, files int64
-	var sink uint64
+	type job struct{ table, path string }
+	var jobs []job
 	fsys := os.DirFS(*input)
 	for _, t := range tables {
 		paths, err := tableFiles(fsys, t)
@@ -62,18 +68,38 @@ func main() {
 			os.Exit(1)
 		}
 		for _, p := range paths {
-			n, s, err := scanFile(filepath.Join(*input, filepath.FromSlash(p)), columns[t], *batch, *dict)
-			if err != nil {
-				fmt.Fprintf(os.Stderr, "%s: %v\n", p, err)
-				os.Exit(1)
-			}
-			rows += n
-			sink += s
-			files++
+			jobs = append(jobs, job{t, p})
 		}
 	}
+	// Each worker takes the next file; the sums are added up in file order.
+	rows, sums := make([]int64, len(jobs)), make([]uint64, len(jobs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, *workers) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(jobs) {
+					return
+				}
+				n, s, err := scanFile(filepath.Join(*input, filepath.FromSlash(jobs[i].path)), columns[jobs[i].table], *batch, *dict)
+				if err != nil {
+					fmt.Fprintf(os.Stderr, "%s: %v\n", jobs[i].path, err)
+					os.Exit(1)
+				}
+				rows[i], sums[i] = n, s
+			}
+		})
+	}
+	wg.Wait()
+	var total int64
+	var sink uint64
+	for i := range jobs {
+		total += rows[i]
+		sink += sums[i]
+	}
 	el := time.Since(start)
-	fmt.Printf("scan: %d files, %d rows in %.3f s (%.0f rows/s) [checksum %d]\n", files, rows, el.Seconds(), float64(rows)/el.Seconds(), sink)
+	fmt.Printf("scan: %d files, %d rows in %.3f s (%.0f rows/s) [checksum %d]\n", len(jobs), total, el.Seconds(), float64(total)/el.Seconds(), sink)
 }
 
 // tableFiles lists <table>.parquet, or the *.parquet files under <table>/ in
