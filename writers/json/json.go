@@ -28,6 +28,28 @@ func Write(w io.Writer, sc *pipeline.Scorecard) error {
 
 // Marshal returns the scorecard's JSON bytes.
 func Marshal(sc *pipeline.Scorecard) ([]byte, error) {
+	b, err := encode(newDocument(sc))
+	if err != nil {
+		return nil, err
+	}
+	return spliceWorklists(b, sc)
+}
+
+// encode writes doc with encoding/json, indented, ending in a newline.
+func encode(doc document) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := stdjson.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// newDocument returns the document of sc with both worklists empty: their rows are
+// encoded by spliceWorklists.
+func newDocument(sc *pipeline.Scorecard) document {
 	doc := document{
 		Quarter:    sc.Quarter.Label,
 		Period:     period{Start: rfc3339(sc.Quarter.Start), End: rfc3339(sc.Quarter.End)},
@@ -55,17 +77,6 @@ func Marshal(sc *pipeline.Scorecard) ([]byte, error) {
 	for _, t := range sc.Trend {
 		doc.Trend = append(doc.Trend, trendPoint{t.Quarter.Label, kpiSet(t.KPIs)})
 	}
-	for _, w := range sc.Winback {
-		doc.Worklists.Winback = append(doc.Worklists.Winback, winbackRow{
-			w.CustomerID, w.Name, w.Segment, rfc3339(w.AtRiskAt), w.Kind, w.Reason, w.RevenueAtRisk, w.Outcome, w.Treated,
-		})
-	}
-	for _, c := range sc.IntensiveCare {
-		doc.Worklists.IntensiveCare = append(doc.Worklists.IntensiveCare, careRow{
-			c.CustomerID, c.Name, c.Segment, rfc3339(c.RecoveredAt), rfc3339(c.ReviewDue),
-			c.PurchasesSince, c.NetAmountSince, c.ComplaintsSince, c.Status,
-		})
-	}
 	for _, q := range sc.DataQuality {
 		by := orderedObject{}
 		for _, r := range q.ByReason {
@@ -76,14 +87,7 @@ func Marshal(sc *pipeline.Scorecard) ([]byte, error) {
 	if doc.DataQuality == nil {
 		doc.DataQuality = orderedObject{}
 	}
-	var buf bytes.Buffer
-	enc := stdjson.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return doc
 }
 
 // rfc3339 formats an instant in UTC, with the fraction trimmed (µs precision).
