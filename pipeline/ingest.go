@@ -23,15 +23,15 @@ import (
 // Timestamp(µs, UTC), numbers as Float64, flags as Boolean. Next returns io.EOF at the
 // end; the caller releases each batch.
 //
-// A Source that also has a FooterRows() int64 method (an upper bound of its rows) lets
-// the engine size its columns exactly once instead of growing them.
+// A Source that also has a RowsHint() int64 method (the rows it expects to deliver)
+// lets the engine size its columns once instead of growing them.
 type Source interface {
 	Next(ctx context.Context) (arrow.RecordBatch, error)
 	Close() error
 }
 
-// rowsHinter is the optional method of a Source that bounds its rows.
-type rowsHinter interface{ FooterRows() int64 }
+// rowsHinter is the optional method of a Source that tells its rows.
+type rowsHinter interface{ RowsHint() int64 }
 
 // Extract is the engine's view of an extract set.
 type Extract interface {
@@ -219,7 +219,7 @@ func (d *data) readTable(ctx context.Context, table string, src Source) error {
 	go func() {
 		// Sized here, while the first batches are decoded.
 		if h, ok := src.(rowsHinter); ok {
-			d.reserve(table, int(h.FooterRows()))
+			d.reserve(table, int(h.RowsHint()))
 		}
 		var err error
 		for rec := range batches {

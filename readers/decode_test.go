@@ -195,3 +195,26 @@ func timestampsMatch(a arrow.Array, want string) bool {
 	b, _ := json.Marshal(vals)
 	return string(b) == want
 }
+
+// A footer's row count sizes buffers only as far as the files' size makes
+// plausible: a corrupt footer of a small file cannot claim billions.
+func TestRowsHintIsBoundedByFileSize(t *testing.T) {
+	for _, tc := range []struct {
+		rows, size []int64
+		want       int64
+	}{
+		{[]int64{100, 200}, []int64{5000, 5000}, 300},
+		{[]int64{1 << 40}, []int64{1000}, 1000 * maxRowsPerByte},
+		{[]int64{1 << 40, 10}, []int64{1000, 1000}, 2000 * maxRowsPerByte},
+		{[]int64{-5}, []int64{1000}, 0},
+		{nil, nil, 0},
+	} {
+		ts := &TableSource{}
+		for i := range tc.rows {
+			ts.Files = append(ts.Files, FileInfo{Rows: tc.rows[i], Size: tc.size[i]})
+		}
+		if got := ts.rowsHint(); got != tc.want {
+			t.Errorf("rows %v, sizes %v: hint %d, want %d", tc.rows, tc.size, got, tc.want)
+		}
+	}
+}

@@ -93,7 +93,7 @@ func (t *TableSource) Open(ctx context.Context, cols []string) (*TableReader, er
 	}
 	r := &TableReader{src: t, mem: t.opts.allocator(), opts: t.opts,
 		keyPos: -1, scorePos: -1, issuedPos: -1, redeemedPos: -1,
-		keys: newKeySet(t.rows())}
+		keys: newKeySet(t.rowsHint())}
 	r.norm = normaliser{mem: r.mem, wall: NewWallClock(t.opts.location()), dict: t.opts.Dictionaries}
 	r.reasonText = []string{""}
 	var fields []arrow.Field
@@ -155,17 +155,25 @@ func (t *TableSource) Open(ctx context.Context, cols []string) (*TableReader, er
 // the id and text columns that its file stores dictionary-encoded.
 func (r *TableReader) Schema() *arrow.Schema { return r.schema }
 
-// FooterRows returns the rows that the footers of the table's files declare:
-// an upper bound of the rows Next delivers, for sizing buffers up front.
-func (r *TableReader) FooterRows() int64 { return r.src.rows() }
+// RowsHint returns how many rows to size buffers for up front: the rows that
+// the footers of the table's files declare (an upper bound of the rows Next
+// delivers), but at most maxRowsPerByte per byte of the files, so that a
+// corrupt or hostile footer cannot make a small file allocate gigabytes
+// before its rows are counted. A legal file can hold more rows per byte (long
+// runs of one value); buffers then grow as its rows arrive.
+func (r *TableReader) RowsHint() int64 { return r.src.rowsHint() }
 
-// rows is the sum of the rows the footers of the table's files declare.
-func (t *TableSource) rows() int64 {
-	var n int64
+// maxRowsPerByte bounds RowsHint: a row of a contract table takes about 20
+// bytes in the generated extracts and several in any real one.
+const maxRowsPerByte = 1
+
+func (t *TableSource) rowsHint() int64 {
+	var rows, size int64
 	for _, f := range t.Files {
-		n += f.Rows
+		rows += max(f.Rows, 0)
+		size += max(f.Size, 0)
 	}
-	return n
+	return min(rows, size*maxRowsPerByte)
 }
 
 // Quality returns the counts so far; they are complete once Next has
