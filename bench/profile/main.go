@@ -2,6 +2,7 @@
 // profiler, and writes a heap profile at the end:
 //
 //	go run ./bench/profile -cpu cpu.out -heap heap.out -- run --input DIR --output OUT
+//	go run ./bench/profile -trace trace.out -- run --input DIR --output OUT
 package main
 
 import (
@@ -11,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 
 	"github.com/recoverykpi/recoverykpi/internal/cli"
 )
@@ -19,7 +21,20 @@ func main() {
 	cpu := flag.String("cpu", "", "write a CPU profile to this file")
 	heap := flag.String("heap", "", "write an allocation profile to this file at the end")
 	rate := flag.Int("memrate", 0, "runtime.MemProfileRate (0: default)")
+	tracePath := flag.String("trace", "", "write an execution trace to this file (go tool trace)")
 	flag.Parse()
+	if *tracePath != "" {
+		f, err := os.Create(*tracePath)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		if err := trace.Start(f); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer trace.Stop()
+	}
 	if *rate > 0 {
 		runtime.MemProfileRate = *rate
 	}
@@ -47,6 +62,9 @@ func main() {
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 		}
+	}
+	if *tracePath != "" {
+		trace.Stop()
 	}
 	os.Exit(code)
 }
