@@ -39,8 +39,9 @@ if [ ! -f "$DATA/.complete" ]; then
 fi
 echo "extract set: $DATA ($(du -shL "$DATA" | cut -f1))"
 if [ "$REFERENCE" = 1 ] && [ ! -d "$ROOT/testdata/reference/node_modules" ]; then
-	echo "bench: run npm install in testdata/reference first (or REFERENCE=0)" >&2
-	exit 2
+	echo "== npm install in testdata/reference (the DuckDB reference, once)"
+	command -v npm >/dev/null || { echo "bench: the reference needs Node.js and npm (or REFERENCE=0)" >&2; exit 2; }
+	(cd "$ROOT/testdata/reference" && npm install --no-audit --no-fund --loglevel=error)
 fi
 
 # timed NAME I CMD...: runs CMD under /usr/bin/time -v, records wall seconds
