@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"math"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/recoverykpi/recoverykpi/internal/parallel"
 )
 
 // The data rows of the worklists are encoded here, byte for byte as excelize's
@@ -38,30 +38,17 @@ const rowsChunk = 4096
 // encodeRows returns the XML of rows first.. of a worklist: the rows' values as
 // SetRow takes them.
 func encodeRows(wl worklist, first int) ([]byte, error) {
-	chunks := make([][]byte, (wl.rows+rowsChunk-1)/rowsChunk)
-	errs := make([]error, len(chunks))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for k := range chunks {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			var buf []byte
-			for i := k * rowsChunk; i < min((k+1)*rowsChunk, wl.rows); i++ {
-				var err error
-				if buf, err = appendRow(buf, first+i, wl.row(i)); err != nil {
-					errs[k] = fmt.Errorf("row %d: %w", first+i, err)
-					return
-				}
-			}
-			chunks[k] = buf
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		if errors.Is(err, errTooLong) {
-			return nil, errTooLong
+	chunks, err := parallel.Encode(wl.rows, rowsChunk, func(buf []byte, i int) ([]byte, error) {
+		buf, err := appendRow(buf, first+i, wl.row(i))
+		if err != nil {
+			return nil, fmt.Errorf("row %d: %w", first+i, err)
 		}
+		return buf, nil
+	})
+	if errors.Is(err, errTooLong) {
+		return nil, errTooLong
+	}
+	if err != nil {
 		return nil, err
 	}
 	return bytes.Join(chunks, nil), nil

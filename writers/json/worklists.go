@@ -6,10 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"strconv"
-	"sync"
 
+	"github.com/recoverykpi/recoverykpi/internal/parallel"
 	"github.com/recoverykpi/recoverykpi/pipeline"
 )
 
@@ -64,36 +63,19 @@ func spliceWorklists(doc []byte, sc *pipeline.Scorecard) ([]byte, error) {
 	return append(out, rest...), nil
 }
 
-// encodeChunks encodes rows 0..n-1 with row, in chunks on every core, joined by
-// ",\n" in row order.
+// encodeChunks encodes rows 0..n-1 with row, in chunks on every core, separated by
+// ",\n".
 func encodeChunks(n int, row func(buf []byte, i int) ([]byte, error)) ([]byte, error) {
-	chunks := make([][]byte, (n+rowsChunk-1)/rowsChunk)
-	errs := make([]error, len(chunks))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for k := range chunks {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			var buf []byte
-			for i := k * rowsChunk; i < min((k+1)*rowsChunk, n); i++ {
-				if i > k*rowsChunk {
-					buf = append(buf, ",\n"...)
-				}
-				var err error
-				if buf, err = row(buf, i); err != nil {
-					errs[k] = err
-					return
-				}
-			}
-			chunks[k] = buf
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	chunks, err := parallel.Encode(n, rowsChunk, func(buf []byte, i int) ([]byte, error) {
+		if i > 0 {
+			buf = append(buf, ",\n"...)
+		}
+		return row(buf, i)
+	})
+	if err != nil {
 		return nil, err
 	}
-	return bytes.Join(chunks, []byte(",\n")), nil
+	return bytes.Join(chunks, nil), nil
 }
 
 // Indentation of a worklist row (depth 3) and its members (depth 4).
