@@ -203,18 +203,20 @@ func (b *book) mitigationSheet() error {
 			Values: fmt.Sprintf("%s!$%s$%d:$%s$%d", s, c.col, offFirst, c.col, offLast), Fill: solid(c.colour),
 		})
 	}
-	// Beside the mitigation chart: column F starts about 515 px from the left.
+	// Beside the mitigation chart (mitigationChartWidth px wide): column F starts about
+	// 515 px from the left.
 	format := graphic()
 	at := cellName(1, r)
 	if len(sc.Mitigation) > 0 {
 		at = cellName(6, r)
+		format.OffsetX = mitigationChartWidth + 20 - 515
 	}
 	return b.f.AddChart(s, at, &excelize.Chart{
 		Type:      excelize.ColStacked,
 		Series:    series,
 		Title:     chartTitle("Offers by type: redeemed, expired, open"),
 		Legend:    excelize.ChartLegend{Position: "bottom"},
-		Dimension: excelize.ChartDimension{Width: 430, Height: 320},
+		Dimension: excelize.ChartDimension{Width: 420, Height: 320},
 		Format:    format,
 		GapWidth:  uintPtr(60),
 		Overlap:   intPtr(100),
@@ -223,12 +225,16 @@ func (b *book) mitigationSheet() error {
 	})
 }
 
+// mitigationChartWidth is the width of the Mitigation sheet's rate chart: wide enough
+// for "offer:discount" and the like to stay on one line under their columns.
+const mitigationChartWidth = 560
+
 // rateChart adds a column chart of the recovery rates in column col of rows first..last.
 func (b *book) rateChart(s, at, title string, first, last int, col string) error {
 	one := 1.0
 	width := uint(880)
 	if s == sheetMitigation {
-		width = 430
+		width = mitigationChartWidth
 	}
 	return b.f.AddChart(s, at, &excelize.Chart{
 		Type: excelize.Col,
