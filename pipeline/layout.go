@@ -143,13 +143,13 @@ func group(r *rows, customers int, rank []int32) byCustomer {
 		lo, hi := parts[w][0], parts[w][1]
 		keys := r.cust[lo:hi]
 		at := cursor[w]
-		scatter(cust, r.cust[lo:hi], keys, shift, at)
+		scatter(cust, keys, keys, shift, at)
 		scatter(out.t, r.t[lo:hi], keys, shift, at)
-		scatter(out.amount, r.amount, keys, shift, at, lo, hi)
-		scatter(out.text, r.text, keys, shift, at, lo, hi)
-		scatter(out.face, r.face, keys, shift, at, lo, hi)
-		scatter(out.redeemed, r.redeemed, keys, shift, at, lo, hi)
-		scatter(out.expires, r.expires, keys, shift, at, lo, hi)
+		scatter(out.amount, part(r.amount, lo, hi), keys, shift, at)
+		scatter(out.text, part(r.text, lo, hi), keys, shift, at)
+		scatter(out.face, part(r.face, lo, hi), keys, shift, at)
+		scatter(out.redeemed, part(r.redeemed, lo, hi), keys, shift, at)
+		scatter(out.expires, part(r.expires, lo, hi), keys, shift, at)
 	})
 
 	// Pass 3: sort each bucket by customer, then each customer's run by time.
@@ -201,15 +201,12 @@ func alloc[T any](src []T, n int) []T {
 	return make([]T, n)
 }
 
-// scatter writes src[lo:hi] (src whole when lo and hi are absent) to dst, each row at
-// the cursor of its bucket, which it advances. at is restored afterwards, so that the
-// next column lands at the same places.
-func scatter[T any](dst, src []T, keys []int32, shift int, at []int32, span ...int) {
+// scatter writes src, whose rows have the customers keys, to dst, each row at the
+// cursor of its bucket, which it advances. at is restored afterwards, so that the
+// next column lands at the same places. An absent column (dst empty) is skipped.
+func scatter[T any](dst, src []T, keys []int32, shift int, at []int32) {
 	if len(dst) == 0 {
 		return
-	}
-	if len(span) == 2 {
-		src = src[span[0]:span[1]]
 	}
 	saved := slices.Clone(at)
 	for i, c := range keys {
