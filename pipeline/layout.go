@@ -249,12 +249,7 @@ func (s *sortScratch) bucket(out *byCustomer, cust []int32, lo, hi, first, last 
 		s.place[i] = s.cnt[k]
 		s.cnt[k]++
 	}
-	s.i64 = permute(out.t[lo:hi], s.place, s.i64)
-	s.f64 = permute(part(out.amount, lo, hi), s.place, s.f64)
-	s.i32 = permute(part(out.text, lo, hi), s.place, s.i32)
-	s.f64 = permute(part(out.face, lo, hi), s.place, s.f64)
-	s.i64 = permute(part(out.redeemed, lo, hi), s.place, s.i64)
-	s.i64 = permute(part(out.expires, lo, hi), s.place, s.i64)
+	s.move(out, lo, hi, s.place)
 	for c := first; c < last; c++ {
 		s.byTime(out, int(out.off[c]), int(lo)+int(s.cnt[c-first]), rank)
 	}
@@ -290,7 +285,11 @@ func (s *sortScratch) byTime(out *byCustomer, lo, hi int, rank []int32) {
 	for k, i := range s.run {
 		s.place[i] = int32(k)
 	}
-	place := s.place[:hi-lo]
+	s.move(out, lo, hi, s.place[:hi-lo])
+}
+
+// move moves row lo+i of every column of out to row lo+place[i].
+func (s *sortScratch) move(out *byCustomer, lo, hi int, place []int32) {
 	s.i64 = permute(out.t[lo:hi], place, s.i64)
 	s.f64 = permute(part(out.amount, lo, hi), place, s.f64)
 	s.i32 = permute(part(out.text, lo, hi), place, s.i32)
