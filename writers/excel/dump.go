@@ -8,6 +8,7 @@ import (
 	"io"
 	"path"
 	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -242,54 +243,23 @@ func describeStyle(s *excelize.Style) string {
 func (d *dumper) sheetPaths() map[string]string {
 	rels := relTargets(d.pkg["xl/_rels/workbook.xml.rels"], "xl")
 	out := map[string]string{}
-	dec := xml.NewDecoder(bytes.NewReader(d.pkg["xl/workbook.xml"]))
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			break
-		}
-		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "sheet" {
-			var name, id string
-			for _, a := range se.Attr {
-				switch {
-				case a.Name.Local == "name":
-					name = a.Value
-				case a.Name.Local == "id":
-					id = a.Value
-				}
-			}
-			out[name] = rels[id]
-		}
-	}
+	eachElement(d.pkg["xl/workbook.xml"], "sheet", func(se xml.StartElement) {
+		out[attr(se, "name")] = rels[attr(se, "id")]
+	})
 	return out
 }
 
 // relTargets reads a relationships part: id → part name, resolved against dir.
 func relTargets(b []byte, dir string) map[string]string {
 	out := map[string]string{}
-	dec := xml.NewDecoder(bytes.NewReader(b))
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			break
+	eachElement(b, "Relationship", func(se xml.StartElement) {
+		id, target := attr(se, "Id"), attr(se, "Target")
+		if strings.HasPrefix(target, "/") {
+			out[id] = strings.TrimPrefix(target, "/")
+		} else {
+			out[id] = path.Clean(path.Join(dir, target))
 		}
-		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "Relationship" {
-			var id, target string
-			for _, a := range se.Attr {
-				switch a.Name.Local {
-				case "Id":
-					id = a.Value
-				case "Target":
-					target = a.Value
-				}
-			}
-			if strings.HasPrefix(target, "/") {
-				out[id] = strings.TrimPrefix(target, "/")
-			} else {
-				out[id] = path.Clean(path.Join(dir, target))
-			}
-		}
-	}
+	})
 	return out
 }
 
@@ -430,7 +400,7 @@ func describeChart(b []byte) string {
 				continue
 			}
 			top := stack[len(stack)-1]
-			if top == "t" && contains(stack, "title") && !contains(stack, "valAx") && !contains(stack, "catAx") {
+			if top == "t" && slices.Contains(stack, "title") && !slices.Contains(stack, "valAx") && !slices.Contains(stack, "catAx") {
 				title.Write(t)
 			}
 			if top == "f" && ser != nil && len(stack) >= 3 {
@@ -450,29 +420,26 @@ func attr(se xml.StartElement, name string) string {
 	return ""
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // findAttr returns the attribute of every element with the local name.
 func findAttr(b []byte, element, name string) []string {
 	var out []string
+	eachElement(b, element, func(se xml.StartElement) { out = append(out, attr(se, name)) })
+	return out
+}
+
+// eachElement calls fn with every element of b with the local name, in order.
+func eachElement(b []byte, element string, fn func(xml.StartElement)) {
 	dec := xml.NewDecoder(bytes.NewReader(b))
 	for {
 		tok, err := dec.Token()
 		if err != nil {
-			break
+			return
 		}
 		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == element {
-			out = append(out, attr(se, name))
+			fn(se)
 		}
 	}
-	return out
 }
 
 // sparklines returns "LOCATION <- RANGE" per sparkline, with its group's settings.
