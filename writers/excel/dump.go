@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"sort"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -419,7 +419,6 @@ func attr(se xml.StartElement, name string) string {
 	}
 	return ""
 }
-
 
 // findAttr returns the attribute of every element with the local name.
 func findAttr(b []byte, element, name string) []string {
