@@ -13,6 +13,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/float16"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/recoverykpi/recoverykpi/internal/arrowcheck"
@@ -216,5 +217,26 @@ func TestRowsHintIsBoundedByFileSize(t *testing.T) {
 		if got := ts.rowsHint(); got != tc.want {
 			t.Errorf("rows %v, sizes %v: hint %d, want %d", tc.rows, tc.size, got, tc.want)
 		}
+	}
+}
+
+// Half-precision floats become float64, nulls kept.
+func TestNumberFromFloat16(t *testing.T) {
+	mem := arrowcheck.New()
+	defer mem.AssertSize(t, 0)
+	b := array.NewFloat16Builder(mem)
+	b.AppendValues([]float16.Num{float16.New(1.5), float16.New(-2), float16.New(0)}, []bool{true, true, false})
+	src := b.NewFloat16Array()
+	b.Release()
+	defer src.Release()
+	n := normaliser{mem: mem}
+	got, err := n.number(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Release()
+	f := got.(*array.Float64)
+	if f.Len() != 3 || f.Value(0) != 1.5 || f.Value(1) != -2 || f.IsValid(2) {
+		t.Errorf("got %v", f)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/decimal256"
+	"github.com/apache/arrow-go/v18/arrow/float16"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -290,14 +291,7 @@ func (n *normaliser) number(a arrow.Array) (arrow.Array, error) {
 	case *array.Float32:
 		appendFloats(b, src, src.Float32Values(), func(v float32) float64 { return float64(v) })
 	case *array.Float16:
-		b.Reserve(src.Len())
-		for i := 0; i < src.Len(); i++ {
-			if src.IsNull(i) {
-				b.UnsafeAppendBoolToBitmap(false)
-			} else {
-				b.UnsafeAppend(float64(src.Value(i).Float32()))
-			}
-		}
+		appendFloats(b, src, src.Values(), func(v float16.Num) float64 { return float64(v.Float32()) })
 	case *array.Int8:
 		appendFloats(b, src, src.Int8Values(), func(v int8) float64 { return float64(v) })
 	case *array.Int16:
