@@ -4,9 +4,8 @@
 # both on the embedded sample and on a generated 20,000-customer set, and compares every
 # output file (xlsx, json, manifest, quarantine) byte for byte. Exit 0 when all match.
 #
-# The manifest and the Audit sheet name the program's libraries: a change of a
-# dependency's version changes them (and only them); IGNORE_LIBRARIES=1 compares the
-# manifest without its "libraries" list and the workbook through its text dump.
+# The manifest and the Audit sheet name the program's libraries and their versions: a
+# change of dependency shows there, and only there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ref=${1:-HEAD}
