@@ -10,13 +10,14 @@ import (
 
 	"github.com/recoverykpi/recoverykpi/pipeline"
 	"github.com/recoverykpi/recoverykpi/readers"
+	manifestout "github.com/recoverykpi/recoverykpi/writers/manifest"
 )
 
 // loaded is an extract set read into memory, with what the reading found.
 type loaded struct {
 	data       *pipeline.Data
 	quality    []pipeline.TableQuality // present tables, contract order
-	inputs     []pipeline.InputFile
+	inputs     []manifestout.InputFile
 	quarantine []output // quarantine/<table>.parquet of the tables with set-aside rows
 }
 
@@ -44,7 +45,7 @@ func (j *job) load(ctx context.Context) (*loaded, error) {
 		}
 		l.quality = append(l.quality, tableQuality(q))
 		for _, f := range q.Files {
-			l.inputs = append(l.inputs, pipeline.InputFile{Table: name, Path: f.Path, Size: f.Size, RowsRead: f.RowsRead, RowsSetAside: f.RowsSetAside})
+			l.inputs = append(l.inputs, manifestout.InputFile{Table: name, Path: f.Path, Size: f.Size, RowsRead: f.RowsRead, RowsSetAside: f.RowsSetAside})
 		}
 		if q.RowsSetAside > 0 {
 			var buf bytes.Buffer

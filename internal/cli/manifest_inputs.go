@@ -8,8 +8,8 @@ import (
 	"io"
 	"io/fs"
 
-	"github.com/recoverykpi/recoverykpi/pipeline"
 	"github.com/recoverykpi/recoverykpi/readers"
+	manifestout "github.com/recoverykpi/recoverykpi/writers/manifest"
 )
 
 // Input files are hashed in one sequential read each, on a goroutine of their own that
@@ -73,7 +73,7 @@ func (h *inputHasher) stop() {
 }
 
 // fill waits for the hashing to finish and sets the SHA-256 of every input.
-func (h *inputHasher) fill(inputs []pipeline.InputFile) error {
+func (h *inputHasher) fill(inputs []manifestout.InputFile) error {
 	<-h.done
 	if h.err != nil {
 		return h.err

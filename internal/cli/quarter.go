@@ -166,11 +166,11 @@ func (j *job) latestEdition(label string) int {
 
 // supersedes names the edition before edition, by its published manifest; nil for
 // the first edition.
-func (j *job) supersedes(label string, edition int) *pipeline.Supersedes {
+func (j *job) supersedes(label string, edition int) *manifestout.Supersedes {
 	if edition <= 1 {
 		return nil
 	}
-	s := &pipeline.Supersedes{Edition: edition - 1, Manifest: manifestout.FileName(label + editionSuffix(edition-1))}
+	s := &manifestout.Supersedes{Edition: edition - 1, Manifest: manifestout.FileName(label + editionSuffix(edition-1))}
 	if b, err := os.ReadFile(j.outputPath(s.Manifest)); err == nil {
 		s.SHA256 = sha256Hex(b)
 	}
@@ -200,7 +200,7 @@ func (j *job) scorecard(ctx context.Context, l *loaded, quarter string) (*pipeli
 // others with their SHA-256. Each edition has its own quarantine folder
 // (quarantine/<label>[-rN]/), so a later extract never replaces the quarantine an
 // earlier manifest lists.
-func (j *job) render(sc *pipeline.Scorecard, l *loaded, edition int, sup *pipeline.Supersedes) ([]output, error) {
+func (j *job) render(sc *pipeline.Scorecard, l *loaded, edition int, sup *manifestout.Supersedes) ([]output, error) {
 	label := sc.Quarter.Label + editionSuffix(edition)
 	prov, err := j.provenance(l)
 	if err != nil {
@@ -224,9 +224,9 @@ func (j *job) render(sc *pipeline.Scorecard, l *loaded, edition int, sup *pipeli
 	for _, q := range l.quarantine {
 		outs = append(outs, output{name: quarantineName(label, strings.TrimSuffix(path.Base(q.name), ".parquet")), data: q.data})
 	}
-	m := &pipeline.Manifest{Provenance: prov, Quarter: sc.Quarter.Label, AsOf: sc.AsOf.UTC(), Edition: edition, Supersedes: sup}
+	m := &manifestout.Manifest{Provenance: prov, Quarter: sc.Quarter.Label, AsOf: sc.AsOf.UTC(), Edition: edition, Supersedes: sup}
 	for _, o := range outs {
-		m.Outputs = append(m.Outputs, pipeline.OutputFile{Path: o.name, Size: int64(len(o.data)), SHA256: sha256Hex(o.data)})
+		m.Outputs = append(m.Outputs, manifestout.OutputFile{Path: o.name, Size: int64(len(o.data)), SHA256: sha256Hex(o.data)})
 	}
 	mb, err := manifestout.Marshal(m)
 	if err != nil {
@@ -236,31 +236,31 @@ func (j *job) render(sc *pipeline.Scorecard, l *loaded, edition int, sup *pipeli
 }
 
 // provenance gathers what went into the run, for the Audit sheet and the manifest.
-func (j *job) provenance(l *loaded) (pipeline.Provenance, error) {
+func (j *job) provenance(l *loaded) (manifestout.Provenance, error) {
 	// The output folder is left out of the recorded config: it changes no number, and
 	// an auditor's rerun into another folder must give the same bytes.
 	recorded := *j.cfg
 	recorded.Output = ""
 	yml, sum, err := recorded.Resolved()
 	if err != nil {
-		return pipeline.Provenance{}, fmt.Errorf("resolve config: %w", err)
+		return manifestout.Provenance{}, fmt.Errorf("resolve config: %w", err)
 	}
-	return pipeline.Provenance{
+	return manifestout.Provenance{
 		Version: recoverykpi.Version, GoVersion: runtime.Version(), Libraries: libraries(),
 		ConfigYAML: yml, ConfigSHA256: sum, InputRoot: j.inputRoot, Inputs: l.inputs,
 	}, nil
 }
 
 // libraries lists the versions of the four libraries the product is built on.
-func libraries() []pipeline.Library {
+func libraries() []manifestout.Library {
 	want := []string{"github.com/apache/arrow-go/v18", "github.com/parquet-go/parquet-go", "github.com/xuri/excelize/v2", "github.com/go-co-op/gocron/v2"}
-	var out []pipeline.Library
+	var out []manifestout.Library
 	for _, path := range want {
 		v := recoverykpi.LibraryVersion(path)
 		if v == "" {
 			v = "not linked"
 		}
-		out = append(out, pipeline.Library{Path: path, Version: v})
+		out = append(out, manifestout.Library{Path: path, Version: v})
 	}
 	return out
 }

@@ -16,7 +16,6 @@ import (
 
 	"github.com/recoverykpi/recoverykpi"
 	"github.com/recoverykpi/recoverykpi/config"
-	"github.com/recoverykpi/recoverykpi/pipeline"
 	manifestout "github.com/recoverykpi/recoverykpi/writers/manifest"
 )
 
@@ -67,7 +66,7 @@ func verifyCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 // each difference.
 type verifyReport struct {
 	manifest string
-	m        *pipeline.Manifest
+	m        *manifestout.Manifest
 	inputs   int // inputs checked
 	outputs  int // outputs compared
 	diffs    []string
@@ -249,12 +248,12 @@ func unlistedParquet(fsys fs.FS, listed map[string]bool) []string {
 
 // rerun is what verify's in-memory rerun produced.
 type rerun struct {
-	inputs []pipeline.InputFile
+	inputs []manifestout.InputFile
 	files  []output // in publishing order, the manifest last
 }
 
 // verifyRun loads the extract set and renders the manifest's quarter and edition.
-func (j *job) verifyRun(ctx context.Context, m *pipeline.Manifest) (*rerun, error) {
+func (j *job) verifyRun(ctx context.Context, m *manifestout.Manifest) (*rerun, error) {
 	l, err := j.load(ctx)
 	if err != nil {
 		return nil, err
@@ -272,8 +271,8 @@ func (j *job) verifyRun(ctx context.Context, m *pipeline.Manifest) (*rerun, erro
 
 // compareOutputs compares the rerun's files with the manifest's outputs and the
 // manifest itself, and checks the published files beside the manifest.
-func compareOutputs(rep *verifyReport, m *pipeline.Manifest, raw []byte, files []output, published string) {
-	recorded := map[string]pipeline.OutputFile{}
+func compareOutputs(rep *verifyReport, m *manifestout.Manifest, raw []byte, files []output, published string) {
+	recorded := map[string]manifestout.OutputFile{}
 	for _, o := range m.Outputs {
 		recorded[o.Path] = o
 	}
