@@ -5,11 +5,11 @@ import (
 	"os"
 	"strings"
 
-	"github.com/recoverykpi/recoverykpi/writers/excel"
+	"github.com/recoverykpi/recoverykpi/internal/workbookdump"
 )
 
 // workbookDiffs adds the first cells in which the published workbook and the rerun's
-// differ, as Sheet!Cell: published value, now value (values as excel.Dump writes them).
+// differ, as Sheet!Cell: published value, now value (values as workbookdump.Dump writes them).
 func workbookDiffs(rep *verifyReport, path, recordedSum string, now []byte) {
 	pub, err := os.ReadFile(path)
 	if err != nil {
@@ -31,7 +31,7 @@ func workbookDiffs(rep *verifyReport, path, recordedSum string, now []byte) {
 // workbookCells lists the cells of a workbook's dump in sheet order, keyed
 // Sheet!Cell.
 func workbookCells(b []byte) ([]jsonLeaf, error) {
-	dump, err := excel.Dump(bytes.NewReader(b), int64(len(b)))
+	dump, err := workbookdump.Dump(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/recoverykpi/recoverykpi/internal/workbookdump"
 	"github.com/recoverykpi/recoverykpi/pipeline"
 	"github.com/recoverykpi/recoverykpi/writers/manifest"
 )
@@ -33,7 +34,7 @@ func write(t *testing.T, sc *pipeline.Scorecard, prov manifest.Provenance) []byt
 
 func dump(t *testing.T, b []byte) string {
 	t.Helper()
-	d, err := Dump(bytes.NewReader(b), int64(len(b)))
+	d, err := workbookdump.Dump(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		t.Fatalf("Dump: %v", err)
 	}
