@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/recoverykpi/recoverykpi/internal/job"
 	"github.com/recoverykpi/recoverykpi/pipeline"
 )
 
@@ -30,23 +31,23 @@ func backfillCommand(ctx context.Context, args []string, stdout, stderr io.Write
 			return fmt.Errorf("%w: %s: %v", ErrUsage, q.flag, err)
 		}
 	}
-	j, err := newJob(f)
+	j, err := openJob(f)
 	if err != nil {
 		return err
 	}
-	labels, err := quarterRange(j.settings("").Calendar, *from, *to)
+	labels, err := quarterRange(j.Calendar(), *from, *to)
 	if err != nil {
 		return err
 	}
 	p := newProgress(stdout, len(labels))
-	p.note(fmt.Sprintf("reading the extract set %s", j.inputRoot))
-	l, err := j.load(ctx)
+	p.note(fmt.Sprintf("reading the extract set %s", j.InputRoot()))
+	l, err := j.Load(ctx)
 	if err != nil {
 		return err
 	}
 	b := backfill{labels: labels, keepGoing: *keepGoing, restate: f.restate, progress: p}
-	err = b.run(ctx, func(ctx context.Context, label string, restate bool) (*result, error) {
-		return j.runQuarter(ctx, l, label, restate)
+	err = b.run(ctx, func(ctx context.Context, label string, restate bool) (*job.Result, error) {
+		return j.RunQuarter(ctx, l, label, restate)
 	})
 	p.done()
 	b.summary(stdout)
@@ -88,11 +89,11 @@ type backfill struct {
 
 type backfillStep struct {
 	label string
-	res   *result
+	res   *job.Result
 	err   error
 }
 
-func (b *backfill) run(ctx context.Context, runQuarter func(ctx context.Context, label string, restate bool) (*result, error)) error {
+func (b *backfill) run(ctx context.Context, runQuarter func(ctx context.Context, label string, restate bool) (*job.Result, error)) error {
 	var errs []error
 	for i, label := range b.labels {
 		if err := ctx.Err(); err != nil {
@@ -116,14 +117,14 @@ func (b *backfill) run(ctx context.Context, runQuarter func(ctx context.Context,
 	return fmt.Errorf("backfill %s..%s: %d of %d quarters failed: %w", b.labels[0], b.labels[len(b.labels)-1], len(errs), len(b.labels), errors.Join(errs...))
 }
 
-func stepText(res *result, err error) string {
+func stepText(res *job.Result, err error) string {
 	switch {
 	case err != nil:
 		return fmt.Sprintf("failed (exit status %d kind)", ExitCode(err))
-	case res.noop:
+	case res.Noop:
 		return "already published, skipped"
-	case res.edition > 1:
-		return fmt.Sprintf("published edition %d", res.edition)
+	case res.Edition > 1:
+		return fmt.Sprintf("published edition %d", res.Edition)
 	}
 	return "published"
 }
@@ -137,13 +138,13 @@ func (b *backfill) summary(w io.Writer) {
 		switch {
 		case s.err != nil:
 			failed++
-		case s.res.noop:
+		case s.res.Noop:
 			skipped++
 		default:
 			published++
 		}
-		if s.res != nil && s.res.asOf != "" {
-			fmt.Fprintf(&sb, " (as_of %s)", s.res.asOf)
+		if s.res != nil && s.res.AsOf != "" {
+			fmt.Fprintf(&sb, " (as_of %s)", s.res.AsOf)
 		}
 		sb.WriteByte('\n')
 	}

@@ -1,6 +1,10 @@
 package manifest
 
-import "time"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
 
 // Manifest is the record of one published edition of a quarter (SPEC §6,
 // manifest-<label>.json): what the run read, with which config and program, and what
@@ -56,4 +60,10 @@ type InputFile struct {
 	SHA256       string
 	RowsRead     int64
 	RowsSetAside int64
+}
+
+// Sum returns the hex SHA-256 of b, the form in which a manifest records every file.
+func Sum(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

@@ -1,4 +1,4 @@
-package cli
+package verify
 
 import (
 	"bytes"
@@ -6,17 +6,18 @@ import (
 	"strings"
 
 	"github.com/recoverykpi/recoverykpi/internal/workbookdump"
+	"github.com/recoverykpi/recoverykpi/writers/manifest"
 )
 
 // workbookDiffs adds the first cells in which the published workbook and the rerun's
 // differ, as Sheet!Cell: published value, now value (values as workbookdump.Dump writes them).
-func workbookDiffs(rep *verifyReport, path, recordedSum string, now []byte) {
+func workbookDiffs(rep *Report, path, recordedSum string, now []byte) {
 	pub, err := os.ReadFile(path)
 	if err != nil {
 		rep.detail("(cannot show the cells: %v)", err)
 		return
 	}
-	if sha256Hex(pub) != recordedSum {
+	if manifest.Sum(pub) != recordedSum {
 		rep.detail("(the published workbook is not the file the manifest lists; cells below are from the file on disk)")
 	}
 	a, errA := workbookCells(pub)
