@@ -230,7 +230,7 @@ func (s *Runner) tick(tick time.Time) string {
 	rec := Record{RunID: newRunID(), Job: s.name, Host: s.host, ScheduledAt: tick.UTC(), StartedAt: s.now().UTC()}
 	logger := s.logger.With("run_id", rec.RunID, "scheduled_at", rec.ScheduledAt)
 	logger.Info("run started")
-	res, err, attempts := s.attempts(logger)
+	res, attempts, err := s.attempts(logger)
 	rec.FinishedAt = s.now().UTC()
 	rec.Attempts = attempts
 	s.fill(&rec, res, err)
@@ -240,24 +240,24 @@ func (s *Runner) tick(tick time.Time) string {
 
 // attempts runs the due quarter, retrying every retry_delay up to retries times while
 // the failure can pass (see retryable).
-func (s *Runner) attempts(logger *slog.Logger) (*Result, error, int) {
+func (s *Runner) attempts(logger *slog.Logger) (*Result, int, error) {
 	delay := time.Duration(s.sched.RetryDelay)
 	for attempt := 1; ; attempt++ {
 		res, err := s.attempt()
 		if err == nil {
-			return res, nil, attempt
+			return res, attempt, nil
 		}
 		if s.stopping.Err() != nil || errors.Is(err, context.Canceled) {
-			return nil, err, attempt
+			return nil, attempt, err
 		}
 		if !retryable(s.errorKind(err)) {
-			return nil, err, attempt
+			return nil, attempt, err
 		}
 		if attempt > s.sched.Retries {
 			if errors.Is(err, errMarkerMissing) || errors.Is(err, errInputMissing) {
-				return nil, fmt.Errorf("gave up waiting after %d checks (retries %d, retry_delay %v): %w", attempt, s.sched.Retries, delay, err), attempt
+				return nil, attempt, fmt.Errorf("gave up waiting after %d checks (retries %d, retry_delay %v): %w", attempt, s.sched.Retries, delay, err)
 			}
-			return nil, fmt.Errorf("gave up after %d attempts (retries %d, retry_delay %v): %w", attempt, s.sched.Retries, delay, err), attempt
+			return nil, attempt, fmt.Errorf("gave up after %d attempts (retries %d, retry_delay %v): %w", attempt, s.sched.Retries, delay, err)
 		}
 		if errors.Is(err, errMarkerMissing) || errors.Is(err, errInputMissing) {
 			logger.Info("waiting for the extract", "reason", err.Error(), "attempt", attempt, "retries", s.sched.Retries, "retry_in", delay.String())
@@ -266,7 +266,7 @@ func (s *Runner) attempts(logger *slog.Logger) (*Result, error, int) {
 		}
 		select {
 		case <-s.stopping.Done():
-			return nil, fmt.Errorf("stopped while waiting to retry: %w", context.Canceled), attempt
+			return nil, attempt, fmt.Errorf("stopped while waiting to retry: %w", context.Canceled)
 		case <-s.after(delay):
 		}
 	}

@@ -24,9 +24,6 @@ import (
 	"github.com/recoverykpi/recoverykpi/writers/manifest"
 )
 
-// ErrMismatch marks a verify that found a difference.
-var ErrMismatch = errors.New("the manifest does not match")
-
 // maxJSONDiffs bounds the JSON values a verify report shows per file.
 const maxJSONDiffs = 12
 
