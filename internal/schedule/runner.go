@@ -60,7 +60,7 @@ type Options struct {
 	// ExitStatus returns the exit status `recoverykpi run` would have returned for an
 	// error, for the run records. Nil: 0 for success, 1 for any error.
 	ExitStatus func(error) int
-	// Logger receives the runner's log lines.
+	// Logger receives the runner's log lines; nil discards them.
 	Logger *slog.Logger
 	// StopTimeout is how long a running job may finish after the context of Serve is
 	// cancelled; 0 means DefaultStopTimeout.
@@ -100,9 +100,12 @@ type Runner struct {
 	lastSuccess time.Time
 }
 
-// New returns a runner of the schedule: section of cfg, which must be there. It checks
-// the time zone and the cron.
+// New returns a runner of the schedule: section of cfg. It checks the time zone and
+// the cron.
 func New(cfg *config.Config, o Options) (*Runner, error) {
+	if cfg.Schedule == nil {
+		return nil, fmt.Errorf("%w: no schedule: section (schedule.cron is required)", config.ErrInvalid)
+	}
 	sc := *cfg.Schedule
 	tz := sc.Timezone
 	if tz == "" {
@@ -120,6 +123,9 @@ func New(cfg *config.Config, o Options) (*Runner, error) {
 		host = "unknown"
 	}
 	host = fmt.Sprintf("%s/%d", host, os.Getpid())
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
 	s := &Runner{
 		cfg: cfg, sched: sc, loc: loc, name: o.Name, host: host,
 		logger:      o.Logger.With("job", o.Name),
