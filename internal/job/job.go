@@ -25,7 +25,7 @@ type Job struct {
 	inputRoot string // as given: a folder, or "embedded:sample"
 	output    string
 	asOf      *time.Time
-	alloc     memory.Allocator // Arrow buffers (nil: the readers' pool); tests check it
+	alloc     memory.Allocator // Arrow buffers (nil: the readers' own)
 }
 
 // SampleRoot names the embedded sample as an input root.

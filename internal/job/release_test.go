@@ -11,12 +11,11 @@ import (
 // set aside), computing and rendering — frees every Arrow buffer it allocated:
 // batches are released as soon as the engine has copied them.
 func TestRunReleasesEveryArrowBuffer(t *testing.T) {
-	j, err := Open(Options{Output: t.TempDir()})
+	mem := arrowcheck.New()
+	j, err := Open(Options{Output: t.TempDir(), Allocator: mem})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := arrowcheck.New()
-	j.alloc = mem
 	l, err := j.Load(context.Background())
 	if err != nil {
 		t.Fatal(err)
