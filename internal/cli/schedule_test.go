@@ -147,8 +147,9 @@ type scheduleFixture struct {
 }
 
 // newScheduleFixture writes the config (schedule lines indented under schedule:) and
-// a small generated extract set (without the marker), and builds the runner.
-func newScheduleFixture(t *testing.T, schedule string, configExtra string) *scheduleFixture {
+// a small generated extract set (without the marker), and the runner's options; start
+// builds the runner.
+func newScheduleFixture(t *testing.T, scheduleLines string, configExtra string) *scheduleFixture {
 	t.Helper()
 	dir := t.TempDir()
 	f := &scheduleFixture{dir: dir, input: filepath.Join(dir, "in"), output: filepath.Join(dir, "out"), configPath: filepath.Join(dir, "recovery.yaml")}
@@ -156,7 +157,7 @@ func newScheduleFixture(t *testing.T, schedule string, configExtra string) *sche
 		t.Fatal(err)
 	}
 	yml := "input: in\noutput: out\n" + configExtra + "schedule:\n"
-	for _, l := range strings.Split(strings.TrimSpace(schedule), "\n") {
+	for _, l := range strings.Split(strings.TrimSpace(scheduleLines), "\n") {
 		yml += "  " + strings.TrimSpace(l) + "\n"
 	}
 	if err := os.WriteFile(f.configPath, []byte(yml), 0o644); err != nil {
