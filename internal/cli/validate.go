@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 	"github.com/recoverykpi/recoverykpi/pipeline"
 	"github.com/recoverykpi/recoverykpi/readers"
 )
@@ -48,7 +49,7 @@ func validateCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	printQuality(stdout, ex, qs)
 	var pq []pipeline.TableQuality
 	for _, q := range qs {
-		pq = append(pq, tableQuality(q))
+		pq = append(pq, q.Contract())
 	}
 	if err := j.gate(pq); err != nil {
 		fmt.Fprintf(stdout, "result: unusable\n")
@@ -88,9 +89,9 @@ func printQuality(w io.Writer, ex *readers.Extract, qs []readers.TableQuality) {
 		fmt.Fprintf(&b, "%-11s %5d %12d %10d %7.2f%%\n", q.Table, len(q.Files), q.RowsRead, q.RowsSetAside, share)
 	}
 	var absent []string
-	for _, def := range readers.Contract() {
-		if ex.Table(def.Name) == nil {
-			absent = append(absent, def.Name)
+	for _, name := range contract.TableNames() {
+		if ex.Table(name) == nil {
+			absent = append(absent, name)
 		}
 	}
 	if len(absent) > 0 {
