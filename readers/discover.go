@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"slices"
@@ -278,11 +277,4 @@ func (t *TableSource) classifyFile(f FileInfo, pf *parquetFile) ([]sourceColumn,
 		cols[j] = sc
 	}
 	return cols, nil
-}
-
-// closeQuietly closes c, for paths that already have an error to report.
-func closeQuietly(c io.Closer) {
-	if c != nil {
-		_ = c.Close()
-	}
 }

@@ -15,10 +15,6 @@ import (
 
 func TestValidationReasons(t *testing.T) {
 	dir := t.TempDir()
-	const (
-		epoch = 0
-		y2200 = 7258118400000000
-	)
 	// purchases over two files; a row that is both missing and duplicate
 	// counts as missing; duplicates across files; "" is a key like any other.
 	writeArrow(t, dir, "purchases/dt=2026-01-01/part-0.parquet", arrowOpts{},
