@@ -31,7 +31,7 @@ var ErrInternal = errors.New("internal error")
 // into an error wrapping ErrInternal, with the stack of the panicking
 // goroutine. It must be called from the deferred function that recovered p.
 func internalPanic(where string, p any) error {
-	return fmt.Errorf("%w: panic in %s: %v\n%s", ErrInternal, where, p, debug.Stack())
+	return fmt.Errorf("%w: panic while %s: %v\n%s", ErrInternal, where, p, debug.Stack())
 }
 
 // recoverInternal, deferred by an exported function with a named error

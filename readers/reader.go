@@ -355,6 +355,9 @@ func (r *TableReader) decodeFiles(ctx context.Context, out chan<- decoded) (comp
 		}
 	}
 	for i, f := range r.src.Files {
+		if r.opts.testHook != nil {
+			r.opts.testHook("decode")
+		}
 		pf, schema, err := r.openFile(ctx, i)
 		if err != nil {
 			send(decoded{err: err})
@@ -435,8 +438,8 @@ func (r *TableReader) validate(rec arrow.RecordBatch) (arrow.RecordBatch, error)
 // process validates one batch read from the current file and returns its
 // valid rows (nil when there are none).
 func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
-	if r.opts.beforeValidate != nil {
-		r.opts.beforeValidate()
+	if r.opts.testHook != nil {
+		r.opts.testHook("validate")
 	}
 	n := int(rec.NumRows())
 	if int(rec.NumCols()) != len(r.read) {

@@ -73,9 +73,10 @@ type Options struct {
 	// those columns; the values are the same.
 	Dictionaries bool
 
-	// beforeValidate, when set, is called before each batch is validated.
-	// Tests use it to inject a panic into the package's own code.
-	beforeValidate func()
+	// testHook, when set, is called with "validate" before each batch is
+	// validated and with "decode" before the decoder goroutine opens each
+	// file. Tests use it to inject a panic into the package's own code.
+	testHook func(stage string)
 }
 
 const defaultBatchSize = 65536
