@@ -22,8 +22,8 @@ var ErrIncomplete = errors.New("extract incomplete")
 
 // ErrInternal marks a bug in this package: a panic in its own code (not in
 // the Parquet or Arrow library reading a file), recovered so that the program
-// can report it. Its error text starts with "internal error" and holds the
-// stack. It is neither ErrUnusable nor ErrIncomplete: the extract set is not
+// can report it. Its text reads "internal error: panic while <doing what>:
+// <panic value>" followed by the stack. It is neither ErrUnusable nor ErrIncomplete: the extract set is not
 // to blame, and retrying will not help. cmd maps it to exit status 1.
 var ErrInternal = errors.New("internal error")
 
