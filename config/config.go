@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 // ErrInvalid marks a configuration that cannot be used (exit status 2).
@@ -123,7 +125,7 @@ func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(),
 func Default() *Config {
 	return &Config{
 		Company:              "Example Retail",
-		Industry:             "retail",
+		Industry:             contract.Retail,
 		Currency:             "USD",
 		Timezone:             "UTC",
 		FiscalYearStartMonth: 1,
@@ -216,22 +218,6 @@ func (c *Config) Location() *time.Location {
 	return loc
 }
 
-// contractColumns lists the default column names of SPEC §2 by table.
-var contractColumns = map[string][]string{
-	"customers":  {"customer_id", "segment", "name"},
-	"purchases":  {"customer_id", "purchased_at", "amount", "order_id"},
-	"complaints": {"customer_id", "reported_at", "reason", "complaint_id"},
-	"departures": {"customer_id", "departed_at", "reason"},
-	"outreach":   {"customer_id", "contacted_at", "channel"},
-	"offers":     {"customer_id", "issued_at", "offer_type", "face_value", "redeemed_at", "expires_at", "offer_id"},
-	"surveys":    {"customer_id", "responded_at", "score", "recovery_related", "response_id"},
-}
-
-// KnownIndustries lists the industries with a default recovery-rate benchmark (SPEC §5).
-var KnownIndustries = []string{"automotive", "financial_services", "retail", "saas", "telecommunications"}
-
-var benchmarkKPIs = []string{"recovery_rate", "recovery_satisfaction", "offer_consumption_rate", "offer_breakage_rate"}
-
 // Validate checks every field and returns all problems joined.
 func (c *Config) Validate() error {
 	var errs []error
@@ -274,11 +260,12 @@ func (c *Config) Validate() error {
 		bad("quality.max_invalid_share: %v is not a share 0..1", q)
 	}
 	for _, t := range slices.Sorted(maps.Keys(c.Tables)) {
-		cols, ok := contractColumns[t]
+		def, ok := contract.LookupTable(t)
 		if !ok {
-			bad("tables: unknown table %q (tables: customers, purchases, complaints, departures, outreach, offers, surveys)", t)
+			bad("tables: unknown table %q (tables: %s)", t, strings.Join(contract.TableNames(), ", "))
 			continue
 		}
+		cols := def.ColumnNames()
 		m := c.Tables[t]
 		if m.Path != "" && (filepath.IsAbs(m.Path) || strings.HasPrefix(filepath.Clean(m.Path), "..")) {
 			bad("tables.%s.path: %q must be a path inside the input folder", t, m.Path)
@@ -292,13 +279,17 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
-	industries := append([]string(nil), KnownIndustries...)
+	industries := contract.Industries()
+	var benchmarkKPIs []string
+	for _, k := range contract.BenchmarkKPIs() {
+		benchmarkKPIs = append(benchmarkKPIs, string(k))
+	}
 	for _, k := range slices.Sorted(maps.Keys(c.Benchmarks)) {
 		if !slices.Contains(benchmarkKPIs, k) {
 			bad("benchmarks: unknown KPI %q (KPIs with benchmarks: %s)", k, strings.Join(benchmarkKPIs, ", "))
 		}
 		for _, ind := range slices.Sorted(maps.Keys(c.Benchmarks[k].Industries)) {
-			if k == "recovery_rate" && !slices.Contains(industries, ind) {
+			if contract.KPI(k) == contract.RecoveryRate && !slices.Contains(industries, ind) {
 				industries = append(industries, ind)
 			}
 			if v := c.Benchmarks[k].Industries[ind]; v < 0 || v > 100 {

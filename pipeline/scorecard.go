@@ -1,6 +1,10 @@
 package pipeline
 
-import "time"
+import (
+	"time"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
+)
 
 // Scorecard is everything one quarter publishes: the KPIs of SPEC §4 with statuses and
 // benchmarks of §5, the breakdowns, the trend, the worklists and the data quality.
@@ -131,28 +135,13 @@ type CareRow struct {
 	Status          string // "re-churned" or "healthy"
 }
 
-// TableQuality counts the rows read and set aside for one table.
-type TableQuality struct {
-	Table        string
-	RowsRead     int64
-	RowsSetAside int64
-	ByReason     []ReasonCount // sorted by reason
-	Files        []FileQuality
-}
-
-// ReasonCount is the number of rows set aside for one reason.
-type ReasonCount struct {
-	Reason string
-	Rows   int64
-}
-
-// FileQuality counts one input file.
-type FileQuality struct {
-	Path         string // slash path relative to the input root
-	Size         int64
-	RowsRead     int64
-	RowsSetAside int64
-}
+// TableQuality, ReasonCount and FileQuality are the data-quality counts of SPEC §2
+// and §6, defined once in the contract; the readers fill them.
+type (
+	TableQuality = contract.TableQuality
+	ReasonCount  = contract.ReasonCount
+	FileQuality  = contract.FileQuality
+)
 
 // FindKPI returns the KPI with the given id from a list, or nil.
 func FindKPI(list []KPI, id string) *KPI {

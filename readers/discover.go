@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/recoverykpi/recoverykpi/internal/bufpool"
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 // FileInfo is one part file of a table.
@@ -34,13 +36,13 @@ func (e *Extract) Table(name string) *TableSource {
 	return nil
 }
 
-// Tables returns the present tables in Contract order.
+// Tables returns the present tables in the order of contract.Tables.
 func (e *Extract) Tables() []*TableSource { return slices.Clone(e.tables) }
 
 // TableSource is one present table: its contract, its part files in lexical
 // path order, and the schema checked in Discover.
 type TableSource struct {
-	Def   TableDef
+	Def   contract.Table
 	Files []FileInfo // lexical order of the full slash path
 
 	fsys    fs.FS
@@ -86,21 +88,26 @@ func (t *TableSource) SourceName(name string) string {
 // on their type family. Any such problem, an unreadable file or a missing
 // purchases table is an error wrapping ErrUnusable. A mapping naming an
 // unknown table or column is an error that does not.
-func Discover(ctx context.Context, fsys fs.FS, opts Options) (*Extract, error) {
-	contract := Contract()
+//
+// A panic in this package's code is returned as an error wrapping ErrInternal.
+func Discover(ctx context.Context, fsys fs.FS, opts Options) (_ *Extract, err error) {
+	defer recoverInternal(&err, "discovering the extract set")
 	for name, m := range opts.Tables {
-		i := slices.IndexFunc(contract, func(d TableDef) bool { return d.Name == name })
-		if i < 0 {
+		def, ok := contract.LookupTable(name)
+		if !ok {
 			return nil, fmt.Errorf("mapping names unknown table %q", name)
 		}
 		for c := range m.Columns {
-			if _, ok := contract[i].Column(c); !ok {
+			if _, ok := def.Column(c); !ok {
 				return nil, fmt.Errorf("mapping of table %s names unknown column %q", name, c)
 			}
 		}
 	}
+	if opts.Allocator == nil {
+		opts.Allocator = bufpool.New()
+	}
 	ex := &Extract{}
-	for _, def := range contract {
+	for _, def := range contract.Tables() {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -241,7 +248,7 @@ func (t *TableSource) checkSchemas(ctx context.Context) error {
 // fileColumns opens one file's footer, classifies its contract columns and
 // returns the number of rows it declares.
 func (t *TableSource) fileColumns(f FileInfo) ([]sourceColumn, int64, error) {
-	pf, err := openParquet(t.fsys, f.Path, t.opts.allocator(), 0, t.opts.Dictionaries)
+	pf, err := openParquet(t.fsys, f.Path, t.opts.Allocator, 0, t.opts.Dictionaries)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -270,11 +277,4 @@ func (t *TableSource) classifyFile(f FileInfo, pf *parquetFile) ([]sourceColumn,
 		cols[j] = sc
 	}
 	return cols, nil
-}
-
-// closeQuietly closes c, for paths that already have an error to report.
-func closeQuietly(c io.Closer) {
-	if c != nil {
-		_ = c.Close()
-	}
 }

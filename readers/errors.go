@@ -1,6 +1,10 @@
 package readers
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+)
 
 // ErrUnusable marks every error that means the extract set cannot be used: a
 // missing required table or column, a column of a type outside SPEC §2, an
@@ -16,10 +20,32 @@ var ErrUnusable = errors.New("unusable extract")
 // ErrUnusable.
 var ErrIncomplete = errors.New("extract incomplete")
 
+// ErrInternal marks a bug in this package: a panic in its own code (not in
+// the Parquet or Arrow library reading a file), recovered so that the program
+// can report it. Its text reads "internal error: panic while <doing what>:
+// <panic value>" followed by the stack. It is neither ErrUnusable nor ErrIncomplete: the extract set is not
+// to blame, and retrying will not help. cmd maps it to exit status 1.
+var ErrInternal = errors.New("internal error")
+
+// internalPanic turns a recovered panic value p of the package's own code
+// into an error wrapping ErrInternal, with the stack of the panicking
+// goroutine. It must be called from the deferred function that recovered p.
+func internalPanic(where string, p any) error {
+	return fmt.Errorf("%w: panic while %s: %v\n%s", ErrInternal, where, p, debug.Stack())
+}
+
+// recoverInternal, deferred by an exported function with a named error
+// result, turns a panic of the package's own code into that error.
+func recoverInternal(err *error, where string) {
+	if p := recover(); p != nil {
+		*err = internalPanic(where, p)
+	}
+}
+
 // unusable wraps err so that errors.Is(err, ErrUnusable) holds, keeping err's
 // text as the message.
 func unusable(err error) error {
-	if err == nil || errors.Is(err, ErrUnusable) {
+	if err == nil || errors.Is(err, ErrUnusable) || errors.Is(err, ErrInternal) {
 		return err
 	}
 	return &unusableError{err: err}

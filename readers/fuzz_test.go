@@ -2,6 +2,7 @@ package readers
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 	"testing/fstest"
 
@@ -10,7 +11,8 @@ import (
 )
 
 // FuzzReadParquet feeds mutated Parquet bytes to Discover, Open and Next as
-// the purchases table: errors are fine, panics and hangs are not. The seed
+// the purchases table: errors are fine, panics, hangs and internal errors
+// (ErrInternal: a panic in our own code) are not. The seed
 // corpus is in testdata/fuzz/FuzzReadParquet.
 //
 //	go test ./readers -run '^$' -fuzz FuzzReadParquet -fuzztime 60s -fuzzminimizetime 50x
@@ -45,6 +47,8 @@ func FuzzReadParquet(f *testing.F) {
 	f.Add(buf.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fsys := fstest.MapFS{"purchases.parquet": {Data: data}}
-		_ = readAllFS(t, fsys)
+		if err := readAllFS(t, fsys); errors.Is(err, ErrInternal) {
+			t.Fatalf("a corrupt file is reported as an internal error: %v", err)
+		}
 	})
 }

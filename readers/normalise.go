@@ -12,6 +12,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal256"
 	"github.com/apache/arrow-go/v18/arrow/float16"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 // Normalised Arrow types, by kind.
@@ -23,15 +25,15 @@ var (
 	typeBool   = arrow.FixedWidthTypes.Boolean
 )
 
-func normalisedType(k Kind) arrow.DataType {
+func normalisedType(k contract.Kind) arrow.DataType {
 	switch k {
-	case KindID:
+	case contract.KindID:
 		return typeID
-	case KindTime:
+	case contract.KindTime:
 		return typeTime
-	case KindNumber:
+	case contract.KindNumber:
 		return typeNumber
-	case KindText:
+	case contract.KindText:
 		return typeText
 	}
 	return typeBool
@@ -56,18 +58,18 @@ type normaliser struct {
 }
 
 // normalise converts one source column of kind k, described by sc.
-func (n *normaliser) normalise(k Kind, sc sourceColumn, a arrow.Array) (arrow.Array, error) {
+func (n *normaliser) normalise(k contract.Kind, sc sourceColumn, a arrow.Array) (arrow.Array, error) {
 	if !arrow.TypeEqual(a.DataType(), sc.arrow) {
 		return nil, Incomplete(fmt.Errorf("type changed while reading: footer says %s, data is %s", sc.arrow, a.DataType()))
 	}
 	switch k {
-	case KindID, KindText:
+	case contract.KindID, contract.KindText:
 		return n.text(a)
-	case KindTime:
+	case contract.KindTime:
 		return n.time(a, sc.local)
-	case KindNumber:
+	case contract.KindNumber:
 		return n.number(a)
-	case KindBool:
+	case contract.KindBool:
 		if b, ok := a.(*array.Boolean); ok {
 			b.Retain()
 			return b, nil

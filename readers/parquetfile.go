@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"runtime/debug"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -40,7 +39,7 @@ const streamBufferSize = 1 << 20
 // which a checked allocator would report as leaks).
 //
 // With dict, the text columns that the file stores dictionary-encoded are
-// delivered as dictionary<int32, utf8> arrays (see dictionaryEncoded).
+// delivered as dictionary<int32, utf8> arrays (see DictionaryEncoded).
 func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64, dict bool) (*parquetFile, error) {
 	f, err := fsys.Open(p)
 	if err != nil {
@@ -66,7 +65,7 @@ func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64, di
 		aprops := pqarrow.ArrowReadProperties{BatchSize: batchSize, Parallel: false}
 		if dict {
 			for leaf := range rdr.MetaData().Schema.NumColumns() {
-				if dictionaryEncoded(rdr, leaf) {
+				if DictionaryEncoded(rdr, leaf) {
 					aprops.SetReadDict(leaf, true)
 				}
 			}
@@ -85,12 +84,16 @@ func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64, di
 	return pf, nil
 }
 
-// dictionaryEncoded reports whether the file stores the leaf column as text
-// whose data pages are all dictionary-encoded, in every row group. Only then
-// is reading it as a dictionary cheaper than as plain text: pqarrow hands
-// over the file's dictionary and the indices, where a plain column's values
-// would each be hashed into a dictionary.
-func dictionaryEncoded(rdr *file.Reader, leaf int) bool {
+// DictionaryEncoded reports whether the file stores the leaf column as text,
+// not repeated, whose data pages are all dictionary-encoded, in every row
+// group. Only then is reading it as a dictionary cheaper than as plain text:
+// pqarrow hands over the file's dictionary and the indices, where a plain
+// column's values would each be hashed into a dictionary. The readers read
+// such columns as dictionaries with Options.Dictionaries; bench/scan uses the
+// same rule so that its floor measures the same decoding. It reads only the
+// footer that rdr has parsed; a caller must guard it against the library's
+// panics as it guards other calls on a possibly corrupt file.
+func DictionaryEncoded(rdr *file.Reader, leaf int) bool {
 	col := rdr.MetaData().Schema.Column(leaf)
 	if col.PhysicalType() != parquet.Types.ByteArray || col.MaxRepetitionLevel() > 0 {
 		return false
@@ -148,25 +151,18 @@ func readerAtSeeker(f fs.File) (parquet.ReaderAtSeeker, error) {
 	return bytes.NewReader(b), nil
 }
 
-// guard runs fn and turns a panic of the Parquet library into an error.
-func (pf *parquetFile) guard(fn func() error) error { return guard(fn) }
-
-// guard runs fn and turns a panic (of the Parquet or Arrow library, on a
-// corrupt file) into an error.
-func guard(fn func() error) (err error) {
+// guard runs fn, a call into the Parquet or Arrow library, and turns a panic
+// (the library's answer to some corrupt files) into an error that marks the
+// file as corrupt. Only library calls may be guarded: a panic in this
+// package's own code is an internal error (see ErrInternal).
+func (pf *parquetFile) guard(fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = Incomplete(fmt.Errorf("corrupt file (parquet reader panicked: %v)", r))
-			if debugPanics {
-				err = fmt.Errorf("%w\n%s", err, debug.Stack())
-			}
 		}
 	}()
 	return fn()
 }
-
-// debugPanics adds the stack to recovered panics; for debugging only.
-var debugPanics = false
 
 // column finds the top-level column called name: its schema node, the Arrow
 // type pqarrow gives it and its leaf index (-1 for a group).

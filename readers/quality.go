@@ -1,23 +1,35 @@
 package readers
 
+import (
+	"maps"
+	"slices"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
+)
+
 // TableQuality counts what one TableReader read and set aside. It is complete
-// once Next has returned io.EOF.
+// once Next has returned io.EOF. It is contract.TableQuality (see Contract)
+// with the counts by reason in a map and examples for a validate report.
 type TableQuality struct {
 	Table        string
-	RowsRead     int64            // every row of every file
-	RowsSetAside int64            // rows set aside for any reason
-	ByReason     map[string]int64 // reason text -> rows
-	Files        []FileQuality    // per file, in read order
+	RowsRead     int64                  // every row of every file
+	RowsSetAside int64                  // rows set aside for any reason
+	ByReason     map[string]int64       // reason text -> rows
+	Files        []contract.FileQuality // per file, in read order
 	// Examples holds the first maxExamples set-aside rows per reason, for a
 	// validate report.
 	Examples map[string][]Example
 }
 
-// FileQuality counts one part file.
-type FileQuality struct {
-	Path                   string // slash path relative to the input root
-	Size                   int64
-	RowsRead, RowsSetAside int64
+// Contract returns the counts as the scorecard and the audit record carry
+// them: the reasons sorted, without the examples.
+func (q TableQuality) Contract() contract.TableQuality {
+	out := contract.TableQuality{Table: q.Table, RowsRead: q.RowsRead, RowsSetAside: q.RowsSetAside,
+		Files: slices.Clone(q.Files)}
+	for _, r := range slices.Sorted(maps.Keys(q.ByReason)) {
+		out.ByReason = append(out.ByReason, contract.ReasonCount{Reason: r, Rows: q.ByReason[r]})
+	}
+	return out
 }
 
 // Example is one set-aside row.
@@ -36,14 +48,11 @@ const maxExamples = 5
 
 func (q TableQuality) clone() TableQuality {
 	c := q
-	c.ByReason = make(map[string]int64, len(q.ByReason))
-	for k, v := range q.ByReason {
-		c.ByReason[k] = v
-	}
-	c.Files = append([]FileQuality(nil), q.Files...)
+	c.ByReason = maps.Clone(q.ByReason)
+	c.Files = slices.Clone(q.Files)
 	c.Examples = make(map[string][]Example, len(q.Examples))
 	for k, v := range q.Examples {
-		c.Examples[k] = append([]Example(nil), v...)
+		c.Examples[k] = slices.Clone(v)
 	}
 	return c
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 // Reason texts of SPEC §2 (the "missing <column>" reasons are built per
@@ -76,7 +78,8 @@ type TableReader struct {
 // whether requested or not. An unknown column name is an error.
 //
 // The caller must Close the reader.
-func (t *TableSource) Open(ctx context.Context, cols []string) (*TableReader, error) {
+func (t *TableSource) Open(ctx context.Context, cols []string) (_ *TableReader, err error) {
+	defer recoverInternal(&err, "opening table "+t.Def.Name)
 	def := t.Def
 	want := make([]bool, len(def.Columns))
 	if cols == nil {
@@ -85,13 +88,13 @@ func (t *TableSource) Open(ctx context.Context, cols []string) (*TableReader, er
 		}
 	}
 	for _, c := range cols {
-		j := slices.IndexFunc(def.Columns, func(x Column) bool { return x.Name == c })
+		j := slices.IndexFunc(def.Columns, func(x contract.Column) bool { return x.Name == c })
 		if j < 0 {
 			return nil, fmt.Errorf("table %s has no column %q", def.Name, c)
 		}
 		want[j] = true
 	}
-	r := &TableReader{src: t, mem: t.opts.allocator(), opts: t.opts,
+	r := &TableReader{src: t, mem: t.opts.Allocator, opts: t.opts,
 		keyPos: -1, scorePos: -1, issuedPos: -1, redeemedPos: -1,
 		keys: newKeySet(t.rowsHint())}
 	r.norm = normaliser{mem: r.mem, wall: NewWallClock(t.opts.location()), dict: t.opts.Dictionaries}
@@ -101,7 +104,7 @@ func (t *TableSource) Open(ctx context.Context, cols []string) (*TableReader, er
 		if !t.present[j] {
 			continue
 		}
-		needed := c.Required || c.Kind == KindTime || c.Kind == KindNumber || c.Name == def.Key
+		needed := c.Required || c.Kind == contract.KindTime || c.Kind == contract.KindNumber || c.Name == def.Key
 		if !want[j] && !needed {
 			continue
 		}
@@ -121,12 +124,12 @@ func (t *TableSource) Open(ctx context.Context, cols []string) (*TableReader, er
 		case c.Name == def.Key:
 			r.keyPos = pos
 		}
-		switch def.Name + "." + c.Name {
-		case "surveys.score":
+		switch {
+		case def.Name == contract.Surveys && c.Name == contract.Score:
 			r.scorePos = pos
-		case "offers.issued_at":
+		case def.Name == contract.Offers && c.Name == contract.IssuedAt:
 			r.issuedPos = pos
-		case "offers.redeemed_at":
+		case def.Name == contract.Offers && c.Name == contract.RedeemedAt:
 			r.redeemedPos = pos
 		}
 	}
@@ -192,7 +195,27 @@ func (r *TableReader) SetAside() *SetAside { return r.setAside.clone() }
 // The files are decoded on a second goroutine, a few batches ahead of the
 // validation here, so that decoding and validation use both cores; batches
 // are still validated one at a time in file and row order.
-func (r *TableReader) Next(ctx context.Context) (arrow.RecordBatch, error) {
+//
+// A panic in this package's code is recovered and returned as an error
+// wrapping ErrInternal (not ErrUnusable): the file is not to blame.
+func (r *TableReader) Next(ctx context.Context) (rec arrow.RecordBatch, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			rec, err = nil, r.fail(internalPanic("reading "+r.currentFile(), p))
+		}
+	}()
+	return r.next(ctx)
+}
+
+// currentFile names the file being read, for errors.
+func (r *TableReader) currentFile() string {
+	if r.fileIdx < len(r.src.Files) {
+		return r.src.Files[r.fileIdx].Path
+	}
+	return "table " + r.src.Def.Name
+}
+
+func (r *TableReader) next(ctx context.Context) (arrow.RecordBatch, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -233,16 +256,10 @@ func (r *TableReader) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		case d.rec == nil: // a file begins
 			r.fileIdx, r.fileSchema, r.curRow = d.file, d.schema, 0
 			f := r.src.Files[d.file]
-			r.quality.Files = append(r.quality.Files, FileQuality{Path: f.Path, Size: f.Size})
+			r.quality.Files = append(r.quality.Files, contract.FileQuality{Path: f.Path, Size: f.Size})
 			continue
 		}
-		var out arrow.RecordBatch
-		err := guard(func() error {
-			var err error
-			out, err = r.process(d.rec)
-			return err
-		})
-		d.rec.Release()
+		out, err := r.validate(d.rec)
 		if err != nil {
 			return nil, r.fail(fmt.Errorf("%s: %w", r.src.Files[r.fileIdx].Path, err))
 		}
@@ -287,10 +304,27 @@ func (r *TableReader) startDecoder(ctx context.Context) *decoder {
 	d := &decoder{ctx: ctx, cancel: cancel, out: make(chan decoded, decodeAhead), exited: make(chan struct{})}
 	go func() {
 		defer close(d.exited)
-		d.complete = r.decodeFiles(ctx, d.out)
+		d.complete = r.decodeFilesRecovered(ctx, d.out)
 		close(d.out)
 	}()
 	return d
+}
+
+// decodeFilesRecovered runs decodeFiles and sends a panic of this package's
+// code as an error wrapping ErrInternal. (The calls into the Parquet library
+// are guarded where they are made: their panics mean a corrupt file.)
+func (r *TableReader) decodeFilesRecovered(ctx context.Context, out chan<- decoded) (complete bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			complete = false
+			err := internalPanic("decoding table "+r.src.Def.Name, p)
+			select {
+			case out <- decoded{err: err}:
+			case <-ctx.Done():
+			}
+		}
+	}()
+	return r.decodeFiles(ctx, out)
 }
 
 // stop ends the decoder goroutine and releases the batches it decoded that
@@ -321,6 +355,9 @@ func (r *TableReader) decodeFiles(ctx context.Context, out chan<- decoded) (comp
 		}
 	}
 	for i, f := range r.src.Files {
+		if r.opts.testHook != nil {
+			r.opts.testHook("decode")
+		}
 		pf, schema, err := r.openFile(ctx, i)
 		if err != nil {
 			send(decoded{err: err})
@@ -392,9 +429,18 @@ func (r *TableReader) openFile(ctx context.Context, i int) (*parquetFile, *arrow
 	return pf, schema, nil
 }
 
+// validate runs process on rec and releases rec, even when process panics.
+func (r *TableReader) validate(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
+	defer rec.Release()
+	return r.process(rec)
+}
+
 // process validates one batch read from the current file and returns its
 // valid rows (nil when there are none).
 func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
+	if r.opts.testHook != nil {
+		r.opts.testHook("validate")
+	}
 	n := int(rec.NumRows())
 	if int(rec.NumCols()) != len(r.read) {
 		return nil, fmt.Errorf("read %d columns, want %d", rec.NumCols(), len(r.read))
@@ -437,7 +483,7 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 			continue
 		}
 		a := norm[k]
-		isID := def.Columns[j].Kind == KindID && !isIntKey(a) // integer ids are never empty
+		isID := def.Columns[j].Kind == contract.KindID && !isIntKey(a) // integer ids are never empty
 		if a.NullN() == 0 && !isID {
 			continue
 		}
@@ -454,7 +500,7 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 	// 2. timestamps out of range; 3. numbers not finite
 	for k, j := range r.read {
 		switch def.Columns[j].Kind {
-		case KindTime:
+		case contract.KindTime:
 			a := norm[k].(*array.Timestamp)
 			for i, v := range a.TimestampValues() {
 				if reasons[i] == 0 && (v < minValidUS || v >= maxValidUS) && a.IsValid(i) {
@@ -464,7 +510,7 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 		}
 	}
 	for k, j := range r.read {
-		if def.Columns[j].Kind == KindNumber {
+		if def.Columns[j].Kind == contract.KindNumber {
 			a := norm[k].(*array.Float64)
 			for i, v := range a.Float64Values() {
 				if reasons[i] == 0 && (math.IsNaN(v) || math.IsInf(v, 0)) && a.IsValid(i) {
@@ -569,7 +615,7 @@ func (r *TableReader) setAsideRows(norm []arrow.Array, reasons []uint8) {
 			valid := a.IsValid(i)
 			v.valid = append(v.valid, valid)
 			switch c.Kind {
-			case KindID, KindText:
+			case contract.KindID, contract.KindText:
 				str := ""
 				if valid {
 					str = strings.Clone(idText(a, i))
@@ -578,19 +624,19 @@ func (r *TableReader) setAsideRows(norm []arrow.Array, reasons []uint8) {
 				if ex != nil && valid {
 					ex[c.Name] = str
 				}
-			case KindTime:
+			case contract.KindTime:
 				t := int64(a.(*array.Timestamp).Value(i))
 				v.ints = append(v.ints, t)
 				if ex != nil && valid {
 					ex[c.Name] = formatMicros(t)
 				}
-			case KindNumber:
+			case contract.KindNumber:
 				f := a.(*array.Float64).Value(i)
 				v.nums = append(v.nums, f)
 				if ex != nil && valid {
 					ex[c.Name] = strconv.FormatFloat(f, 'g', -1, 64)
 				}
-			case KindBool:
+			case contract.KindBool:
 				b := a.(*array.Boolean).Value(i)
 				v.bools = append(v.bools, b)
 				if ex != nil && valid {

@@ -35,93 +35,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/recoverykpi/recoverykpi/internal/bufpool"
 )
-
-// Kind is the normalised kind of a contract column.
-type Kind int
-
-// The kinds of contract columns (SPEC §2, "types accepted").
-const (
-	KindID Kind = iota
-	KindTime
-	KindNumber
-	KindText
-	KindBool
-)
-
-// String returns the kind as the error messages name it ("an id", ...).
-func (k Kind) String() string {
-	switch k {
-	case KindID:
-		return "an id"
-	case KindTime:
-		return "a timestamp"
-	case KindNumber:
-		return "a number"
-	case KindText:
-		return "text"
-	case KindBool:
-		return "a boolean"
-	}
-	return "an unknown kind"
-}
-
-// Column is one column of the contract.
-type Column struct {
-	Name     string
-	Kind     Kind
-	Required bool
-}
-
-// TableDef is one table of the contract.
-type TableDef struct {
-	Name    string
-	Columns []Column // in SPEC §2 order
-	// Key is the duplicate-key column ("" for departures and outreach).
-	Key string
-	// Required is true only for purchases: without it the extract set is unusable.
-	Required bool
-}
-
-// Column returns the contract column called name and whether it exists.
-func (d TableDef) Column(name string) (Column, bool) {
-	for _, c := range d.Columns {
-		if c.Name == name {
-			return c, true
-		}
-	}
-	return Column{}, false
-}
-
-// Contract returns the seven tables of SPEC §2 in this order: customers,
-// purchases, complaints, departures, outreach, offers, surveys. Each call
-// returns fresh slices that the caller may modify.
-func Contract() []TableDef {
-	id := func(n string, req bool) Column { return Column{Name: n, Kind: KindID, Required: req} }
-	ts := func(n string, req bool) Column { return Column{Name: n, Kind: KindTime, Required: req} }
-	num := func(n string, req bool) Column { return Column{Name: n, Kind: KindNumber, Required: req} }
-	text := func(n string) Column { return Column{Name: n, Kind: KindText} }
-	return []TableDef{
-		{Name: "customers", Key: "customer_id", Columns: []Column{
-			id("customer_id", true), text("segment"), text("name")}},
-		{Name: "purchases", Key: "order_id", Required: true, Columns: []Column{
-			id("customer_id", true), ts("purchased_at", true), num("amount", true), id("order_id", false)}},
-		{Name: "complaints", Key: "complaint_id", Columns: []Column{
-			id("customer_id", true), ts("reported_at", true), text("reason"), id("complaint_id", false)}},
-		{Name: "departures", Columns: []Column{
-			id("customer_id", true), ts("departed_at", true), text("reason")}},
-		{Name: "outreach", Columns: []Column{
-			id("customer_id", true), ts("contacted_at", true), text("channel")}},
-		{Name: "offers", Key: "offer_id", Columns: []Column{
-			id("customer_id", true), ts("issued_at", true), text("offer_type"), num("face_value", false),
-			ts("redeemed_at", false), ts("expires_at", false), id("offer_id", false)}},
-		{Name: "surveys", Key: "response_id", Columns: []Column{
-			id("customer_id", true), ts("responded_at", true), num("score", true),
-			{Name: "recovery_related", Kind: KindBool}, id("response_id", false)}},
-	}
-}
 
 // Mapping is the config's override for one table.
 type Mapping struct {
@@ -147,8 +61,10 @@ type Options struct {
 	BatchSize int64
 	// ScoreMin and ScoreMax bound surveys.score ("score out of range").
 	ScoreMin, ScoreMax float64
-	// Allocator allocates every Arrow buffer; nil means a process-wide
-	// bufpool.Allocator, which recycles the buffers of released batches.
+	// Allocator allocates every Arrow buffer. nil means a bufpool.Allocator
+	// of the Extract's own, shared by its tables, which recycles the buffers
+	// of released batches: decoding a table allocates buffers of the same
+	// sizes batch after batch.
 	Allocator memory.Allocator
 	// Dictionaries delivers the id and text columns that a file stores
 	// dictionary-encoded as dictionary<int32, utf8> arrays, the file's own
@@ -156,26 +72,20 @@ type Options struct {
 	// row nor hashed per row downstream. A batch's schema then says so for
 	// those columns; the values are the same.
 	Dictionaries bool
+
+	// testHook, when set, is called with "validate" before each batch is
+	// validated and with "decode" before the decoder goroutine opens each
+	// file. Tests use it to inject a panic into the package's own code.
+	testHook func(stage string)
 }
 
 const defaultBatchSize = 65536
-
-// pool is the default allocator: decoding a table allocates buffers of the
-// same sizes batch after batch, which it recycles.
-var pool = bufpool.New()
 
 func (o Options) location() *time.Location {
 	if o.Location == nil {
 		return time.UTC
 	}
 	return o.Location
-}
-
-func (o Options) allocator() memory.Allocator {
-	if o.Allocator == nil {
-		return pool
-	}
-	return o.Allocator
 }
 
 func (o Options) batchSize() int64 {

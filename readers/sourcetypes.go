@@ -7,6 +7,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/schema"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 // sourceClass is how a column is stored in a file, as far as normalisation
@@ -33,7 +35,7 @@ type sourceColumn struct {
 	// dates. INT96 and adjusted timestamps are instants.
 	local bool
 	desc  string // the Parquet type as error messages show it
-	kind  Kind
+	kind  contract.Kind
 }
 
 // family groups the source classes whose values mean the same thing. Part
@@ -45,7 +47,7 @@ func (c sourceColumn) family() string {
 	case srcString:
 		return "text"
 	case srcInt, srcUint, srcFloat, srcDecimal:
-		if c.kind == KindID {
+		if c.kind == contract.KindID {
 			return "integer"
 		}
 		return "number"
@@ -79,7 +81,7 @@ func describeNode(n schema.Node) string {
 
 // classify decides whether a file column of Parquet node n, delivered by
 // pqarrow as Arrow type dt, is acceptable for a contract column of kind k.
-func classify(k Kind, n schema.Node, dt arrow.DataType) (sourceColumn, error) {
+func classify(k contract.Kind, n schema.Node, dt arrow.DataType) (sourceColumn, error) {
 	sc := sourceColumn{arrow: dt, desc: describeNode(n), kind: k}
 	p, ok := n.(*schema.PrimitiveNode)
 	if !ok || n.RepetitionType() == parquet.Repetitions.Repeated {
@@ -93,17 +95,17 @@ func classify(k Kind, n schema.Node, dt arrow.DataType) (sourceColumn, error) {
 	if ok {
 		ok = false
 		switch k {
-		case KindID:
+		case contract.KindID:
 			// DECIMAL(p, 0) is how Oracle and Snowflake write integer ids.
 			ok = class == srcString || class == srcInt || class == srcUint ||
 				(class == srcDecimal && decimalScale(dt) == 0)
-		case KindTime:
+		case contract.KindTime:
 			ok = class == srcTimestamp || class == srcDate
-		case KindNumber:
+		case contract.KindNumber:
 			ok = class == srcInt || class == srcUint || class == srcFloat || class == srcDecimal
-		case KindText:
+		case contract.KindText:
 			ok = class == srcString
-		case KindBool:
+		case contract.KindBool:
 			ok = class == srcBool
 		}
 	}

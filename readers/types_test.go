@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 var (
@@ -138,8 +140,8 @@ func TestNormaliseArrowWrittenTypes(t *testing.T) {
 	}
 }
 
-func mustKind(name string) Kind {
-	for _, d := range Contract() {
+func mustKind(name string) contract.Kind {
+	for _, d := range contract.Tables() {
 		if c, ok := d.Column(name); ok {
 			return c.Kind
 		}

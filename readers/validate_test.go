@@ -9,14 +9,12 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 func TestValidationReasons(t *testing.T) {
 	dir := t.TempDir()
-	const (
-		epoch = 0
-		y2200 = 7258118400000000
-	)
 	// purchases over two files; a row that is both missing and duplicate
 	// counts as missing; duplicates across files; "" is a key like any other.
 	writeArrow(t, dir, "purchases/dt=2026-01-01/part-0.parquet", arrowOpts{},
@@ -65,7 +63,7 @@ func TestValidationReasons(t *testing.T) {
 	if got, want := column(res.rows, "customer_id"), []any{"a", "f", "g", "m", "n", "s"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("delivered customers %v, want %v", got, want)
 	}
-	wantFiles := []FileQuality{
+	wantFiles := []contract.FileQuality{
 		{Path: "purchases/dt=2026-01-01/part-0.parquet", RowsRead: 9, RowsSetAside: 6},
 		{Path: "purchases/dt=2026-01-02/part-0.parquet", RowsRead: 5, RowsSetAside: 3},
 		{Path: "purchases/dt=2026-01-03/part-0.parquet", RowsRead: 4, RowsSetAside: 3},
@@ -81,31 +79,20 @@ func TestValidationReasons(t *testing.T) {
 		t.Errorf("duplicate examples = %+v", ex)
 	}
 
-	// quarantine round trip
-	var q bytes.Buffer
-	if err := res.setAside.WriteParquet(&q); err != nil {
-		t.Fatal(err)
-	}
-	type qrow struct {
-		CustomerID  *string  `parquet:"customer_id,optional"`
-		PurchasedAt *int64   `parquet:"purchased_at,optional"`
-		Amount      *float64 `parquet:"amount,optional"`
-		OrderID     *string  `parquet:"order_id,optional"`
-		Reason      string   `parquet:"reason"`
-		SourceFile  string   `parquet:"source_file"`
-	}
-	rows, err := parquet.Read[qrow](bytes.NewReader(q.Bytes()), int64(q.Len()))
-	if err != nil {
-		t.Fatal(err)
+	// set-aside rows, as writers/quarantine writes them
+	sa := res.setAside
+	if names := []string{sa.Columns[0].Name, sa.Columns[1].Name}; names[0] != contract.CustomerID || names[1] != contract.PurchasedAt {
+		t.Fatalf("set-aside columns %+v", sa.Columns)
 	}
 	type brief struct{ cust, reason, file string }
 	var got []brief
-	for _, r := range rows {
+	for i := range sa.Len() {
 		cust := "<null>"
-		if r.CustomerID != nil {
-			cust = *r.CustomerID
+		if sa.Valid(0, i) {
+			cust = sa.Text(0, i)
 		}
-		got = append(got, brief{cust, r.Reason, r.SourceFile})
+		file, _ := sa.SourceFile(i)
+		got = append(got, brief{cust, sa.Reason(i), file})
 	}
 	f1, f2, f3 := wantFiles[0].Path, wantFiles[1].Path, wantFiles[2].Path
 	want := []brief{
@@ -117,8 +104,8 @@ func TestValidationReasons(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("quarantine rows\n got %v\nwant %v", got, want)
 	}
-	if p, k := rows[2].PurchasedAt, rows[7].PurchasedAt; p == nil || *p != -1 || k == nil || *k != -1 {
-		t.Errorf("quarantined timestamps of d and k are not -1 µs")
+	if !sa.Valid(1, 2) || sa.Micros(1, 2) != -1 || !sa.Valid(1, 7) || sa.Micros(1, 7) != -1 {
+		t.Errorf("set-aside timestamps of d and k are not -1 µs")
 	}
 }
 

@@ -8,6 +8,10 @@
 //
 // With -workers N it decodes N files at once: the floor of decoding alone
 // with every core.
+//
+// It uses the readers' code for one thing only: readers.DictionaryEncoded,
+// the rule for which text columns a run reads as dictionaries, so that the
+// floor decodes exactly what a run decodes and cannot drift from it.
 package main
 
 import (
@@ -30,22 +34,24 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
-	"github.com/apache/arrow-go/v18/parquet/schema"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
+	"github.com/recoverykpi/recoverykpi/readers"
 )
 
 // columns are the contract columns a run reads (SPEC §2), by table: those
 // the engine uses, plus the keys and the columns validation checks.
 var columns = map[string][]string{
-	"customers":  {"customer_id", "segment", "name"},
-	"purchases":  {"customer_id", "purchased_at", "amount", "order_id"},
-	"complaints": {"customer_id", "reported_at", "reason", "complaint_id"},
-	"departures": {"customer_id", "departed_at", "reason"},
-	"outreach":   {"customer_id", "contacted_at"},
-	"offers":     {"customer_id", "issued_at", "offer_type", "face_value", "redeemed_at", "expires_at", "offer_id"},
-	"surveys":    {"customer_id", "responded_at", "score", "recovery_related", "response_id"},
+	contract.Customers:  {contract.CustomerID, contract.Segment, contract.Name},
+	contract.Purchases:  {contract.CustomerID, contract.PurchasedAt, contract.Amount, contract.OrderID},
+	contract.Complaints: {contract.CustomerID, contract.ReportedAt, contract.Reason, contract.ComplaintID},
+	contract.Departures: {contract.CustomerID, contract.DepartedAt, contract.Reason},
+	contract.Outreach:   {contract.CustomerID, contract.ContactedAt},
+	contract.Offers: {contract.CustomerID, contract.IssuedAt, contract.OfferType, contract.FaceValue,
+		contract.RedeemedAt, contract.ExpiresAt, contract.OfferID},
+	contract.Surveys: {contract.CustomerID, contract.RespondedAt, contract.Score, contract.RecoveryRelated,
+		contract.ResponseID},
 }
-
-var tables = []string{"customers", "purchases", "complaints", "departures", "outreach", "offers", "surveys"}
 
 func main() {
 	input := flag.String("input", "", "extract set folder")
@@ -61,7 +67,7 @@ func main() {
 	type job struct{ table, path string }
 	var jobs []job
 	fsys := os.DirFS(*input)
-	for _, t := range tables {
+	for _, t := range contract.TableNames() {
 		paths, err := tableFiles(fsys, t)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -158,7 +164,7 @@ func scanFile(p string, names []string, batch int64, dict bool) (rows int64, sin
 	aprops := pqarrow.ArrowReadProperties{BatchSize: batch}
 	if dict {
 		for _, leaf := range leaves {
-			if dictionaryEncoded(rdr, leaf) {
+			if readers.DictionaryEncoded(rdr, leaf) {
 				aprops.SetReadDict(leaf, true)
 			}
 		}
@@ -180,36 +186,6 @@ func scanFile(p string, names []string, batch int64, dict bool) (rows int64, sin
 		}
 	}
 	return rows, sink, rr.Err()
-}
-
-// dictionaryEncoded reports whether every row group stores the text column
-// leaf with dictionary-encoded data pages only (the readers' rule for reading
-// it as a dictionary).
-func dictionaryEncoded(rdr *file.Reader, leaf int) bool {
-	col := rdr.MetaData().Schema.Column(leaf)
-	if col.PhysicalType() != parquet.Types.ByteArray {
-		return false
-	}
-	if _, ok := col.LogicalType().(schema.StringLogicalType); !ok {
-		return false
-	}
-	for g := range rdr.NumRowGroups() {
-		cc, err := rdr.MetaData().RowGroup(g).ColumnChunk(leaf)
-		if err != nil || !cc.HasDictionaryPage() {
-			return false
-		}
-		stats := cc.EncodingStats()
-		if len(stats) == 0 {
-			return false
-		}
-		for _, st := range stats {
-			if st.PageType.String() != "DICTIONARY_PAGE" &&
-				st.Encoding != parquet.Encodings.RLEDict && st.Encoding != parquet.Encodings.PlainDict {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // touch reads every value of a column and returns a checksum of them.

@@ -5,13 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/recoverykpi/recoverykpi/internal/publish"
 	"github.com/recoverykpi/recoverykpi/pipeline"
 	"github.com/recoverykpi/recoverykpi/readers"
 	manifestout "github.com/recoverykpi/recoverykpi/writers/manifest"
+	"github.com/recoverykpi/recoverykpi/writers/quarantine"
 )
 
 // Loaded is an extract set read into memory, with what the reading found.
@@ -47,13 +47,13 @@ func (j *Job) Load(ctx context.Context) (*Loaded, error) {
 		if !ok {
 			return nil, fmt.Errorf("table %s was not read", name)
 		}
-		l.quality = append(l.quality, tableQuality(q))
+		l.quality = append(l.quality, q.Contract())
 		for _, f := range q.Files {
 			l.inputs = append(l.inputs, manifestout.InputFile{Table: name, Path: f.Path, Size: f.Size, RowsRead: f.RowsRead, RowsSetAside: f.RowsSetAside})
 		}
 		if q.RowsSetAside > 0 {
 			var buf bytes.Buffer
-			if err := ad.setAside[name].WriteParquet(&buf); err != nil {
+			if err := quarantine.Write(&buf, ad.setAside[name]); err != nil {
 				return nil, fmt.Errorf("quarantine %s: %w", name, err)
 			}
 			l.quarantine = append(l.quarantine, publish.File{Name: "quarantine/" + name + ".parquet", Data: buf.Bytes()})
@@ -86,17 +86,6 @@ func (j *Job) gate(quality []pipeline.TableQuality) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func tableQuality(q readers.TableQuality) pipeline.TableQuality {
-	out := pipeline.TableQuality{Table: q.Table, RowsRead: q.RowsRead, RowsSetAside: q.RowsSetAside}
-	for _, r := range slices.Sorted(maps.Keys(q.ByReason)) {
-		out.ByReason = append(out.ByReason, pipeline.ReasonCount{Reason: r, Rows: q.ByReason[r]})
-	}
-	for _, f := range q.Files {
-		out.Files = append(out.Files, pipeline.FileQuality{Path: f.Path, Size: f.Size, RowsRead: f.RowsRead, RowsSetAside: f.RowsSetAside})
-	}
-	return out
 }
 
 // extractAdapter presents a discovered extract set to the engine and keeps each

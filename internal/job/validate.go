@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 	"github.com/recoverykpi/recoverykpi/pipeline"
 	"github.com/recoverykpi/recoverykpi/readers"
 )
@@ -38,7 +39,7 @@ func (j *Job) Validate(ctx context.Context, w io.Writer) error {
 	printQuality(w, ex, qs)
 	var pq []pipeline.TableQuality
 	for _, q := range qs {
-		pq = append(pq, tableQuality(q))
+		pq = append(pq, q.Contract())
 	}
 	if err := j.gate(pq); err != nil {
 		fmt.Fprintf(w, "result: unusable\n")
@@ -78,9 +79,9 @@ func printQuality(w io.Writer, ex *readers.Extract, qs []readers.TableQuality) {
 		fmt.Fprintf(&b, "%-11s %5d %12d %10d %7.2f%%\n", q.Table, len(q.Files), q.RowsRead, q.RowsSetAside, share)
 	}
 	var absent []string
-	for _, def := range readers.Contract() {
-		if ex.Table(def.Name) == nil {
-			absent = append(absent, def.Name)
+	for _, name := range contract.TableNames() {
+		if ex.Table(name) == nil {
+			absent = append(absent, name)
 		}
 	}
 	if len(absent) > 0 {
