@@ -101,6 +101,8 @@ func runDue(ctx context.Context, configPath string) (*schedule.Result, error) {
 // else may pass on a later attempt.
 func scheduleKind(err error) schedule.ErrorKind {
 	switch {
+	case errors.Is(err, readers.ErrInternal):
+		return schedule.KindInternal
 	case errors.Is(err, ErrUsage), errors.Is(err, config.ErrInvalid):
 		return schedule.KindConfig
 	case errors.Is(err, readers.ErrUnusable), errors.Is(err, pipeline.ErrNoData), errors.Is(err, job.ErrTooManyInvalid):

@@ -123,6 +123,8 @@ func TestScheduleKind(t *testing.T) {
 		{"refusal", fmt.Errorf("%w: out/recovery-scorecard-2026-Q3.json", publish.ErrOutputExists), schedule.KindConflict},
 		{"bad config", fmt.Errorf("%w: timezone", config.ErrInvalid), schedule.KindConfig},
 		{"write error", fmt.Errorf("write out/x.json: %w", errors.New("no space left on device")), schedule.KindOther},
+		// A bug of ours found while reading must not pass for an extract still being written.
+		{"internal error", fmt.Errorf("%w: panic while reading purchases/part-0.parquet: nil pointer", readers.ErrInternal), schedule.KindInternal},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

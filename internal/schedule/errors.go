@@ -16,6 +16,7 @@ const (
 	KindData              ErrorKind = "data"               // unusable data: not retried
 	KindConflict          ErrorKind = "conflict"           // a published output would change: not retried
 	KindOther             ErrorKind = "other"              // anything else, e.g. an I/O error: retried
+	KindInternal          ErrorKind = "internal"           // a bug in recoverykpi (a panic in its own code): not retried
 	KindLock              ErrorKind = "lock"               // the tick could not be claimed
 )
 

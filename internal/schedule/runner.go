@@ -305,7 +305,9 @@ func (s *Runner) attempt() (*Result, error) {
 // Not retried, because they do not change by waiting: bad config (KindConfig), a data
 // error (KindData: a missing column, a column of the wrong type, part files whose
 // schemas disagree, too many invalid rows, no timestamps), and a refusal
-// (KindConflict: a published output would change). Cancellation is not retried either.
+// (KindConflict: a published output would change), and an internal error (KindInternal:
+// a bug in recoverykpi, which waiting does not fix and which must never pass for an
+// extract still being written). Cancellation is not retried either.
 func retryable(kind ErrorKind) bool {
 	switch kind {
 	case KindExtractMissing, KindExtractIncomplete, KindOther:

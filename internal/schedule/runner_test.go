@@ -220,7 +220,7 @@ func TestPrevTick(t *testing.T) {
 func TestRetryPolicy(t *testing.T) {
 	for kind, retry := range map[ErrorKind]bool{
 		KindExtractMissing: true, KindExtractIncomplete: true, KindOther: true,
-		KindConfig: false, KindData: false, KindConflict: false, KindCancelled: false,
+		KindConfig: false, KindData: false, KindConflict: false, KindCancelled: false, KindInternal: false,
 	} {
 		if got := retryable(kind); got != retry {
 			t.Errorf("retryable(%s) = %v, want %v", kind, got, retry)
