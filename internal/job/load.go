@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 
 	"github.com/recoverykpi/recoverykpi/internal/publish"
@@ -53,7 +54,7 @@ func (j *Job) Load(ctx context.Context) (*Loaded, error) {
 		}
 		if q.RowsSetAside > 0 {
 			var buf bytes.Buffer
-			if err := quarantine.Write(&buf, ad.setAside[name]); err != nil {
+			if err := writeQuarantine(&buf, ad.setAside[name]); err != nil {
 				return nil, fmt.Errorf("quarantine %s: %w", name, err)
 			}
 			l.quarantine = append(l.quarantine, publish.File{Name: "quarantine/" + name + ".parquet", Data: buf.Bytes()})
@@ -126,4 +127,13 @@ func (s *trackedSource) Close() error {
 	s.ad.quality[s.table] = s.TableReader.Quality()
 	s.ad.setAside[s.table] = s.TableReader.SetAside()
 	return s.TableReader.Close()
+}
+
+// writeQuarantine writes the rows set aside from one table as its quarantine file.
+func writeQuarantine(w io.Writer, s *readers.SetAside) error {
+	cols := make([]quarantine.Column, len(s.Columns))
+	for i, c := range s.Columns {
+		cols[i] = quarantine.Column{Source: c.Source, Kind: c.Kind}
+	}
+	return quarantine.Write(w, s.Table, cols, s)
 }

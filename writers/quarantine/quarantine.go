@@ -13,8 +13,27 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/recoverykpi/recoverykpi/internal/contract"
-	"github.com/recoverykpi/recoverykpi/readers"
 )
+
+// Column is one column of the set-aside rows.
+type Column struct {
+	Source string // the column's name in the files
+	Kind   contract.Kind
+}
+
+// Rows are the set-aside rows of one table in read order; readers.SetAside is one.
+// Column j's value of row i is read with the accessor of the column's kind, and only
+// when Valid(j, i).
+type Rows interface {
+	Len() int
+	Reason(i int) string
+	SourceFile(i int) (path string, row int64)
+	Valid(j, i int) bool
+	Text(j, i int) string    // ids and text
+	Micros(j, i int) int64   // timestamps: µs since the epoch, UTC
+	Number(j, i int) float64 // numbers
+	Bool(j, i int) bool      // booleans
+}
 
 // Column names added to the original columns.
 const (
@@ -22,7 +41,8 @@ const (
 	ColumnSourceFile = "source_file"
 )
 
-// Write writes the set-aside rows s to w as one Parquet file, in read order.
+// Write writes the set-aside rows s of table, whose columns are columns, to w as one
+// Parquet file, in read order.
 // Each column read keeps its name in the files (the source name) and is
 // OPTIONAL, in this representation:
 //
@@ -39,11 +59,11 @@ const (
 // source_file (the slash path relative to the input root). An original
 // column whose name is reason or source_file (complaints.reason) is renamed
 // with the suffix "_original".
-func Write(w io.Writer, s *readers.SetAside) error {
-	names := make([]string, 0, len(s.Columns)+2)
+func Write(w io.Writer, table string, columns []Column, s Rows) error {
+	names := make([]string, 0, len(columns)+2)
 	used := map[string]bool{ColumnReason: true, ColumnSourceFile: true}
 	group := parquet.Group{}
-	for _, c := range s.Columns {
+	for _, c := range columns {
 		name := c.Source
 		for used[name] {
 			name += "_original"
@@ -55,15 +75,15 @@ func Write(w io.Writer, s *readers.SetAside) error {
 	names = append(names, ColumnReason, ColumnSourceFile)
 	group[ColumnReason] = parquet.String()
 	group[ColumnSourceFile] = parquet.String()
-	sch := parquet.NewSchema(s.Table+"_quarantine", orderedGroup{Group: group, order: names})
+	sch := parquet.NewSchema(table+"_quarantine", orderedGroup{Group: group, order: names})
 
 	pw := parquet.NewWriter(w, sch)
 	const chunk = 1024
 	rows := make([]parquet.Row, 0, chunk)
-	nc := len(s.Columns)
+	nc := len(columns)
 	for i := range s.Len() {
 		row := make(parquet.Row, 0, nc+2)
-		for j, c := range s.Columns {
+		for j, c := range columns {
 			if !s.Valid(j, i) {
 				row = append(row, parquet.NullValue().Level(0, 0, j))
 				continue
@@ -88,18 +108,18 @@ func Write(w io.Writer, s *readers.SetAside) error {
 		rows = append(rows, row)
 		if len(rows) == chunk {
 			if _, err := pw.WriteRows(rows); err != nil {
-				return fmt.Errorf("write quarantine of %s: %w", s.Table, err)
+				return fmt.Errorf("write quarantine of %s: %w", table, err)
 			}
 			rows = rows[:0]
 		}
 	}
 	if len(rows) > 0 {
 		if _, err := pw.WriteRows(rows); err != nil {
-			return fmt.Errorf("write quarantine of %s: %w", s.Table, err)
+			return fmt.Errorf("write quarantine of %s: %w", table, err)
 		}
 	}
 	if err := pw.Close(); err != nil {
-		return fmt.Errorf("write quarantine of %s: %w", s.Table, err)
+		return fmt.Errorf("write quarantine of %s: %w", table, err)
 	}
 	return nil
 }

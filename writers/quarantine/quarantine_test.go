@@ -66,7 +66,11 @@ func setAside(t *testing.T, dir, table string, opts readers.Options) *readers.Se
 func write(t *testing.T, s *readers.SetAside, wantSchema string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := Write(&buf, s); err != nil {
+	cols := make([]Column, len(s.Columns))
+	for i, c := range s.Columns {
+		cols[i] = Column{Source: c.Source, Kind: c.Kind}
+	}
+	if err := Write(&buf, s.Table, cols, s); err != nil {
 		t.Fatal(err)
 	}
 	f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
