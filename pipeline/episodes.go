@@ -84,11 +84,13 @@ func (def *definitions) appendLapses(qualifying []int64, dst []event) []event {
 // an episode: "(ties: complaint before departure before lapse, then the smaller reason
 // by bytes)".
 func (def *definitions) compareEvents(a, b event) int {
-	return cmp.Or(
-		cmp.Compare(a.t, b.t),
-		cmp.Compare(a.kind, b.kind),
-		cmp.Compare(def.reasonRank[a.reason], def.reasonRank[b.reason]),
-	)
+	switch {
+	case a.t != b.t:
+		return cmp.Compare(a.t, b.t)
+	case a.kind != b.kind:
+		return cmp.Compare(a.kind, b.kind)
+	}
+	return cmp.Compare(def.reasonRank[a.reason], def.reasonRank[b.reason])
 }
 
 // sortEvents puts events in episode order (compareEvents). The order is total: events
