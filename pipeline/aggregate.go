@@ -172,11 +172,12 @@ func (e *engine) accumulate(c int32, res *customerResult, p *partial) {
 	}
 	for i := range res.episodes {
 		ep := &res.episodes[i]
-		if !e.def.reported(ep.quarter) {
+		q := int(ep.quarter)
+		if !e.def.reported(q) {
 			continue
 		}
-		p.trend[ep.quarter-e.tq0].addEpisode(ep)
-		if ep.quarter != e.q {
+		p.trend[q-e.tq0].addEpisode(ep)
+		if q != e.q {
 			continue
 		}
 		p.reasons[ep.reason].add(ep.outcome, ep.revenueAtRisk)

@@ -60,12 +60,13 @@ type customerRows struct {
 }
 
 // customerResult is what SPEC §4 derives from one customer's rows; the driver adds it
-// to its chunk's aggregates. Its slices are reused from customer to customer.
+// to its chunk's aggregates. Its slices are reused from customer to customer. A
+// customer without at-risk events has no episode, departure, cohort or care row:
+// then only qualifying and events (empty) are set, and the rest is stale.
 type customerResult struct {
-	qualifying    []int64 // times of the qualifying purchases
-	events        []event // the at-risk events, in episode order (sortEvents)
-	eventTimes    []int64 // events[i].t
-	eventQuarters []int   // grid index of events[i]'s quarter
+	qualifying []int64 // times of the qualifying purchases
+	events     []event // the at-risk events, in episode order (sortEvents)
+	eventTimes []int64 // events[i].t
 
 	episodes   []episode      // one per quarter with an at-risk event, oldest first
 	departures []departed     // one per reported quarter with a departure or lapse
@@ -83,19 +84,27 @@ type customerResult struct {
 func (def *definitions) customer(in *customerRows, out *customerResult) {
 	out.qualifying = qualifyingPurchases(in.purchaseTimes, in.purchaseAmounts, out.qualifying[:0])
 	out.events = def.atRiskEvents(in, out.qualifying, out.events[:0])
-	out.eventTimes, out.eventQuarters = out.eventTimes[:0], out.eventQuarters[:0]
-	out.episodes, out.departures, out.cohorts = out.episodes[:0], out.departures[:0], out.cohorts[:0]
-	out.underCare = false
 	if len(out.events) == 0 {
-		return
+		return // and out says nothing more: the driver adds nothing
 	}
 	def.sortEvents(out.events)
+	times, episodes, departures := out.eventTimes[:0], out.episodes[:0], out.departures[:0]
+	lastEpisode, lastDeparture := -1, -1
 	for _, ev := range out.events {
-		out.eventTimes = append(out.eventTimes, ev.t)
-		out.eventQuarters = append(out.eventQuarters, def.quarters.find(ev.t))
+		times = append(times, ev.t)
+		q := def.quarters.find(ev.t)
+		if q != lastEpisode { // the earliest event of its quarter
+			lastEpisode = q
+			episodes = append(episodes, def.episode(in, out.qualifying, ev, q))
+		}
+		if departs(ev) && q != lastDeparture { // the first departure or lapse of its quarter
+			lastDeparture = q
+			if def.reported(q) {
+				departures = append(departures, def.departure(in, ev, q))
+			}
+		}
 	}
-	out.episodes = def.episodes(in, out.qualifying, out.events, out.eventQuarters, out.episodes)
-	out.departures = def.departures(in, out.events, out.eventQuarters, out.departures)
-	out.cohorts = def.rechurnCohorts(out.episodes, out.eventTimes, out.cohorts)
-	out.care, out.underCare = def.intensiveCare(in, out.qualifying, out.episodes, out.eventTimes)
+	out.eventTimes, out.episodes, out.departures = times, episodes, departures
+	out.cohorts = def.rechurnCohorts(episodes, times, out.cohorts[:0])
+	out.care, out.underCare = def.intensiveCare(in, out.qualifying, episodes, times)
 }

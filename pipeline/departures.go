@@ -6,22 +6,14 @@ type departed struct {
 	revenueAtRisk float64 // at the event
 }
 
-// departures appends to dst the customer's first departure or lapse event of each
-// reported quarter, with the revenue at risk at it, and returns it; events are in
-// episode order, quarters their grid indices. SPEC §4: "departed_customers: distinct
-// customers with a departure or lapse event in Q"; "departed_revenue: Σ over those
-// customers of the revenue at risk at their first departure or lapse event in Q".
-func (def *definitions) departures(in *customerRows, events []event, quarters []int, dst []departed) []departed {
-	last := -1
-	for i, ev := range events {
-		q := quarters[i]
-		if ev.kind == kindComplaint || q == last {
-			continue
-		}
-		last = q
-		if def.reported(q) {
-			dst = append(dst, departed{q, def.revenueAtRisk(in, ev.t)})
-		}
-	}
-	return dst
+// departure returns the departure of a reported grid quarter q whose first departure or
+// lapse event is ev. SPEC §4: "departed_customers: distinct customers with a departure
+// or lapse event in Q"; "departed_revenue: Σ over those customers of the revenue at
+// risk at their first departure or lapse event in Q". The first is the first of its
+// quarter in episode order (sortEvents).
+func (def *definitions) departure(in *customerRows, ev event, q int) departed {
+	return departed{q, def.revenueAtRisk(in, ev.t)}
 }
+
+// departs reports whether an at-risk event is a departure or a lapse.
+func departs(ev event) bool { return ev.kind == kindDeparture || ev.kind == kindLapse }

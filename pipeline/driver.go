@@ -65,7 +65,9 @@ func (w *chunkWorker) chunk(e *engine, lo, hi int) *partial {
 	for c := int32(lo); c < int32(hi); c++ {
 		e.rowsOf(c, &w.in)
 		e.def.customer(&w.in, &w.out)
-		e.accumulate(c, &w.out, p)
+		if len(w.out.events) > 0 {
+			e.accumulate(c, &w.out, p)
+		}
 	}
 	return p
 }

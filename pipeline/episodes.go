@@ -24,17 +24,17 @@ type event struct {
 // episode is a customer's episode of one quarter, with everything SPEC §4 derives
 // from it.
 type episode struct {
-	quarter     int   // grid index of its quarter Q
 	at          int64 // its at-risk time d
-	kind        int8
-	reason      int32
-	outcome     outcome
 	recoveredAt int64 // its recovery time r, when recovered
+	quarter     int32 // grid index of its quarter Q
+	reason      int32
+	kind        int8
+	outcome     outcome
 
 	// Set for the reported quarters only (definitions.reported).
+	group            int32 // mitigation group: an offer type id, groupOutreach or groupNone
 	revenueAtRisk    float64
 	recoveredRevenue float64 // 0 unless recovered
-	group            int32   // mitigation group: an offer type id, groupOutreach or groupNone
 }
 
 // qualifyingPurchases appends to dst the times of the qualifying purchases among a
@@ -88,9 +88,9 @@ func (def *definitions) compareEvents(a, b event) int {
 	case a.t != b.t:
 		return cmp.Compare(a.t, b.t)
 	case a.kind != b.kind:
-		return cmp.Compare(a.kind, b.kind)
+		return int(a.kind) - int(b.kind)
 	}
-	return cmp.Compare(def.reasonRank[a.reason], def.reasonRank[b.reason])
+	return int(def.reasonRank[a.reason]) - int(def.reasonRank[b.reason])
 }
 
 // sortEvents puts events in episode order (compareEvents). The order is total: events
@@ -99,33 +99,24 @@ func (def *definitions) sortEvents(events []event) {
 	slices.SortFunc(events, func(a, b event) int { return def.compareEvents(a, b) })
 }
 
-// episodes appends the customer's episodes to dst and returns it: the first event of
-// each quarter in events (in episode order, with quarters the grid index of each)
-// with its outcome, and, for the reported quarters, its revenue windows and mitigation
-// group. SPEC §4: "Episode: for quarter Q, every customer with at least one at-risk
-// event in Q has one episode. Its at-risk time d is the earliest such event; its kind
-// and reason are that event's (ties: complaint before departure before lapse, then the
-// smaller reason by bytes)."
-func (def *definitions) episodes(in *customerRows, qualifying []int64, events []event, quarters []int, dst []episode) []episode {
-	last := -1
-	for i, ev := range events {
-		q := quarters[i]
-		if q == last {
-			continue // a later event of a quarter that has its episode
+// episode returns the episode of grid quarter q whose earliest at-risk event is ev,
+// with its outcome and, for the reported quarters, its revenue windows and mitigation
+// group; qualifying are the customer's qualifying purchase times. SPEC §4: "Episode:
+// for quarter Q, every customer with at least one at-risk event in Q has one episode.
+// Its at-risk time d is the earliest such event; its kind and reason are that event's
+// (ties: complaint before departure before lapse, then the smaller reason by bytes)."
+// The earliest event is the first of its quarter in episode order (sortEvents).
+func (def *definitions) episode(in *customerRows, qualifying []int64, ev event, q int) episode {
+	ep := episode{quarter: int32(q), at: ev.t, kind: ev.kind, reason: ev.reason}
+	var recovered bool
+	ep.recoveredAt, recovered = def.recoveryTime(qualifying, ep.at)
+	ep.outcome = def.outcome(recovered, ep.at)
+	if def.reported(q) {
+		ep.revenueAtRisk = def.revenueAtRisk(in, ep.at)
+		if recovered {
+			ep.recoveredRevenue = def.recoveredRevenue(in, ep.at)
 		}
-		last = q
-		ep := episode{quarter: q, at: ev.t, kind: ev.kind, reason: ev.reason}
-		var recovered bool
-		ep.recoveredAt, recovered = def.recoveryTime(qualifying, ep.at)
-		ep.outcome = def.outcome(recovered, ep.at)
-		if def.reported(q) {
-			ep.revenueAtRisk = def.revenueAtRisk(in, ep.at)
-			if recovered {
-				ep.recoveredRevenue = def.recoveredRevenue(in, ep.at)
-			}
-			ep.group = def.mitigationGroup(in, ep.at)
-		}
-		dst = append(dst, ep)
+		ep.group = def.mitigationGroup(in, ep.at)
 	}
-	return dst
+	return ep
 }
