@@ -163,28 +163,3 @@ func FindKPI(list []KPI, id string) *KPI {
 	}
 	return nil
 }
-
-// Provenance is what went into a run: the facts of the workbook's Audit sheet and of
-// the manifest.
-type Provenance struct {
-	Version      string // program version
-	GoVersion    string
-	Libraries    []Library
-	ConfigYAML   []byte // the resolved config
-	ConfigSHA256 string
-	InputRoot    string // as given by the user ("embedded sample" for the built-in set)
-	Inputs       []InputFile
-}
-
-// Library is a module the program is built on, with its version.
-type Library struct{ Path, Version string }
-
-// InputFile is one file of the extract set.
-type InputFile struct {
-	Table        string
-	Path         string // slash path relative to the input root
-	Size         int64
-	SHA256       string
-	RowsRead     int64
-	RowsSetAside int64
-}

@@ -1,21 +1,62 @@
-// Command profile runs one recoverykpi command in-process under the CPU
-// profiler, and writes a heap profile at the end:
+// Command profile runs `recoverykpi run` in-process under the CPU profiler, and
+// writes a heap profile at the end:
 //
 //	go run ./bench/profile -cpu cpu.out -heap heap.out -- run --input DIR --output OUT
 //	go run ./bench/profile -trace trace.out -- run --input DIR --output OUT
+//
+// It runs the quarter job as the command does (internal/job), with the garbage
+// collector's target of cmd/recoverykpi.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"runtime/trace"
 
-	"github.com/recoverykpi/recoverykpi/internal/cli"
+	"github.com/recoverykpi/recoverykpi/internal/job"
 )
+
+// gcPercent is cmd/recoverykpi's garbage collector target when GOGC is not set (see
+// its comment there), so that the profile shows the program as it runs.
+const gcPercent = 50
+
+// runQuarter runs `recoverykpi run` with the flags of args (args[0] is "run").
+func runQuarter(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "run" {
+		return errors.New("usage: profile [flags] -- run [--config FILE] [--input DIR] [--output DIR] [--quarter YYYY-Qn] [--as-of RFC3339] [--restate]")
+	}
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	var o job.Options
+	fs.StringVar(&o.Config, "config", "", "config file")
+	fs.StringVar(&o.Input, "input", "", "extract set folder")
+	fs.StringVar(&o.Output, "output", "", "output folder")
+	fs.StringVar(&o.AsOf, "as-of", "", "as_of, RFC 3339")
+	quarter := fs.String("quarter", "", "quarter YYYY-Qn")
+	restate := fs.Bool("restate", false, "publish a new edition when the outputs would change")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	j, err := job.Open(o)
+	if err != nil {
+		return err
+	}
+	l, err := j.Load(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := j.RunQuarter(ctx, l, *quarter, *restate)
+	if err != nil {
+		return err
+	}
+	res.Report(os.Stdout)
+	return nil
+}
 
 func main() {
 	cpu := flag.String("cpu", "", "write a CPU profile to this file")
@@ -23,6 +64,9 @@ func main() {
 	rate := flag.Int("memrate", 0, "runtime.MemProfileRate (0: default)")
 	tracePath := flag.String("trace", "", "write an execution trace to this file (go tool trace)")
 	flag.Parse()
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	if *tracePath != "" {
 		f, err := os.Create(*tracePath)
 		if err != nil {
@@ -49,7 +93,11 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	code := cli.Main(context.Background(), flag.Args(), os.Stdout, os.Stderr)
+	code := 0
+	if err := runQuarter(context.Background(), flag.Args()); err != nil {
+		fmt.Fprintf(os.Stderr, "profile: %v\n", err)
+		code = 1
+	}
 	if *cpu != "" {
 		pprof.StopCPUProfile()
 	}

@@ -2,13 +2,13 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/recoverykpi/recoverykpi/internal/job"
 	"github.com/recoverykpi/recoverykpi/pipeline"
 )
 
@@ -30,26 +30,23 @@ func backfillCommand(ctx context.Context, args []string, stdout, stderr io.Write
 			return fmt.Errorf("%w: %s: %v", ErrUsage, q.flag, err)
 		}
 	}
-	j, err := newJob(f)
+	j, err := openJob(f)
 	if err != nil {
 		return err
 	}
-	labels, err := quarterRange(j.settings("").Calendar, *from, *to)
+	labels, err := quarterRange(j.Calendar(), *from, *to)
 	if err != nil {
 		return err
 	}
 	p := newProgress(stdout, len(labels))
-	p.note(fmt.Sprintf("reading the extract set %s", j.inputRoot))
-	l, err := j.load(ctx)
+	p.note(fmt.Sprintf("reading the extract set %s", j.InputRoot()))
+	l, err := j.Load(ctx)
 	if err != nil {
 		return err
 	}
-	b := backfill{labels: labels, keepGoing: *keepGoing, restate: f.restate, progress: p}
-	err = b.run(ctx, func(ctx context.Context, label string, restate bool) (*result, error) {
-		return j.runQuarter(ctx, l, label, restate)
-	})
-	p.done()
-	b.summary(stdout)
+	steps, err := j.Backfill(ctx, l, labels, f.restate, *keepGoing, p)
+	p.end()
+	summary(stdout, labels, steps)
 	return err
 }
 
@@ -76,82 +73,42 @@ func quarterRange(cal pipeline.Calendar, from, to string) ([]string, error) {
 	return labels, nil
 }
 
-// backfill runs quarters in order with one loaded extract set (so with one as_of),
-// and remembers what each did.
-type backfill struct {
-	labels    []string
-	keepGoing bool
-	restate   bool
-	progress  *progress
-	done      []backfillStep
-}
-
-type backfillStep struct {
-	label string
-	res   *result
-	err   error
-}
-
-func (b *backfill) run(ctx context.Context, runQuarter func(ctx context.Context, label string, restate bool) (*result, error)) error {
-	var errs []error
-	for i, label := range b.labels {
-		if err := ctx.Err(); err != nil {
-			errs = append(errs, fmt.Errorf("stopped before %s: %w", label, err))
-			break
-		}
-		b.progress.start(i, label)
-		res, err := runQuarter(ctx, label, b.restate)
-		b.done = append(b.done, backfillStep{label: label, res: res, err: err})
-		b.progress.step(i+1, label, stepText(res, err))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", label, err))
-			if !b.keepGoing {
-				break
-			}
-		}
-	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return fmt.Errorf("backfill %s..%s: %d of %d quarters failed: %w", b.labels[0], b.labels[len(b.labels)-1], len(errs), len(b.labels), errors.Join(errs...))
-}
-
-func stepText(res *result, err error) string {
+func stepText(res *job.Result, err error) string {
 	switch {
 	case err != nil:
 		return fmt.Sprintf("failed (exit status %d kind)", ExitCode(err))
-	case res.noop:
+	case res.Noop:
 		return "already published, skipped"
-	case res.edition > 1:
-		return fmt.Sprintf("published edition %d", res.edition)
+	case res.Edition > 1:
+		return fmt.Sprintf("published edition %d", res.Edition)
 	}
 	return "published"
 }
 
 // summary prints one line per quarter: what was done, what failed, what was not run.
-func (b *backfill) summary(w io.Writer) {
+func summary(w io.Writer, labels []string, steps []job.Step) {
 	var published, skipped, failed int
 	var sb strings.Builder
-	for _, s := range b.done {
-		fmt.Fprintf(&sb, "  %s  %s", s.label, stepText(s.res, s.err))
+	for _, s := range steps {
+		fmt.Fprintf(&sb, "  %s  %s", s.Label, stepText(s.Result, s.Err))
 		switch {
-		case s.err != nil:
+		case s.Err != nil:
 			failed++
-		case s.res.noop:
+		case s.Result.Noop:
 			skipped++
 		default:
 			published++
 		}
-		if s.res != nil && s.res.asOf != "" {
-			fmt.Fprintf(&sb, " (as_of %s)", s.res.asOf)
+		if s.Result != nil && s.Result.AsOf != "" {
+			fmt.Fprintf(&sb, " (as_of %s)", s.Result.AsOf)
 		}
 		sb.WriteByte('\n')
 	}
-	for _, l := range b.labels[len(b.done):] {
+	for _, l := range labels[len(steps):] {
 		fmt.Fprintf(&sb, "  %s  not run\n", l)
 	}
 	fmt.Fprintf(w, "backfill %s..%s: %d published, %d already published, %d failed, %d not run\n%s",
-		b.labels[0], b.labels[len(b.labels)-1], published, skipped, failed, len(b.labels)-len(b.done), sb.String())
+		labels[0], labels[len(labels)-1], published, skipped, failed, len(labels)-len(steps), sb.String())
 }
 
 // progress shows a bar on a terminal and a line per quarter otherwise.
@@ -182,18 +139,21 @@ func (p *progress) note(msg string) {
 	}
 }
 
-func (p *progress) start(i int, label string) {
+// Start shows that quarter i (from 0) is being run.
+func (p *progress) Start(i int, label string) {
 	if p.terminal {
 		p.bar(i, label+" …")
 	}
 }
 
-func (p *progress) step(i int, label, text string) {
+// Done shows what quarter i (from 1) did.
+func (p *progress) Done(i int, s job.Step) {
+	text := stepText(s.Result, s.Err)
 	if p.terminal {
-		p.bar(i, label+" "+text)
+		p.bar(i, s.Label+" "+text)
 		return
 	}
-	fmt.Fprintf(p.w, "[%d/%d] %s %s\n", i, p.total, label, text)
+	fmt.Fprintf(p.w, "[%d/%d] %s %s\n", i, p.total, s.Label, text)
 }
 
 func (p *progress) bar(i int, text string) {
@@ -203,7 +163,8 @@ func (p *progress) bar(i int, text string) {
 		i, p.total, text, time.Since(p.started).Round(time.Second))
 }
 
-func (p *progress) done() {
+// end ends the bar's line on a terminal.
+func (p *progress) end() {
 	if p.terminal {
 		fmt.Fprint(p.w, "\n")
 	}

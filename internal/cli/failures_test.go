@@ -19,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/recoverykpi/recoverykpi/generate"
+	"github.com/recoverykpi/recoverykpi/internal/publish"
 )
 
 var (
@@ -301,7 +302,7 @@ func TestFailuresNeverReplacePublishedOutput(t *testing.T) {
 				if _, ok := before[name]; !ok && name != "quarantine/"+tc.quarantine+".parquet" {
 					t.Errorf("new file %s after a failed run", name)
 				}
-				if strings.Contains(name, tempPrefix) {
+				if strings.Contains(name, publish.TempPrefix) {
 					t.Errorf("temporary file left: %s", name)
 				}
 			}

@@ -17,7 +17,7 @@ import (
 
 	"github.com/recoverykpi/recoverykpi"
 	"github.com/recoverykpi/recoverykpi/generate"
-	"github.com/recoverykpi/recoverykpi/writers/excel"
+	"github.com/recoverykpi/recoverykpi/internal/workbookdump"
 )
 
 // The audit tests of issue 7: the manifest against independently hashed files,
@@ -230,7 +230,7 @@ func TestAuditManifestAgainstIndependentHashes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dump, err := excel.Dump(bytes.NewReader(xb), int64(len(xb)))
+	dump, err := workbookdump.Dump(bytes.NewReader(xb), int64(len(xb)))
 	if err != nil {
 		t.Fatal(err)
 	}

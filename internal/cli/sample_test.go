@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recoverykpi/recoverykpi/internal/workbookdump"
 	"github.com/recoverykpi/recoverykpi/pipeline"
-	"github.com/recoverykpi/recoverykpi/writers/excel"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of the embedded sample")
@@ -76,7 +76,7 @@ func dumpWorkbook(t *testing.T, path string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dump, err := excel.Dump(bytes.NewReader(b), int64(len(b)))
+	dump, err := workbookdump.Dump(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestSampleScorecardEqualsJSON(t *testing.T) {
 
 var cellLine = regexp.MustCompile(`^([A-Z]+[0-9]+) (".*?"|\S+)`)
 
-// sheetCells returns the cell values of one sheet of an excel.Dump.
+// sheetCells returns the cell values of one sheet of a workbookdump.Dump.
 func sheetCells(dump, sheet string) map[string]string {
 	cells := map[string]string{}
 	in := false

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/recoverykpi/recoverykpi/generate"
+	"github.com/recoverykpi/recoverykpi/internal/schedule"
 )
 
 // TestScheduleProcess builds the binary and runs `recoverykpi schedule` as a data
@@ -110,7 +111,7 @@ schedule:
 		_, err := os.Stat(scorecard)
 		return err == nil && len(logs.records("run finished")) >= 1
 	})
-	if r := logs.records("run finished")[0]; r["outcome"] != outcomePublished || r["quarter"] != "2026-Q3" {
+	if r := logs.records("run finished")[0]; r["outcome"] != schedule.OutcomePublished || r["quarter"] != "2026-Q3" {
 		t.Errorf("run line %v", r)
 	}
 
@@ -132,7 +133,7 @@ schedule:
 		t.Error("no 'scheduler stopped' line")
 	}
 	assertNoTemps(t, dir)
-	for _, name := range []string{filepath.Join(out, runsFileName), filepath.Join(dir, "recoverykpi.prom")} {
+	for _, name := range []string{filepath.Join(out, schedule.RunsFileName), filepath.Join(dir, "recoverykpi.prom")} {
 		if _, err := os.Stat(name); err != nil {
 			t.Error(err)
 		}

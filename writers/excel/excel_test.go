@@ -16,12 +16,14 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/recoverykpi/recoverykpi/internal/workbookdump"
 	"github.com/recoverykpi/recoverykpi/pipeline"
+	"github.com/recoverykpi/recoverykpi/writers/manifest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-func write(t *testing.T, sc *pipeline.Scorecard, prov pipeline.Provenance) []byte {
+func write(t *testing.T, sc *pipeline.Scorecard, prov manifest.Provenance) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := Write(&buf, sc, prov); err != nil {
@@ -32,7 +34,7 @@ func write(t *testing.T, sc *pipeline.Scorecard, prov pipeline.Provenance) []byt
 
 func dump(t *testing.T, b []byte) string {
 	t.Helper()
-	d, err := Dump(bytes.NewReader(b), int64(len(b)))
+	d, err := workbookdump.Dump(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		t.Fatalf("Dump: %v", err)
 	}
@@ -78,7 +80,7 @@ func firstDiff(want, got string) string {
 }
 
 // emptyFixture is a quarter with no episodes, offers, worklists or inputs.
-func emptyFixture() (*pipeline.Scorecard, pipeline.Provenance) {
+func emptyFixture() (*pipeline.Scorecard, manifest.Provenance) {
 	sc, prov := fixture()
 	sc.Company = "Empty Ltd"
 	sc.Currency = "CHF"
@@ -98,7 +100,7 @@ func emptyFixture() (*pipeline.Scorecard, pipeline.Provenance) {
 func TestGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		make func() (*pipeline.Scorecard, pipeline.Provenance)
+		make func() (*pipeline.Scorecard, manifest.Provenance)
 	}{
 		{"fixture", fixture},
 		{"empty", emptyFixture},
@@ -219,7 +221,7 @@ func parts(t *testing.T, b []byte) map[string][]byte {
 // TestScorecardValuesEqualKPIs reads every KPI value back from the Scorecard sheet:
 // percentages must be value/100 exactly, others the value, no data the text "no data".
 func TestScorecardValuesEqualKPIs(t *testing.T) {
-	for _, make := range []func() (*pipeline.Scorecard, pipeline.Provenance){fixture, emptyFixture} {
+	for _, make := range []func() (*pipeline.Scorecard, manifest.Provenance){fixture, emptyFixture} {
 		sc, prov := make()
 		b := write(t, sc, prov)
 		f, err := excelize.OpenReader(bytes.NewReader(b))
@@ -416,7 +418,7 @@ func TestLibreOfficeOpensIt(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		make func() (*pipeline.Scorecard, pipeline.Provenance)
+		make func() (*pipeline.Scorecard, manifest.Provenance)
 	}{{"fixture", fixture}, {"empty", emptyFixture}} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

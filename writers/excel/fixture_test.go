@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/recoverykpi/recoverykpi/pipeline"
+	"github.com/recoverykpi/recoverykpi/writers/manifest"
 )
 
 func fp(v float64) *float64 { return &v }
@@ -13,7 +14,7 @@ func sp(v string) *string   { return &v }
 // fixture returns a realistic scorecard of 2026-Q3 in Europe/Berlin: every KPI, one with
 // no data (recovery satisfaction), breakdowns, an 8-quarter trend with gaps, worklists
 // with a nameless customer, data-quality counts, and a provenance with two inputs.
-func fixture() (*pipeline.Scorecard, pipeline.Provenance) {
+func fixture() (*pipeline.Scorecard, manifest.Provenance) {
 	loc, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
 		panic(err)
@@ -133,14 +134,14 @@ func fixture() (*pipeline.Scorecard, pipeline.Provenance) {
 			}},
 		},
 	}
-	prov := pipeline.Provenance{
+	prov := manifest.Provenance{
 		Version:      "v1.0.0-test",
 		GoVersion:    "go1.26.0",
-		Libraries:    []pipeline.Library{{Path: "github.com/xuri/excelize/v2", Version: "v2.11.0"}},
+		Libraries:    []manifest.Library{{Path: "github.com/xuri/excelize/v2", Version: "v2.11.0"}},
 		ConfigYAML:   []byte("company: Example Retail & Co\nindustry: retail\ncurrency: EUR\ntimezone: Europe/Berlin\ndefinitions:\n  recovery_window_days: 90\n  lapse_days: 180\n"),
 		ConfigSHA256: "3f1c0a9e5b7d2c4e6f8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e",
 		InputRoot:    "/data/extracts/2026-10-05",
-		Inputs: []pipeline.InputFile{
+		Inputs: []manifest.InputFile{
 			{Table: "customers", Path: "customers.parquet", Size: 48213, SHA256: "aa11bb22cc33dd44ee55ff6677889900aa11bb22cc33dd44ee55ff6677889900", RowsRead: 1200},
 			{Table: "purchases", Path: "purchases/dt=2026-09-30/part-0000.parquet", Size: 1048576, SHA256: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", RowsRead: 48211, RowsSetAside: 7},
 		},

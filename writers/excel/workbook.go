@@ -22,6 +22,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/recoverykpi/recoverykpi/pipeline"
+	"github.com/recoverykpi/recoverykpi/writers/manifest"
 )
 
 // Sheet names, in workbook order.
@@ -47,7 +48,7 @@ const noData = "no data"
 // Write renders the workbook to w. The bytes depend only on sc and prov: the package
 // parts are written in a fixed order with a fixed time, and the document properties
 // carry sc.AsOf, never the wall clock.
-func Write(w io.Writer, sc *pipeline.Scorecard, prov pipeline.Provenance) error {
+func Write(w io.Writer, sc *pipeline.Scorecard, prov manifest.Provenance) error {
 	if sc == nil {
 		return fmt.Errorf("excel: no scorecard to write")
 	}
@@ -80,7 +81,7 @@ func Write(w io.Writer, sc *pipeline.Scorecard, prov pipeline.Provenance) error 
 type book struct {
 	f      *excelize.File
 	sc     *pipeline.Scorecard
-	prov   pipeline.Provenance
+	prov   manifest.Provenance
 	loc    *time.Location
 	styles map[styleKey]int
 	cf     map[string]int // conditional-format styles by colour

@@ -1,6 +1,6 @@
 // Package manifest writes and reads manifest-<label>.json (SPEC §6): the audit record
 // of one published edition of a quarter. Members are written in a fixed order and no
-// map is iterated, so the bytes depend only on the pipeline.Manifest.
+// map is iterated, so the bytes depend only on the Manifest.
 package manifest
 
 import (
@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/recoverykpi/recoverykpi/pipeline"
 )
 
 // Format identifies the manifest layout; Unmarshal accepts only this one.
@@ -73,7 +71,7 @@ type outputDoc struct {
 
 // Marshal returns the manifest's JSON bytes, indented, ending in a newline. as_of is
 // written in RFC 3339 in UTC with every fractional digit, so it reads back exactly.
-func Marshal(m *pipeline.Manifest) ([]byte, error) {
+func Marshal(m *Manifest) ([]byte, error) {
 	doc := document{
 		Format: Format,
 		Program: program{Name: "recoverykpi", Version: m.Version, Go: m.GoVersion,
@@ -110,7 +108,7 @@ func Marshal(m *pipeline.Manifest) ([]byte, error) {
 
 // Unmarshal decodes manifest bytes written by Marshal. Unknown members and another
 // format are errors.
-func Unmarshal(b []byte) (*pipeline.Manifest, error) {
+func Unmarshal(b []byte) (*Manifest, error) {
 	var doc document
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -140,8 +138,8 @@ func Unmarshal(b []byte) (*pipeline.Manifest, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("incomplete manifest: %w", err)
 	}
-	m := &pipeline.Manifest{
-		Provenance: pipeline.Provenance{
+	m := &Manifest{
+		Provenance: Provenance{
 			Version: doc.Program.Version, GoVersion: doc.Program.Go,
 			ConfigYAML: []byte(doc.Config.YAML), ConfigSHA256: doc.Config.SHA256,
 			InputRoot: doc.InputRoot,
@@ -151,16 +149,16 @@ func Unmarshal(b []byte) (*pipeline.Manifest, error) {
 		Edition: doc.Edition,
 	}
 	for _, l := range doc.Program.Libraries {
-		m.Libraries = append(m.Libraries, pipeline.Library(l))
+		m.Libraries = append(m.Libraries, Library(l))
 	}
 	if s := doc.Supersedes; s != nil {
-		m.Supersedes = &pipeline.Supersedes{Edition: s.Edition, Manifest: s.Manifest, SHA256: s.SHA256}
+		m.Supersedes = &Supersedes{Edition: s.Edition, Manifest: s.Manifest, SHA256: s.SHA256}
 	}
 	for _, in := range doc.Inputs {
-		m.Inputs = append(m.Inputs, pipeline.InputFile(in))
+		m.Inputs = append(m.Inputs, InputFile(in))
 	}
 	for _, o := range doc.Outputs {
-		m.Outputs = append(m.Outputs, pipeline.OutputFile(o))
+		m.Outputs = append(m.Outputs, OutputFile(o))
 	}
 	return m, nil
 }

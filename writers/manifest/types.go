@@ -1,6 +1,10 @@
-package pipeline
+package manifest
 
-import "time"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
 
 // Manifest is the record of one published edition of a quarter (SPEC §6,
 // manifest-<label>.json): what the run read, with which config and program, and what
@@ -31,4 +35,35 @@ type OutputFile struct {
 	Path   string // slash path relative to the output folder
 	Size   int64
 	SHA256 string
+}
+
+// Provenance is what went into a run: the facts of the workbook's Audit sheet and of
+// the manifest.
+type Provenance struct {
+	Version      string // program version
+	GoVersion    string
+	Libraries    []Library
+	ConfigYAML   []byte // the resolved config
+	ConfigSHA256 string
+	InputRoot    string // as given by the user ("embedded sample" for the built-in set)
+	Inputs       []InputFile
+}
+
+// Library is a module the program is built on, with its version.
+type Library struct{ Path, Version string }
+
+// InputFile is one file of the extract set.
+type InputFile struct {
+	Table        string
+	Path         string // slash path relative to the input root
+	Size         int64
+	SHA256       string
+	RowsRead     int64
+	RowsSetAside int64
+}
+
+// Sum returns the hex SHA-256 of b, the form in which a manifest records every file.
+func Sum(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

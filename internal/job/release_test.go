@@ -1,4 +1,4 @@
-package cli
+package job
 
 import (
 	"context"
@@ -11,13 +11,12 @@ import (
 // set aside), computing and rendering — frees every Arrow buffer it allocated:
 // batches are released as soon as the engine has copied them.
 func TestRunReleasesEveryArrowBuffer(t *testing.T) {
-	j, err := newJob(runFlags{output: t.TempDir()})
+	mem := arrowcheck.New()
+	j, err := Open(Options{Output: t.TempDir(), Allocator: mem})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := arrowcheck.New()
-	j.alloc = mem
-	l, err := j.load(context.Background())
+	l, err := j.Load(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +27,7 @@ func TestRunReleasesEveryArrowBuffer(t *testing.T) {
 	if setAside == 0 {
 		t.Fatal("the sample has no rows to set aside: the filter path is not exercised")
 	}
-	if _, err := j.runQuarter(context.Background(), l, "", false); err != nil {
+	if _, err := j.RunQuarter(context.Background(), l, "", false); err != nil {
 		t.Fatal(err)
 	}
 	mem.AssertSize(t, 0)

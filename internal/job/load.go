@@ -1,4 +1,4 @@
-package cli
+package job
 
 import (
 	"bytes"
@@ -8,22 +8,27 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/recoverykpi/recoverykpi/internal/publish"
 	"github.com/recoverykpi/recoverykpi/pipeline"
 	"github.com/recoverykpi/recoverykpi/readers"
+	manifestout "github.com/recoverykpi/recoverykpi/writers/manifest"
 )
 
-// loaded is an extract set read into memory, with what the reading found.
-type loaded struct {
+// Loaded is an extract set read into memory, with what the reading found.
+type Loaded struct {
 	data       *pipeline.Data
 	quality    []pipeline.TableQuality // present tables, contract order
-	inputs     []pipeline.InputFile
-	quarantine []output // quarantine/<table>.parquet of the tables with set-aside rows
+	inputs     []manifestout.InputFile
+	quarantine []publish.File // quarantine/<table>.parquet of the tables with set-aside rows
 }
 
-// load discovers and reads the extract set, checks the invalid-row limit and renders
+// Inputs returns the files read, in table and path order, with their SHA-256.
+func (l *Loaded) Inputs() []manifestout.InputFile { return l.inputs }
+
+// Load discovers and reads the extract set, checks the invalid-row limit and renders
 // the quarantine. When the limit is exceeded, the quarantine is still published and
 // the error wraps ErrTooManyInvalid.
-func (j *job) load(ctx context.Context) (*loaded, error) {
+func (j *Job) Load(ctx context.Context) (*Loaded, error) {
 	ex, err := readers.Discover(ctx, j.input, j.readerOptions())
 	if err != nil {
 		return nil, err
@@ -35,7 +40,7 @@ func (j *job) load(ctx context.Context) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &loaded{data: data}
+	l := &Loaded{data: data}
 	for _, t := range ex.Tables() {
 		name := t.Def.Name
 		q, ok := ad.quality[name]
@@ -44,21 +49,21 @@ func (j *job) load(ctx context.Context) (*loaded, error) {
 		}
 		l.quality = append(l.quality, tableQuality(q))
 		for _, f := range q.Files {
-			l.inputs = append(l.inputs, pipeline.InputFile{Table: name, Path: f.Path, Size: f.Size, RowsRead: f.RowsRead, RowsSetAside: f.RowsSetAside})
+			l.inputs = append(l.inputs, manifestout.InputFile{Table: name, Path: f.Path, Size: f.Size, RowsRead: f.RowsRead, RowsSetAside: f.RowsSetAside})
 		}
 		if q.RowsSetAside > 0 {
 			var buf bytes.Buffer
 			if err := ad.setAside[name].WriteParquet(&buf); err != nil {
 				return nil, fmt.Errorf("quarantine %s: %w", name, err)
 			}
-			l.quarantine = append(l.quarantine, output{name: "quarantine/" + name + ".parquet", data: buf.Bytes()})
+			l.quarantine = append(l.quarantine, publish.File{Name: "quarantine/" + name + ".parquet", Data: buf.Bytes()})
 		}
 	}
 	if err := hashed.fill(l.inputs); err != nil {
 		return nil, err
 	}
 	if err := j.gate(l.quality); err != nil {
-		if perr := publishReplace(j.output, l.quarantine); perr != nil {
+		if perr := publish.Replace(j.output, l.quarantine); perr != nil {
 			return nil, errors.Join(err, perr)
 		}
 		return nil, err
@@ -67,7 +72,7 @@ func (j *job) load(ctx context.Context) (*loaded, error) {
 }
 
 // gate fails when a table's set-aside share exceeds quality.max_invalid_share.
-func (j *job) gate(quality []pipeline.TableQuality) error {
+func (j *Job) gate(quality []pipeline.TableQuality) error {
 	limit := j.cfg.Quality.MaxInvalidShare
 	var errs []error
 	for _, q := range quality {

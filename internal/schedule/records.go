@@ -1,4 +1,4 @@
-package cli
+package schedule
 
 import (
 	"bufio"
@@ -16,12 +16,13 @@ import (
 	"time"
 )
 
-// runsFileName is the run history in the output folder: one JSON object per line.
-const runsFileName = "runs.jsonl"
+// RunsFileName is the run history in the output folder: one JSON object per line,
+// each a Record.
+const RunsFileName = "runs.jsonl"
 
-// runRecord is one scheduled run, as logged, appended to runs.jsonl and sent to the
+// Record is one scheduled run, as logged, appended to runs.jsonl and sent to the
 // webhook. Times are wall-clock times in UTC (they never reach the scorecard files).
-type runRecord struct {
+type Record struct {
 	RunID       string    `json:"run_id"`
 	Job         string    `json:"job"`
 	Host        string    `json:"host"`
@@ -33,53 +34,59 @@ type runRecord struct {
 	Quarter     string    `json:"quarter,omitempty"`
 	AsOf        string    `json:"as_of,omitempty"`
 	// Outcome is published, noop, failed or cancelled.
-	Outcome    string   `json:"outcome"`
-	RowsRead   int64    `json:"rows_read"`
-	Published  []string `json:"published,omitempty"`
-	ExitStatus int      `json:"exit_status"` // what `recoverykpi run` would have returned
-	ErrorKind  string   `json:"error_kind,omitempty"`
-	Error      string   `json:"error,omitempty"`
+	Outcome    string    `json:"outcome"`
+	RowsRead   int64     `json:"rows_read"`
+	Published  []string  `json:"published,omitempty"`
+	ExitStatus int       `json:"exit_status"` // what `recoverykpi run` would have returned
+	ErrorKind  ErrorKind `json:"error_kind,omitempty"`
+	Error      string    `json:"error,omitempty"`
 }
 
 // Outcomes of a run.
 const (
-	outcomePublished = "published"
-	outcomeNoop      = "noop"
-	outcomeFailed    = "failed"
-	outcomeCancelled = "cancelled"
+	OutcomePublished = "published"
+	OutcomeNoop      = "noop"
+	OutcomeFailed    = "failed"
+	OutcomeCancelled = "cancelled"
 )
 
-func (r *runRecord) fill(res *result, err error) {
+// fill sets what a run's result or error says.
+func (s *Runner) fill(r *Record, res *Result, err error) {
 	r.Duration = r.FinishedAt.Sub(r.StartedAt).Seconds()
 	if res != nil {
-		r.Quarter, r.AsOf, r.RowsRead, r.Published = res.quarter, res.asOf, res.rowsRead, res.published
+		r.Quarter, r.AsOf, r.RowsRead, r.Published = res.Quarter, res.AsOf, res.RowsRead, res.Published
 	}
-	r.ExitStatus = ExitCode(err)
 	switch {
-	case err == nil && res != nil && res.noop:
-		r.Outcome = outcomeNoop
+	case s.exitStatus != nil:
+		r.ExitStatus = s.exitStatus(err)
+	case err != nil:
+		r.ExitStatus = 1
+	}
+	switch {
+	case err == nil && res != nil && res.Noop:
+		r.Outcome = OutcomeNoop
 	case err == nil:
-		r.Outcome = outcomePublished
+		r.Outcome = OutcomePublished
 	default:
 		r.Error = err.Error()
-		r.ErrorKind = errorKind(err)
-		r.Outcome = outcomeFailed
-		if r.ErrorKind == "cancelled" {
-			r.Outcome = outcomeCancelled
+		r.ErrorKind = s.errorKind(err)
+		r.Outcome = OutcomeFailed
+		if r.ErrorKind == KindCancelled {
+			r.Outcome = OutcomeCancelled
 		}
 	}
 }
 
-func (r *runRecord) succeeded() bool {
-	return r.Outcome == outcomePublished || r.Outcome == outcomeNoop
+func (r *Record) succeeded() bool {
+	return r.Outcome == OutcomePublished || r.Outcome == OutcomeNoop
 }
 
-func (s *scheduleRunner) runsPath() string { return filepath.Join(s.cfg.Output, runsFileName) }
+func (s *Runner) runsPath() string { return filepath.Join(s.cfg.Output, RunsFileName) }
 
 // finish records a run: a line in runs.jsonl, the metrics file, one log line and the
 // webhook, in that order (so that whoever reads the log line finds the files
 // written). Failures to record are logged; they do not change the run's outcome.
-func (s *scheduleRunner) finish(logger *slog.Logger, rec runRecord) {
+func (s *Runner) finish(logger *slog.Logger, rec Record) {
 	if err := appendRun(s.runsPath(), rec); err != nil {
 		logger.Error("record the run", "file", s.runsPath(), "error", err.Error())
 	}
@@ -102,12 +109,12 @@ func (s *scheduleRunner) finish(logger *slog.Logger, rec runRecord) {
 		}
 	}
 	switch rec.Outcome {
-	case outcomePublished, outcomeNoop:
+	case OutcomePublished, OutcomeNoop:
 		logger.Info("run finished", attrs...)
-	case outcomeCancelled:
+	case OutcomeCancelled:
 		logger.Warn("run finished", append(attrs, "error", rec.Error)...)
 	default:
-		logger.Error("run finished", append(attrs, "error_kind", rec.ErrorKind, "exit_status", rec.ExitStatus, "error", rec.Error)...)
+		logger.Error("run finished", append(attrs, "error_kind", string(rec.ErrorKind), "exit_status", rec.ExitStatus, "error", rec.Error)...)
 	}
 	if n := s.sched.Notify; n != nil && n.Webhook != "" && (!rec.succeeded() || n.OnSuccess) {
 		if err := s.notify(n.Webhook, rec); err != nil {
@@ -118,7 +125,7 @@ func (s *scheduleRunner) finish(logger *slog.Logger, rec runRecord) {
 
 // appendRun appends one line to runs.jsonl. A line is written with one write on a file
 // opened for appending, so lines from two schedulers do not interleave.
-func appendRun(path string, rec runRecord) error {
+func appendRun(path string, rec Record) error {
 	line, err := json.Marshal(rec)
 	if err != nil {
 		return err
@@ -154,7 +161,7 @@ func lastSuccessOf(path, job string) time.Time {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		var r runRecord
+		var r Record
 		if json.Unmarshal(sc.Bytes(), &r) != nil || r.Job != job || !r.succeeded() {
 			continue
 		}
@@ -168,7 +175,7 @@ func lastSuccessOf(path, job string) time.Time {
 // writeMetrics writes the Prometheus text file for node_exporter's textfile
 // collector, atomically: a temporary file in the same folder (whose name does not end
 // in .prom, so the collector ignores it), then a rename.
-func writeMetrics(path, job string, rec runRecord, lastSuccess time.Time) error {
+func writeMetrics(path, job string, rec Record, lastSuccess time.Time) error {
 	var b strings.Builder
 	lbl := fmt.Sprintf(`{job=%q}`, job)
 	gauge := func(name, help string, v float64) {
@@ -192,7 +199,7 @@ func writeMetrics(path, job string, rec runRecord, lastSuccess time.Time) error 
 	gauge("recoverykpi_last_run_attempts", "Attempts of the last run (1 without retries).", float64(rec.Attempts))
 	name := "recoverykpi_last_run_outcome"
 	fmt.Fprintf(&b, "# HELP %s Outcome of the last run: 1 for the outcome it had, 0 for the others.\n# TYPE %s gauge\n", name, name)
-	for _, o := range []string{outcomePublished, outcomeNoop, outcomeFailed, outcomeCancelled} {
+	for _, o := range []string{OutcomePublished, OutcomeNoop, OutcomeFailed, OutcomeCancelled} {
 		v := 0
 		if rec.Outcome == o {
 			v = 1
@@ -223,14 +230,14 @@ func writeMetrics(path, job string, rec runRecord, lastSuccess time.Time) error 
 	return err
 }
 
-// webhookMessage is the JSON body posted to schedule.notify.webhook. Text is a
+// WebhookMessage is the JSON body posted to schedule.notify.webhook. Text is a
 // one-line summary (the field chat services display); Run holds every detail.
-type webhookMessage struct {
-	Text string    `json:"text"`
-	Run  runRecord `json:"run"`
+type WebhookMessage struct {
+	Text string `json:"text"`
+	Run  Record `json:"run"`
 }
 
-func (s *scheduleRunner) notify(url string, rec runRecord) error {
+func (s *Runner) notify(url string, rec Record) error {
 	text := fmt.Sprintf("recoverykpi %s: %s", rec.Job, rec.Outcome)
 	if rec.Quarter != "" {
 		text += " " + rec.Quarter
@@ -238,7 +245,7 @@ func (s *scheduleRunner) notify(url string, rec runRecord) error {
 	if rec.Error != "" {
 		text += ": " + rec.Error
 	}
-	body, err := json.Marshal(webhookMessage{Text: text, Run: rec})
+	body, err := json.Marshal(WebhookMessage{Text: text, Run: rec})
 	if err != nil {
 		return err
 	}

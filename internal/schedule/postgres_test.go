@@ -1,4 +1,4 @@
-package cli
+package schedule
 
 import (
 	"context"
@@ -55,7 +55,7 @@ func TestPostgresClaims(t *testing.T) {
 	if _, err := b.claim(ctx, job, tick.Add(time.Minute)); !errors.Is(err, errRunInProgress) {
 		t.Errorf("next tick while a runs: %v, want errRunInProgress (no overlap across hosts)", err)
 	}
-	if err := h.release(ctx, outcomePublished); err != nil {
+	if err := h.release(ctx, OutcomePublished); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.claim(ctx, job, tick); !errors.Is(err, errTickClaimed) {
@@ -65,7 +65,7 @@ func TestPostgresClaims(t *testing.T) {
 	if err != nil {
 		t.Fatalf("next tick: %v", err)
 	}
-	if err := h.release(ctx, outcomeFailed); err != nil {
+	if err := h.release(ctx, OutcomeFailed); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := a.pool.Query(ctx, `SELECT scheduled_at, host, outcome FROM recoverykpi_runs WHERE job = $1 ORDER BY scheduled_at`, job)
@@ -85,8 +85,8 @@ func TestPostgresClaims(t *testing.T) {
 		}
 		got = append(got, r)
 	}
-	if len(got) != 2 || !got[0].at.Equal(tick) || got[0].host != "host-a" || got[0].outcome != outcomePublished ||
-		!got[1].at.Equal(tick.Add(time.Minute)) || got[1].host != "host-b" || got[1].outcome != outcomeFailed {
+	if len(got) != 2 || !got[0].at.Equal(tick) || got[0].host != "host-a" || got[0].outcome != OutcomePublished ||
+		!got[1].at.Equal(tick.Add(time.Minute)) || got[1].host != "host-b" || got[1].outcome != OutcomeFailed {
 		t.Errorf("claims %+v", got)
 	}
 }
@@ -117,7 +117,7 @@ func TestPostgresTwoSchedulersRunEachTickOnce(t *testing.T) {
 		}, func(tick time.Time) string {
 			events <- event{host: host, tick: tick, ran: true}
 			<-release
-			return outcomePublished
+			return OutcomePublished
 		})
 		if err != nil {
 			t.Fatal(err)

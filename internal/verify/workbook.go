@@ -1,22 +1,23 @@
-package cli
+package verify
 
 import (
 	"bytes"
 	"os"
 	"strings"
 
-	"github.com/recoverykpi/recoverykpi/writers/excel"
+	"github.com/recoverykpi/recoverykpi/internal/workbookdump"
+	"github.com/recoverykpi/recoverykpi/writers/manifest"
 )
 
 // workbookDiffs adds the first cells in which the published workbook and the rerun's
-// differ, as Sheet!Cell: published value, now value (values as excel.Dump writes them).
-func workbookDiffs(rep *verifyReport, path, recordedSum string, now []byte) {
+// differ, as Sheet!Cell: published value, now value (values as workbookdump.Dump writes them).
+func workbookDiffs(rep *Report, path, recordedSum string, now []byte) {
 	pub, err := os.ReadFile(path)
 	if err != nil {
 		rep.detail("(cannot show the cells: %v)", err)
 		return
 	}
-	if sha256Hex(pub) != recordedSum {
+	if manifest.Sum(pub) != recordedSum {
 		rep.detail("(the published workbook is not the file the manifest lists; cells below are from the file on disk)")
 	}
 	a, errA := workbookCells(pub)
@@ -31,7 +32,7 @@ func workbookDiffs(rep *verifyReport, path, recordedSum string, now []byte) {
 // workbookCells lists the cells of a workbook's dump in sheet order, keyed
 // Sheet!Cell.
 func workbookCells(b []byte) ([]jsonLeaf, error) {
-	dump, err := excel.Dump(bytes.NewReader(b), int64(len(b)))
+	dump, err := workbookdump.Dump(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		return nil, err
 	}

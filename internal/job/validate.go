@@ -1,4 +1,4 @@
-package cli
+package job
 
 import (
 	"context"
@@ -16,45 +16,35 @@ import (
 // exampleLimit is how many set-aside rows per reason the report shows.
 const exampleLimit = 3
 
-// validateCommand checks the extract set against the contract and prints a data-quality
-// report, writing nothing. It returns an error (exit 3) when the extracts are unusable.
-func validateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var f runFlags
-	fs := newFlags("validate", "[--config FILE] [--input DIR]", stderr)
-	fs.StringVar(&f.config, "config", "", "config `FILE` (YAML, SPEC §7)")
-	fs.StringVar(&f.input, "input", "", "extract set `DIR` (overrides the config)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	j, err := newJob(f)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "extract set %s\n", j.inputRoot)
+// Validate checks the extract set against the contract and prints a data-quality
+// report to w, writing no file. It returns an error (wrapping readers.ErrUnusable or
+// ErrTooManyInvalid) when the extracts are unusable.
+func (j *Job) Validate(ctx context.Context, w io.Writer) error {
+	fmt.Fprintf(w, "extract set %s\n", j.inputRoot)
 	ex, err := readers.Discover(ctx, j.input, j.readerOptions())
 	if err != nil {
-		fmt.Fprintf(stdout, "result: unusable\n")
+		fmt.Fprintf(w, "result: unusable\n")
 		return err
 	}
 	var qs []readers.TableQuality
 	for _, t := range ex.Tables() {
 		q, err := readAll(ctx, t)
 		if err != nil {
-			fmt.Fprintf(stdout, "result: unusable\n")
+			fmt.Fprintf(w, "result: unusable\n")
 			return err
 		}
 		qs = append(qs, q)
 	}
-	printQuality(stdout, ex, qs)
+	printQuality(w, ex, qs)
 	var pq []pipeline.TableQuality
 	for _, q := range qs {
 		pq = append(pq, tableQuality(q))
 	}
 	if err := j.gate(pq); err != nil {
-		fmt.Fprintf(stdout, "result: unusable\n")
+		fmt.Fprintf(w, "result: unusable\n")
 		return err
 	}
-	fmt.Fprintf(stdout, "result: usable\n")
+	fmt.Fprintf(w, "result: usable\n")
 	return nil
 }
 

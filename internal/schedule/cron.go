@@ -1,4 +1,4 @@
-package cli
+package schedule
 
 // This is the only file that imports gocron (and its clock, clockwork).
 
@@ -22,7 +22,7 @@ type cronOptions struct {
 	spec        string         // standard 5-field cron
 	loc         *time.Location // the cron is evaluated in loc
 	name        string         // job name: the claim key
-	clock       clock          // a clockwork.Clock, or nil for the real clock
+	clock       Clock          // a clockwork.Clock, or nil for the real clock
 	claimer     tickClaimer    // nil: every tick runs
 	stopTimeout time.Duration  // how long Shutdown waits for a running job
 	logger      *slog.Logger
@@ -143,6 +143,12 @@ func (c *cronJob) nextRun() (time.Time, error) {
 		}
 	}
 	return time.Time{}, nil
+}
+
+// idle says whether gocron has finished with the job's last run.
+func (c *cronJob) idle() bool {
+	running, err := c.job.IsRunning()
+	return err == nil && !running
 }
 
 // shutdown stops taking ticks and waits for a running job up to the stop timeout;

@@ -1,4 +1,9 @@
-package excel
+// Package workbookdump describes an .xlsx workbook as text: its properties, sheets,
+// cells with their values, number formats and styles, conditional formats, tables,
+// sparklines and charts. The text is what the workbook goldens hold and what
+// `recoverykpi verify` compares cell by cell; it is a reader of any workbook and does
+// not depend on how writers/excel wrote it.
+package workbookdump
 
 import (
 	"archive/zip"
@@ -500,4 +505,14 @@ func cellLess(a, b string) bool {
 		return ac < bc
 	}
 	return a < b
+}
+
+func cellName(col, row int) string {
+	n, _ := excelize.CoordinatesToCellName(col, row)
+	return n
+}
+
+func colName(col int) string {
+	n, _ := excelize.ColumnNumberToName(col)
+	return n
 }

@@ -1,10 +1,13 @@
-package cli
+// Package verify checks a published edition against its manifest: it rehashes the
+// inputs the manifest lists, reruns the quarter in memory with the recorded config,
+// as_of and edition, and compares every output byte for byte. For a JSON or workbook
+// that differs it names the first values or cells that changed.
+package verify
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -16,77 +19,39 @@ import (
 
 	"github.com/recoverykpi/recoverykpi"
 	"github.com/recoverykpi/recoverykpi/config"
-	"github.com/recoverykpi/recoverykpi/pipeline"
-	manifestout "github.com/recoverykpi/recoverykpi/writers/manifest"
+	"github.com/recoverykpi/recoverykpi/internal/job"
+	"github.com/recoverykpi/recoverykpi/internal/publish"
+	"github.com/recoverykpi/recoverykpi/writers/manifest"
 )
-
-// ExitMismatch is the exit status of `recoverykpi verify` when the inputs or the
-// outputs differ from what the manifest records.
-const ExitMismatch = 5
-
-// ErrMismatch marks a verify that found a difference (exit status ExitMismatch).
-var ErrMismatch = errors.New("the manifest does not match")
 
 // maxJSONDiffs bounds the JSON values a verify report shows per file.
 const maxJSONDiffs = 12
 
-func verifyCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fl := newFlags("verify", "[--input DIR] MANIFEST", stderr)
-	input := fl.String("input", "", "read the extract set from `DIR` instead of the manifest's input root (e.g. an archived copy); the recorded root is still what the outputs show")
-	var manifestPath string
-	// Flags may come before or after the manifest.
-	fl.SetOutput(io.Discard) // the error is reported once, by Main
-	for rest := args; ; {
-		if err := fl.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fl.SetOutput(stderr)
-				fl.Usage()
-				return errHelpShown
-			}
-			return fmt.Errorf("%w: %v", ErrUsage, err)
-		}
-		if fl.NArg() == 0 {
-			break
-		}
-		if manifestPath != "" {
-			return fmt.Errorf("%w: unexpected argument %q", ErrUsage, fl.Arg(0))
-		}
-		manifestPath, rest = fl.Arg(0), fl.Args()[1:]
-	}
-	if manifestPath == "" {
-		return fmt.Errorf("%w: verify needs the manifest to check: recoverykpi verify out/manifest-2026-Q3.json", ErrUsage)
-	}
-	rep, err := verifyManifest(ctx, manifestPath, *input)
-	if rep != nil {
-		rep.write(stdout)
-	}
-	return err
-}
-
-// verifyReport is what verify found, for people: the run it checked, what matched and
+// Report is what verify found, for people: the run it checked, what matched and
 // each difference.
-type verifyReport struct {
+type Report struct {
 	manifest string
-	m        *pipeline.Manifest
+	m        *manifest.Manifest
 	inputs   int // inputs checked
 	outputs  int // outputs compared
 	diffs    []string
 	notes    []string
 }
 
-func (r *verifyReport) differ(format string, a ...any) {
+func (r *Report) differ(format string, a ...any) {
 	r.diffs = append(r.diffs, fmt.Sprintf(format, a...))
 }
 
 // detail adds a line under the last difference.
-func (r *verifyReport) detail(format string, a ...any) {
+func (r *Report) detail(format string, a ...any) {
 	r.diffs[len(r.diffs)-1] += "\n      " + fmt.Sprintf(format, a...)
 }
-func (r *verifyReport) note(format string, a ...any) {
+func (r *Report) note(format string, a ...any) {
 	r.notes = append(r.notes, fmt.Sprintf(format, a...))
 }
 
-func (r *verifyReport) write(w io.Writer) {
+// Write prints the report.
+func (r *Report) Write(w io.Writer) {
 	var b strings.Builder
 	if m := r.m; m != nil {
 		fmt.Fprintf(&b, "verify %s: quarter %s, edition %d, as_of %s, input root %s, recoverykpi %s\n",
@@ -106,27 +71,27 @@ func (r *verifyReport) write(w io.Writer) {
 	io.WriteString(w, b.String())
 }
 
-// verifyManifest re-hashes the inputs a manifest lists, reruns its quarter with the
+// Manifest re-hashes the inputs a manifest lists, reruns its quarter with the
 // recorded config, as_of and edition in memory, and compares every output byte for
 // byte. It publishes nothing. The error wraps ErrMismatch when anything differs.
 // input, when not empty, is read instead of the recorded input root.
-func verifyManifest(ctx context.Context, manifestPath, input string) (*verifyReport, error) {
+func Manifest(ctx context.Context, manifestPath, input string) (*Report, error) {
 	raw, err := os.ReadFile(manifestPath)
 	if err != nil {
-		return nil, fmt.Errorf("%w: manifest: %v", ErrUsage, err)
+		return nil, fmt.Errorf("%w: manifest: %v", job.ErrUsage, err)
 	}
-	m, err := manifestout.Unmarshal(raw)
+	m, err := manifest.Unmarshal(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrUsage, manifestPath, err)
+		return nil, fmt.Errorf("%w: %s: %v", job.ErrUsage, manifestPath, err)
 	}
-	rep := &verifyReport{manifest: manifestPath, m: m}
+	rep := &Report{manifest: manifestPath, m: m}
 	published := filepath.Dir(manifestPath)
 
 	// The program and the config.
 	if m.Version != recoverykpi.Version {
 		rep.differ("program version: published %s, now %s", m.Version, recoverykpi.Version)
 	}
-	if got := sha256Hex(m.ConfigYAML); got != m.ConfigSHA256 {
+	if got := manifest.Sum(m.ConfigYAML); got != m.ConfigSHA256 {
 		rep.differ("config: the recorded YAML hashes to %s, the manifest says %s (the manifest was edited)", got, m.ConfigSHA256)
 	}
 	cfg, err := config.Parse(m.ConfigYAML, "")
@@ -136,7 +101,7 @@ func verifyManifest(ctx context.Context, manifestPath, input string) (*verifyRep
 	if m.GoVersion != runtime.Version() {
 		rep.note("built with %s, this binary with %s", m.GoVersion, runtime.Version())
 	}
-	now := libraries()
+	now := job.Libraries()
 	for i, l := range m.Libraries {
 		if i < len(now) && now[i] != l {
 			rep.note("library %s %s, this binary has %s %s", l.Path, l.Version, now[i].Path, now[i].Version)
@@ -156,14 +121,14 @@ func verifyManifest(ctx context.Context, manifestPath, input string) (*verifyRep
 			rep.differ("input removed: %s", in.Path)
 			continue
 		}
-		s, err := hashFile(ctx, fsys, in.Path)
+		size, sum, err := job.HashFile(ctx, fsys, in.Path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			rep.differ("input removed: %s (%d bytes, sha256 %s)", in.Path, in.Size, in.SHA256)
 		case err != nil:
 			rep.differ("input unreadable: %s: %v", in.Path, err)
-		case s.sha256 != in.SHA256:
-			rep.differ("input changed: %s: published %d bytes, sha256 %s; now %d bytes, sha256 %s", in.Path, in.Size, in.SHA256, s.size, s.sha256)
+		case sum != in.SHA256:
+			rep.differ("input changed: %s: published %d bytes, sha256 %s; now %d bytes, sha256 %s", in.Path, in.Size, in.SHA256, size, sum)
 		}
 	}
 	if fsys == nil {
@@ -177,8 +142,7 @@ func verifyManifest(ctx context.Context, manifestPath, input string) (*verifyRep
 	}
 	defer os.RemoveAll(scratch)
 	asOf := m.AsOf
-	j := &job{cfg: cfg, input: fsys, inputRoot: m.InputRoot, output: scratch, asOf: &asOf}
-	outs, runErr := j.verifyRun(ctx, m)
+	outs, runErr := rerunManifest(ctx, job.New(cfg, fsys, m.InputRoot, scratch, &asOf), m)
 	if runErr == nil {
 		for _, in := range outs.inputs {
 			if !listed[in.Path] {
@@ -212,7 +176,7 @@ func verifyInput(root, input string) (fs.FS, string, error) {
 	dir := root
 	if input != "" {
 		dir = input
-	} else if root == sampleRoot {
+	} else if root == job.SampleRoot {
 		return recoverykpi.Sample(), root, nil
 	}
 	st, err := os.Stat(dir)
@@ -249,51 +213,47 @@ func unlistedParquet(fsys fs.FS, listed map[string]bool) []string {
 
 // rerun is what verify's in-memory rerun produced.
 type rerun struct {
-	inputs []pipeline.InputFile
-	files  []output // in publishing order, the manifest last
+	inputs []manifest.InputFile
+	files  []publish.File // in publishing order, the manifest last
 }
 
-// verifyRun loads the extract set and renders the manifest's quarter and edition.
-func (j *job) verifyRun(ctx context.Context, m *pipeline.Manifest) (*rerun, error) {
-	l, err := j.load(ctx)
+// rerunManifest loads the extract set and renders the manifest's quarter and edition.
+func rerunManifest(ctx context.Context, j *job.Job, m *manifest.Manifest) (*rerun, error) {
+	l, err := j.Load(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sc, err := j.scorecard(ctx, l, m.Quarter)
+	files, err := j.Rerun(ctx, l, m.Quarter, m.Edition, m.Supersedes)
 	if err != nil {
 		return nil, err
 	}
-	files, err := j.render(sc, l, m.Edition, m.Supersedes)
-	if err != nil {
-		return nil, err
-	}
-	return &rerun{inputs: l.inputs, files: files}, nil
+	return &rerun{inputs: l.Inputs(), files: files}, nil
 }
 
 // compareOutputs compares the rerun's files with the manifest's outputs and the
 // manifest itself, and checks the published files beside the manifest.
-func compareOutputs(rep *verifyReport, m *pipeline.Manifest, raw []byte, files []output, published string) {
-	recorded := map[string]pipeline.OutputFile{}
+func compareOutputs(rep *Report, m *manifest.Manifest, raw []byte, files []publish.File, published string) {
+	recorded := map[string]manifest.OutputFile{}
 	for _, o := range m.Outputs {
 		recorded[o.Path] = o
 	}
 	produced := map[string]bool{}
 	body, manifestFile := files[:len(files)-1], files[len(files)-1]
 	for _, f := range body {
-		produced[f.name] = true
+		produced[f.Name] = true
 		rep.outputs++
-		rec, ok := recorded[f.name]
-		sum := sha256Hex(f.data)
+		rec, ok := recorded[f.Name]
+		sum := manifest.Sum(f.Data)
 		switch {
 		case !ok:
-			rep.differ("output added: %s (%d bytes, sha256 %s): the rerun produces it, the manifest does not list it", f.name, len(f.data), sum)
+			rep.differ("output added: %s (%d bytes, sha256 %s): the rerun produces it, the manifest does not list it", f.Name, len(f.Data), sum)
 		case sum != rec.SHA256:
-			rep.differ("output differs: %s: published %d bytes, sha256 %s; now %d bytes, sha256 %s", f.name, rec.Size, rec.SHA256, len(f.data), sum)
+			rep.differ("output differs: %s: published %d bytes, sha256 %s; now %d bytes, sha256 %s", f.Name, rec.Size, rec.SHA256, len(f.Data), sum)
 			switch {
-			case strings.HasSuffix(f.name, ".json"):
-				jsonDiffs(rep, filepath.Join(published, filepath.FromSlash(f.name)), rec.SHA256, f.data)
-			case strings.HasSuffix(f.name, ".xlsx"):
-				workbookDiffs(rep, filepath.Join(published, filepath.FromSlash(f.name)), rec.SHA256, f.data)
+			case strings.HasSuffix(f.Name, ".json"):
+				jsonDiffs(rep, filepath.Join(published, filepath.FromSlash(f.Name)), rec.SHA256, f.Data)
+			case strings.HasSuffix(f.Name, ".xlsx"):
+				workbookDiffs(rep, filepath.Join(published, filepath.FromSlash(f.Name)), rec.SHA256, f.Data)
 			}
 		}
 	}
@@ -303,8 +263,8 @@ func compareOutputs(rep *verifyReport, m *pipeline.Manifest, raw []byte, files [
 			rep.differ("output removed: %s (%d bytes, sha256 %s): listed in the manifest, the rerun does not produce it", o.Path, o.Size, o.SHA256)
 		}
 	}
-	if len(rep.diffs) == 0 && !bytes.Equal(manifestFile.data, raw) {
-		rep.differ("manifest differs: the rerun's %s is not byte-identical to %s", manifestFile.name, rep.manifest)
+	if len(rep.diffs) == 0 && !bytes.Equal(manifestFile.Data, raw) {
+		rep.differ("manifest differs: the rerun's %s is not byte-identical to %s", manifestFile.Name, rep.manifest)
 	}
 	// The files on disk beside the manifest, when they are there, must be the ones it
 	// lists: a file edited after publication is a difference too.
@@ -318,7 +278,7 @@ func compareOutputs(rep *verifyReport, m *pipeline.Manifest, raw []byte, files [
 			rep.differ("published file unreadable: %s: %v", o.Path, err)
 			continue
 		}
-		if got := sha256Hex(b); got != o.SHA256 {
+		if got := manifest.Sum(b); got != o.SHA256 {
 			rep.differ("published file altered: %s hashes to %s, the manifest recorded %s", o.Path, got, o.SHA256)
 		}
 	}
@@ -326,13 +286,13 @@ func compareOutputs(rep *verifyReport, m *pipeline.Manifest, raw []byte, files [
 
 // jsonDiffs adds the first values in which the published scorecard JSON and the
 // rerun's differ, in document order (the KPIs come first).
-func jsonDiffs(rep *verifyReport, path, recordedSum string, now []byte) {
+func jsonDiffs(rep *Report, path, recordedSum string, now []byte) {
 	pub, err := os.ReadFile(path)
 	if err != nil {
 		rep.detail("(cannot show the values: %v)", err)
 		return
 	}
-	if sha256Hex(pub) != recordedSum {
+	if manifest.Sum(pub) != recordedSum {
 		rep.detail("(the published %s is not the file the manifest lists; values below are from the file on disk)", filepath.Base(path))
 	}
 	a, errA := flattenJSON(pub)
@@ -346,7 +306,7 @@ func jsonDiffs(rep *verifyReport, path, recordedSum string, now []byte) {
 
 // leafDiffs adds the first values in which a (published) and b (now) differ, in a's
 // order, then those only b has.
-func leafDiffs(rep *verifyReport, a, b []jsonLeaf) {
+func leafDiffs(rep *Report, a, b []jsonLeaf) {
 	nowVal := make(map[string]string, len(b))
 	for _, l := range b {
 		nowVal[l.path] = l.value

@@ -1,4 +1,4 @@
-package cli
+package job
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"io"
 	"io/fs"
 
-	"github.com/recoverykpi/recoverykpi/pipeline"
 	"github.com/recoverykpi/recoverykpi/readers"
+	manifestout "github.com/recoverykpi/recoverykpi/writers/manifest"
 )
 
 // Input files are hashed in one sequential read each, on a goroutine of their own that
@@ -73,7 +73,7 @@ func (h *inputHasher) stop() {
 }
 
 // fill waits for the hashing to finish and sets the SHA-256 of every input.
-func (h *inputHasher) fill(inputs []pipeline.InputFile) error {
+func (h *inputHasher) fill(inputs []manifestout.InputFile) error {
 	<-h.done
 	if h.err != nil {
 		return h.err
@@ -88,7 +88,13 @@ func (h *inputHasher) fill(inputs []pipeline.InputFile) error {
 	return nil
 }
 
-// hashFile reads the file p of fsys once, from start to end.
+// HashFile returns the size and hex SHA-256 of the file p of fsys, reading it once
+// from start to end.
+func HashFile(ctx context.Context, fsys fs.FS, p string) (size int64, sha256 string, err error) {
+	s, err := hashFile(ctx, fsys, p)
+	return s.size, s.sha256, err
+}
+
 func hashFile(ctx context.Context, fsys fs.FS, p string) (fileSum, error) {
 	f, err := fsys.Open(p)
 	if err != nil {
@@ -114,10 +120,4 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
-}
-
-// sha256Hex returns the hex SHA-256 of b.
-func sha256Hex(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }

@@ -1,4 +1,10 @@
-package cli
+// Package publish writes a quarter's outputs into the output folder so that nothing
+// published is ever replaced. Files are staged under temporary names
+// (.recoverykpi-tmp-*) in their final folder and hard-linked to their final names, which
+// fails when a name is taken; the manifest is published last, so an edition with a
+// manifest is complete. A run whose outputs differ from the latest edition either
+// refuses (ErrOutputExists) or publishes the next edition (-r2, -r3, ...) beside it.
+package publish
 
 import (
 	"bytes"
@@ -10,36 +16,35 @@ import (
 	"strings"
 )
 
-// output is one file to publish: a slash path relative to the output folder, and its
-// bytes.
-type output struct {
-	name string
-	data []byte
+// File is one file to publish: Name is a slash path relative to the output folder.
+type File struct {
+	Name string
+	Data []byte
 }
 
-// tempPrefix starts the name of every temporary file, so a crash leaves files that
+// TempPrefix starts the name of every temporary file, so a crash leaves files that
 // are recognisably ours (and cleanTemps removes them on the next run).
-const tempPrefix = ".recoverykpi-tmp-"
+const TempPrefix = ".recoverykpi-tmp-"
 
 // stage writes each output to a temporary file in its final folder and returns the
 // temporary paths. On error it removes what it wrote.
-func stage(dir string, outs []output) ([]string, error) {
+func stage(dir string, outs []File) ([]string, error) {
 	var temps []string
 	fail := func(err error) ([]string, error) {
 		removeAll(temps)
 		return nil, err
 	}
 	for _, o := range outs {
-		final := filepath.Join(dir, filepath.FromSlash(o.name))
+		final := filepath.Join(dir, filepath.FromSlash(o.Name))
 		if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 			return fail(fmt.Errorf("output folder: %w", err))
 		}
-		f, err := os.CreateTemp(filepath.Dir(final), tempPrefix+"*")
+		f, err := os.CreateTemp(filepath.Dir(final), TempPrefix+"*")
 		if err != nil {
 			return fail(fmt.Errorf("write %s: %w", final, err))
 		}
 		temps = append(temps, f.Name())
-		_, err = f.Write(o.data)
+		_, err = f.Write(o.Data)
 		if err == nil {
 			err = f.Sync()
 		}
@@ -62,9 +67,9 @@ func stage(dir string, outs []output) ([]string, error) {
 // final name (which fails when the name exists) and the temporary name removed; on a
 // file system without hard links it falls back to a rename after checking the name is
 // free.
-func commit(dir string, outs []output, temps []string) error {
+func commit(dir string, outs []File, temps []string) error {
 	for i, o := range outs {
-		final := filepath.Join(dir, filepath.FromSlash(o.name))
+		final := filepath.Join(dir, filepath.FromSlash(o.Name))
 		if err := publishNew(temps[i], final); err != nil {
 			removeAll(temps[i:])
 			return err
@@ -91,18 +96,18 @@ func publishNew(temp, final string) error {
 	return nil
 }
 
-// publishReplace writes outputs atomically, replacing earlier versions. It is used only
+// Replace writes outputs atomically, replacing earlier versions. It is used only
 // for files that describe the extract last read rather than publish a quarter: SPEC
 // §2's quarantine/<table>.parquet, written by every run that reads the extract to the
 // end, including one the invalid-row limit stops. No manifest lists them.
-func publishReplace(dir string, outs []output) error {
+func Replace(dir string, outs []File) error {
 	// A file already there with the same bytes is left alone: a backfill reads one
 	// extract and would otherwise rewrite its quarantine for every quarter.
 	same, _, err := existing(dir, outs)
 	if err != nil {
 		return err
 	}
-	var changed []output
+	var changed []File
 	for i, o := range outs {
 		if !same[i] {
 			changed = append(changed, o)
@@ -117,7 +122,7 @@ func publishReplace(dir string, outs []output) error {
 		return err
 	}
 	for i, o := range outs {
-		final := filepath.Join(dir, filepath.FromSlash(o.name))
+		final := filepath.Join(dir, filepath.FromSlash(o.Name))
 		if err := os.Rename(temps[i], final); err != nil {
 			removeAll(temps[i:])
 			return fmt.Errorf("publish %s: %w", final, err)
@@ -128,27 +133,27 @@ func publishReplace(dir string, outs []output) error {
 
 // existing compares the outputs with the files already published: same says which are
 // there with the same bytes; a file there with other bytes is returned in differ.
-func existing(dir string, outs []output) (same []bool, differ []string, err error) {
+func existing(dir string, outs []File) (same []bool, differ []string, err error) {
 	same = make([]bool, len(outs))
 	for i, o := range outs {
-		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(o.name)))
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(o.Name)))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
 			return nil, nil, err
 		}
-		if bytes.Equal(b, o.data) {
+		if bytes.Equal(b, o.Data) {
 			same[i] = true
 		} else {
-			differ = append(differ, o.name)
+			differ = append(differ, o.Name)
 		}
 	}
 	return same, differ, nil
 }
 
 // cleanTemps removes temporary files that an interrupted run left in dir or in the
-// the two levels below it (quarantine/<label>/).
+// two levels below it (quarantine/<label>/).
 func cleanTemps(dir string) {
 	if _, err := os.Stat(dir); err != nil {
 		return
@@ -160,7 +165,7 @@ func cleanTemps(dir string) {
 		if rel, _ := filepath.Rel(dir, p); d.IsDir() && strings.Count(filepath.ToSlash(rel), "/") >= 2 {
 			return fs.SkipDir // deeper than quarantine/<label>/: not ours
 		}
-		if !d.IsDir() && strings.HasPrefix(d.Name(), tempPrefix) {
+		if !d.IsDir() && strings.HasPrefix(d.Name(), TempPrefix) {
 			os.Remove(p)
 		}
 		return nil

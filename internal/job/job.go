@@ -1,0 +1,143 @@
+// Package job is the quarter job of recoverykpi: it reads an extract set
+// (readers), computes a quarter's scorecard (pipeline), renders the workbook, JSON,
+// quarantine and manifest (writers) and publishes them (publish). The commands run,
+// backfill, schedule, validate and verify are built on it.
+package job
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/recoverykpi/recoverykpi"
+	"github.com/recoverykpi/recoverykpi/config"
+	"github.com/recoverykpi/recoverykpi/pipeline"
+	"github.com/recoverykpi/recoverykpi/readers"
+)
+
+// Job is one configured extract set and output folder, ready to run quarters.
+type Job struct {
+	cfg       *config.Config
+	input     fs.FS
+	inputRoot string // as given: a folder, or "embedded:sample"
+	output    string
+	asOf      *time.Time
+	alloc     memory.Allocator // Arrow buffers (nil: the readers' own)
+}
+
+// SampleRoot names the embedded sample as an input root.
+const SampleRoot = "embedded:sample"
+
+// Options say where a job reads and writes. Values given override the config's.
+type Options struct {
+	Config string // config file; "" for the defaults
+	Input  string // extract set folder
+	Output string // output folder
+	AsOf   string // RFC 3339
+	// Allocator holds the Arrow buffers the readers allocate; nil for the readers' own.
+	Allocator memory.Allocator
+}
+
+// Open loads the config (or the defaults) and applies the options. With neither
+// Config nor Input it uses the embedded sample and the config's output (./out).
+func Open(o Options) (*Job, error) {
+	cfg := config.Default()
+	if o.Config != "" {
+		var err error
+		if cfg, err = config.Load(o.Config); err != nil {
+			return nil, err
+		}
+	}
+	j := &Job{cfg: cfg, alloc: o.Allocator}
+	if o.Input != "" {
+		cfg.Input = o.Input
+	}
+	if o.Output != "" {
+		cfg.Output = o.Output
+	}
+	if o.AsOf != "" {
+		cfg.AsOf = o.AsOf
+	}
+	if cfg.AsOf != "" {
+		t, err := time.Parse(time.RFC3339Nano, cfg.AsOf)
+		if err != nil {
+			return nil, fmt.Errorf("%w: as_of: %v", config.ErrInvalid, err)
+		}
+		t = t.UTC()
+		j.asOf = &t
+	}
+	j.output = cfg.Output
+	if o.Config == "" && o.Input == "" {
+		j.input, j.inputRoot = recoverykpi.Sample(), SampleRoot
+		cfg.Input = SampleRoot
+		return j, nil
+	}
+	if cfg.Input == "" {
+		return nil, fmt.Errorf("%w: no input folder: give --input or set input in the config", ErrUsage)
+	}
+	st, err := os.Stat(cfg.Input)
+	if err != nil {
+		return nil, readers.Incomplete(fmt.Errorf("input folder %s: %w", cfg.Input, err))
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("%w: input %s is not a folder", readers.ErrUnusable, cfg.Input)
+	}
+	j.input, j.inputRoot = os.DirFS(cfg.Input), cfg.Input
+	return j, nil
+}
+
+// New returns a job on an already loaded config, reading input (named inputRoot in
+// the outputs) and writing into output, for the moment asOf (nil: the latest
+// instant in the data). Verify reruns a manifest's quarter with it.
+func New(cfg *config.Config, input fs.FS, inputRoot, output string, asOf *time.Time) *Job {
+	return &Job{cfg: cfg, input: input, inputRoot: inputRoot, output: output, asOf: asOf}
+}
+
+// InputRoot returns the extract set as given: a folder, or SampleRoot.
+func (j *Job) InputRoot() string { return j.inputRoot }
+
+// Calendar returns the fiscal calendar of the job's config.
+func (j *Job) Calendar() pipeline.Calendar { return j.settings("").Calendar }
+
+// readerOptions maps the config onto the readers' options.
+func (j *Job) readerOptions() readers.Options {
+	opts := readers.Options{
+		Location: j.cfg.Location(),
+		Tables:   map[string]readers.Mapping{},
+		ScoreMin: j.cfg.Definitions.ScoreMin,
+		ScoreMax: j.cfg.Definitions.ScoreMax,
+		// The engine maps each dictionary entry once instead of each row.
+		Dictionaries: true,
+		Allocator:    j.alloc,
+	}
+	for name, t := range j.cfg.Tables {
+		opts.Tables[name] = readers.Mapping{Path: t.Path, Columns: t.Columns}
+	}
+	return opts
+}
+
+// settings maps the config onto the engine's settings for one quarter ("" = default).
+func (j *Job) settings(quarter string) pipeline.Settings {
+	c := j.cfg
+	overrides := map[string]map[string]float64{}
+	for kpi, b := range c.Benchmarks {
+		overrides[kpi] = b.Industries
+	}
+	d := c.Definitions
+	return pipeline.Settings{
+		Company: c.Company, Industry: c.Industry, Currency: c.Currency,
+		Calendar: pipeline.Calendar{Loc: c.Location(), StartMonth: c.FiscalYearStartMonth},
+		Params: pipeline.Params{
+			RecoveryWindowDays: d.RecoveryWindowDays, LapseDays: d.LapseDays,
+			IntensiveCareDays: d.IntensiveCareDays, RevenueLookbackDays: d.RevenueLookbackDays,
+			SatisfiedMinScore: d.SatisfiedMinScore, ScoreMin: d.ScoreMin, ScoreMax: d.ScoreMax,
+			WorklistSize: c.WorklistSize,
+		},
+		Benchmarks: pipeline.DefaultBenchmarks().WithOverrides(overrides),
+		AsOf:       j.asOf,
+		Quarter:    quarter,
+	}
+}

@@ -1,0 +1,161 @@
+package publish
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	jsonout "github.com/recoverykpi/recoverykpi/writers/json"
+	"github.com/recoverykpi/recoverykpi/writers/manifest"
+)
+
+// Result says what publishing an edition did.
+type Result struct {
+	Edition   int      // 1 for the first publication, 2.. for restatements
+	Manifest  string   // path of the edition's manifest
+	Published []string // paths written
+	Noop      bool     // everything was already published with the same bytes
+}
+
+// Render produces the files of an edition of the quarter in publishing order, the
+// manifest last; sup names the edition it restates (nil for edition 1).
+type Render func(edition int, sup *manifest.Supersedes) ([]File, error)
+
+// Edition publishes one quarter (label, e.g. 2026-Q3) into the output folder dir.
+//
+// The latest edition of the quarter in the output folder is rendered again and
+// compared byte for byte: the files it already has with the same bytes are left
+// alone, missing ones (an interrupted run) are added, and when all are there the run
+// is a no-op. When any differs the run refuses with ErrOutputExists, or with restate
+// publishes the next edition (-r2, -r3, ...) beside it. Nothing published is ever
+// replaced. The manifest is published last, so an edition with a manifest is
+// complete.
+//
+// extract holds the files that describe the extract just read rather than the
+// quarter (SPEC §2's quarantine/<table>.parquet); they are written with Replace once
+// the edition is decided.
+func Edition(ctx context.Context, dir, label string, restate bool, render Render, extract []File) (*Result, error) {
+	cleanTemps(dir)
+	latest := latestEdition(dir, label)
+	edition := max(latest, 1)
+	outs, err := render(edition, supersedes(dir, label, edition))
+	if err != nil {
+		return nil, err
+	}
+	same, differ, err := existing(dir, outs)
+	if err != nil {
+		return nil, err
+	}
+	if len(differ) > 0 {
+		if !restate {
+			return nil, conflict(dir, label, edition, differ)
+		}
+		edition = latest + 1
+		if outs, err = render(edition, supersedes(dir, label, edition)); err != nil {
+			return nil, err
+		}
+		if same, differ, err = existing(dir, outs); err != nil {
+			return nil, err
+		}
+		if len(differ) > 0 {
+			return nil, fmt.Errorf("%w: %s exists although edition r%d was never published; move it away and rerun",
+				ErrOutputExists, filepath.Join(dir, differ[0]), edition)
+		}
+	}
+	res := &Result{Edition: edition, Manifest: filepath.Join(dir, outs[len(outs)-1].Name)}
+	var todo []File
+	for i, o := range outs {
+		if !same[i] {
+			todo = append(todo, o)
+		}
+	}
+	// SPEC §2's quarantine/<table>.parquet describes the extract that was just read, so
+	// it is replaced by every run that publishes or confirms an edition; the edition's
+	// own copy above is the one its manifest lists and never changes.
+	if err := Replace(dir, extract); err != nil {
+		return nil, err
+	}
+	if len(todo) == 0 {
+		res.Noop = true
+		return res, nil
+	}
+	temps, err := stage(dir, todo)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		removeAll(temps)
+		return nil, err
+	}
+	if err := commit(dir, todo, temps); err != nil {
+		return nil, err
+	}
+	for _, o := range todo {
+		res.Published = append(res.Published, filepath.Join(dir, o.Name))
+	}
+	return res, nil
+}
+
+// EditionSuffix is "" for the first edition and "-rN" for restatement N.
+func EditionSuffix(edition int) string {
+	if edition <= 1 {
+		return ""
+	}
+	return fmt.Sprintf("-r%d", edition)
+}
+
+// WorkbookName returns the workbook's file name for a quarter label (with its edition
+// suffix).
+func WorkbookName(label string) string { return "recovery-scorecard-" + label + ".xlsx" }
+
+// QuarantineName returns where an edition (label with its edition suffix) publishes
+// the quarantine of a table.
+func QuarantineName(label, table string) string {
+	return "quarantine/" + label + "/" + table + ".parquet"
+}
+
+// conflict is the refusal of a run that would change published files of an edition.
+func conflict(dir, label string, edition int, differ []string) error {
+	next := label + EditionSuffix(edition+1)
+	msg := fmt.Sprintf("%s is already published with other bytes than this run produces", filepath.Join(dir, differ[0]))
+	if len(differ) > 1 {
+		msg += " (so are " + strings.Join(differ[1:], ", ") + ")"
+	}
+	return fmt.Errorf("%w: %s; nothing was written. Inputs, config or program version differ from that publication (`recoverykpi verify %s` names what changed). To publish these numbers as a restatement, rerun with --restate: it writes edition r%d (%s, %s, %s) beside the published files, which stay as they are",
+		ErrOutputExists, msg, filepath.Join(dir, manifest.FileName(label+EditionSuffix(edition))), edition+1,
+		WorkbookName(next), jsonout.FileName(next), manifest.FileName(next))
+}
+
+// latestEdition returns the highest edition of the quarter with any of its files
+// (workbook, JSON or manifest) in the output folder, 0 when none.
+func latestEdition(dir, label string) int {
+	latest := 0
+	for e := 1; ; e++ {
+		l := label + EditionSuffix(e)
+		found := false
+		for _, name := range []string{WorkbookName(l), jsonout.FileName(l), manifest.FileName(l)} {
+			if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+				found = true
+			}
+		}
+		if !found {
+			return latest
+		}
+		latest = e
+	}
+}
+
+// supersedes names the edition before edition, by its published manifest; nil for
+// the first edition.
+func supersedes(dir, label string, edition int) *manifest.Supersedes {
+	if edition <= 1 {
+		return nil
+	}
+	s := &manifest.Supersedes{Edition: edition - 1, Manifest: manifest.FileName(label + EditionSuffix(edition-1))}
+	if b, err := os.ReadFile(filepath.Join(dir, s.Manifest)); err == nil {
+		s.SHA256 = manifest.Sum(b)
+	}
+	return s
+}
