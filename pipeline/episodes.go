@@ -3,6 +3,8 @@ package pipeline
 import (
 	"cmp"
 	"slices"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 // Kinds of at-risk event, in the order SPEC §4 breaks ties on a time.
@@ -12,7 +14,7 @@ const (
 	kindLapse
 )
 
-var kindNames = [...]string{"complaint", "departure", "lapse"}
+var kindNames = [...]string{contract.KindComplaint, contract.KindDeparture, contract.KindLapse}
 
 // event is one at-risk event of a customer.
 type event struct {

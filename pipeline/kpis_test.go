@@ -3,6 +3,8 @@ package pipeline
 import (
 	"reflect"
 	"testing"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 // TestEveryKPIHasItsFunction checks the catalogue: ids unique, every row with a value
@@ -36,9 +38,13 @@ func TestEveryKPIHasItsFunction(t *testing.T) {
 	if len(kpis) != len(Catalogue()) {
 		t.Fatalf("%d KPIs, catalogue has %d", len(kpis), len(Catalogue()))
 	}
+	ids := contract.KPIs()
+	if len(ids) != len(kpis) {
+		t.Fatalf("%d KPIs, the contract has %d", len(kpis), len(ids))
+	}
 	for i, d := range Catalogue() {
-		if kpis[i].ID != d.ID {
-			t.Errorf("KPI %d is %s, catalogue says %s", i, kpis[i].ID, d.ID)
+		if kpis[i].ID != d.ID || d.ID != string(ids[i]) {
+			t.Errorf("KPI %d is %s, catalogue says %s, contract %s", i, kpis[i].ID, d.ID, ids[i])
 		}
 	}
 	for _, id := range []string{"recovery_satisfaction", "offers_issued", "offer_consumption_rate", "offer_breakage_rate"} {
