@@ -1,5 +1,7 @@
 package pipeline
 
+import "github.com/recoverykpi/recoverykpi/internal/contract"
+
 // Unit says how a KPI value is read and formatted.
 type Unit int
 
@@ -19,77 +21,179 @@ type KPIDef struct {
 	Meaning string
 }
 
-// Catalogue lists every KPI of SPEC §4 in the order the scorecard shows them.
-func Catalogue() []KPIDef {
-	return []KPIDef{
-		{"recovery_rate", "Recovery rate", UnitPercent,
+// present says which optional tables the extract set has: a KPI whose table is absent
+// is no data (SPEC §2), never 0.
+type present struct{ offers, surveys bool }
+
+// kpiRow is one row of SPEC §4's KPI table: its catalogue text, and the function that
+// computes its value from a quarter's merged aggregates. The ID, Status, Target and
+// Benchmark of the value are filled in by quarterKPIs.
+type kpiRow struct {
+	def   KPIDef
+	value func(a *quarterAcc, has present) KPI
+}
+
+// kpiRows lists every KPI of SPEC §4 in the order the scorecard shows them. Each row's
+// value function is the KPI's definition; a reader holding SPEC.md checks it here.
+func kpiRows() []kpiRow {
+	return []kpiRow{
+		{KPIDef{string(contract.RecoveryRate), "Recovery rate", UnitPercent,
 			"recovered / at-risk × 100",
 			"Share of this quarter's at-risk customers who made a qualifying purchase within W days of becoming at risk (the standard formula)."},
-		{"matured_recovery_rate", "Matured recovery rate", UnitPercent,
+			func(a *quarterAcc, _ present) KPI { return rate(a.recovered, a.atRisk) }},
+		{KPIDef{string(contract.MaturedRecoveryRate), "Matured recovery rate", UnitPercent,
 			"recovered / (recovered + lost) × 100",
 			"Recovery rate over the episodes whose window has closed, so still-open (pending) episodes do not pull it down."},
-		{"at_risk_customers", "At-risk customers", UnitCount,
+			func(a *quarterAcc, _ present) KPI { return rate(a.recovered, a.recovered+a.lost) }},
+		{KPIDef{string(contract.AtRiskCustomers), "At-risk customers", UnitCount,
 			"episodes in the quarter",
 			"Customers with at least one complaint, departure or lapse in the quarter; each counts once, at the earliest such event."},
-		{"recovered_customers", "Recovered customers", UnitCount,
+			func(a *quarterAcc, _ present) KPI { return count(a.atRisk) }},
+		{KPIDef{string(contract.RecoveredCustomers), "Recovered customers", UnitCount,
 			"episodes with a qualifying purchase in (d, min(d + W, as_of)]",
 			"At-risk customers who bought again (amount > 0) within the recovery window."},
-		{"lost_customers", "Lost customers", UnitCount,
+			func(a *quarterAcc, _ present) KPI { return count(a.recovered) }},
+		{KPIDef{string(contract.LostCustomers), "Lost customers", UnitCount,
 			"episodes not recovered with d + W <= as_of",
 			"At-risk customers whose recovery window closed without a qualifying purchase."},
-		{"pending_customers", "Pending customers", UnitCount,
+			func(a *quarterAcc, _ present) KPI { return count(a.lost) }},
+		{KPIDef{string(contract.PendingCustomers), "Pending customers", UnitCount,
 			"episodes not recovered with d + W > as_of",
 			"At-risk customers whose recovery window is still open."},
-		{"revenue_at_risk", "Revenue at risk", UnitMoney,
+			func(a *quarterAcc, _ present) KPI { return count(a.pending) }},
+		{KPIDef{string(contract.RevenueAtRisk), "Revenue at risk", UnitMoney,
 			"Σ purchase amounts in [d − R, d) over episodes",
 			"What the at-risk customers spent in the R days before they became at risk (refunds included)."},
-		{"recovered_revenue", "Recovered revenue", UnitMoney,
+			func(a *quarterAcc, _ present) KPI { return money(a.revenueAtRisk) }},
+		{KPIDef{string(contract.RecoveredRevenue), "Recovered revenue", UnitMoney,
 			"Σ purchase amounts in (d, min(d + W, as_of)] over recovered episodes",
 			"What recovered customers spent inside their recovery window."},
-		{"lost_revenue", "Lost revenue", UnitMoney,
+			func(a *quarterAcc, _ present) KPI { return money(a.recoveredRevenue) }},
+		{KPIDef{string(contract.LostRevenue), "Lost revenue", UnitMoney,
 			"Σ revenue at risk over lost episodes",
 			"The revenue at risk of the customers who were not won back."},
-		{"departed_customers", "Departed customers", UnitCount,
+			func(a *quarterAcc, _ present) KPI { return money(a.lostRevenue) }},
+		{KPIDef{string(contract.DepartedCustomers), "Departed customers", UnitCount,
 			"distinct customers with a departure or lapse in the quarter",
 			"Customers who left explicitly or stopped buying for L days."},
-		{"departed_revenue", "Departed revenue", UnitMoney,
+			func(a *quarterAcc, _ present) KPI { return count(a.departed) }},
+		{KPIDef{string(contract.DepartedRevenue), "Departed revenue", UnitMoney,
 			"Σ revenue at risk at each departed customer's first departure or lapse in the quarter",
 			"The yearly revenue that walked out of the door this quarter."},
-		{"recovery_satisfaction", "Recovery satisfaction", UnitPercent,
+			func(a *quarterAcc, _ present) KPI { return money(a.departedRevenue) }},
+		{KPIDef{string(contract.RecoverySatisfaction), "Recovery satisfaction", UnitPercent,
 			"recovery-related surveys with score >= satisfied minimum / all recovery-related surveys × 100",
 			"How satisfied customers were with the way their problem was handled."},
-		{"offers_issued", "Offers issued", UnitCount,
+			func(a *quarterAcc, has present) KPI {
+				if !has.surveys {
+					return KPI{}
+				}
+				return rate(a.satisfied, a.surveys)
+			}},
+		{KPIDef{string(contract.OffersIssued), "Offers issued", UnitCount,
 			"offers with issued_at in the quarter",
 			"Recovery offers (discounts, vouchers, ...) handed out in the quarter."},
-		{"offer_consumption_rate", "Offer consumption rate", UnitPercent,
+			func(a *quarterAcc, has present) KPI {
+				if !has.offers {
+					return KPI{}
+				}
+				return count(a.offersIssued)
+			}},
+		{KPIDef{string(contract.OfferConsumptionRate), "Offer consumption rate", UnitPercent,
 			"offers redeemed by as_of / offers issued × 100",
 			"Share of the quarter's offers that customers redeemed."},
-		{"offer_breakage_rate", "Offer breakage rate", UnitPercent,
+			func(a *quarterAcc, has present) KPI {
+				if !has.offers {
+					return KPI{}
+				}
+				return rate(a.offersRedeemed, a.offersIssued)
+			}},
+		{KPIDef{string(contract.OfferBreakageRate), "Offer breakage rate", UnitPercent,
 			"offers not redeemed and expired by as_of / offers issued × 100",
 			"Share of the quarter's offers that expired unused."},
-		{"treated_recovery_rate", "Treated recovery rate", UnitPercent,
+			func(a *quarterAcc, has present) KPI {
+				if !has.offers {
+					return KPI{}
+				}
+				return rate(a.offersGone, a.offersIssued)
+			}},
+		{KPIDef{string(contract.TreatedRecoveryRate), "Treated recovery rate", UnitPercent,
 			"recovery rate of episodes with an offer or outreach in [d, min(d + W, as_of)]",
 			"Recovery rate of the customers the team reached out to."},
-		{"untreated_recovery_rate", "Untreated recovery rate", UnitPercent,
+			func(a *quarterAcc, _ present) KPI { return rate(a.treatedRecovered, a.treated) }},
+		{KPIDef{string(contract.UntreatedRecoveryRate), "Untreated recovery rate", UnitPercent,
 			"recovery rate of episodes without offer or outreach",
 			"Recovery rate of the customers nobody contacted: the baseline."},
-		{"mitigation_uplift", "Mitigation uplift", UnitPoints,
+			func(a *quarterAcc, _ present) KPI { return rate(a.untreatedRecovered, a.untreated) }},
+		{KPIDef{string(contract.MitigationUplift), "Mitigation uplift", UnitPoints,
 			"treated − untreated recovery rate",
 			"Percentage points of recovery the outreach and offers are associated with (not a controlled experiment)."},
-		{"recovered_rechurn_rate", "Recovered re-churn rate", UnitPercent,
+			func(a *quarterAcc, _ present) KPI {
+				t, u := pct(a.treatedRecovered, a.treated), pct(a.untreatedRecovered, a.untreated)
+				if t == nil || u == nil {
+					return KPI{}
+				}
+				return KPI{Value: ptr(*t - *u)}
+			}},
+		{KPIDef{string(contract.RecoveredRechurnRate), "Recovered re-churn rate", UnitPercent,
 			"cohort recovered in the quarter with an at-risk event in (r, min(r + I, as_of)] / cohort × 100",
 			"Share of the customers won back this quarter who became at risk again within I days."},
+			func(a *quarterAcc, _ present) KPI {
+				k := rate(a.rechurned, a.cohort)
+				k.Pending = ptr(a.cohortPending)
+				return k
+			}},
 	}
 }
 
-// kpiIDs returns the ids of the catalogue in order.
-func kpiIDs() []string {
-	c := Catalogue()
-	ids := make([]string, len(c))
-	for i, d := range c {
-		ids[i] = d.ID
+// quarterKPIs returns the KPIs of a quarter's merged aggregates, in catalogue order,
+// with their statuses, targets and benchmarks (SPEC §5).
+func quarterKPIs(a *quarterAcc, has present, s Settings) []KPI {
+	rows := kpiRows()
+	out := make([]KPI, 0, len(rows))
+	for _, row := range rows {
+		k := row.value(a, has)
+		k.ID = row.def.ID
+		_, k.Target = Bands(k.ID)
+		if k.Value != nil {
+			k.Status = status(k.ID, *k.Value)
+		}
+		k.Benchmark = s.Benchmarks.benchmark(k.ID, s.Industry)
+		out = append(out, k)
 	}
-	return ids
+	return out
+}
+
+// rate is a percentage KPI: num/den × 100 with its numerator and denominator.
+func rate(num, den int64) KPI {
+	return KPI{Value: pct(num, den), Numerator: ptr(num), Denominator: ptr(den)}
+}
+
+// count is a KPI that counts customers or offers.
+func count(v int64) KPI { return KPI{Value: ptr(float64(v))} }
+
+// money is a KPI in the config's currency.
+func money(v float64) KPI { return KPI{Value: ptr(v)} }
+
+// pct is num/den × 100 (SPEC §4), nil when den is 0. The operation order matches the
+// reference implementation so both give the same bits.
+func pct(num, den int64) *float64 {
+	if den == 0 {
+		return nil
+	}
+	return ptr(float64(num) / float64(den) * 100)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Catalogue lists every KPI of SPEC §4 in the order the scorecard shows them.
+func Catalogue() []KPIDef {
+	rows := kpiRows()
+	defs := make([]KPIDef, len(rows))
+	for i, r := range rows {
+		defs[i] = r.def
+	}
+	return defs
 }
 
 // LookupKPI returns the catalogue entry of id.

@@ -220,7 +220,7 @@ func BenchmarkGroup(b *testing.B) {
 	r.cust = cust
 	n := d.customers.len()
 	for b.Loop() {
-		group(&r, n, nil)
+		group(&r, n)
 	}
 	b.ReportMetric(float64(len(perm))*float64(b.N)/b.Elapsed().Seconds(), "purchases/s")
 }
@@ -260,12 +260,9 @@ func BenchmarkAggregate(b *testing.B) {
 	n := data.d.customers.len()
 	chunks := (n + chunkSize - 1) / chunkSize
 	parts := make([]*partial, chunks)
-	var sc scratch
+	var w chunkWorker
 	for k := range parts {
-		parts[k] = e.newPartial()
-		for c := k * chunkSize; c < min((k+1)*chunkSize, n); c++ {
-			e.customer(int32(c), &sc, parts[k])
-		}
+		parts[k] = w.chunk(e, k*chunkSize, min((k+1)*chunkSize, n))
 	}
 	s := benchSettings()
 	for b.Loop() {
@@ -273,7 +270,7 @@ func BenchmarkAggregate(b *testing.B) {
 		for _, p := range parts {
 			total.merge(p)
 		}
-		e.rowKPIs(total)
+		total.merge(e.rowKPIs())
 		_ = e.scorecard(s, quarter, asOf, total)
 	}
 }

@@ -37,9 +37,8 @@ func (d *data) groupSlot(table string) (dst *byCustomer, src *rows, ok bool) {
 
 // startGroup groups a table that has been read to the end, in the background while
 // the next tables are read, and drops its read-order copy, which nothing reads any
-// more (offers keep theirs: the offer KPIs sum face values in read order). Offers on
-// equal times are ordered by offer type in byte order (the mitigation group takes the
-// smallest). Customers first seen in a later table are added by finishGroups.
+// more (offers keep theirs: the offer KPIs sum face values in read order). Customers
+// first seen in a later table are added by finishGroups.
 func (d *data) startGroup(table string) {
 	dst, src, ok := d.groupSlot(table)
 	if !ok || d.groupStarted[table] {
@@ -50,12 +49,8 @@ func (d *data) startGroup(table string) {
 	}
 	d.groupStarted[table] = true
 	n := d.customers.len()
-	var rank []int32
-	if table == "offers" {
-		rank = d.offerTypes.ranks()
-	}
 	d.grouping.Go(func() {
-		*dst = group(src, n, rank)
+		*dst = group(src, n)
 		if table != "offers" {
 			*src = rows{}
 		}
@@ -87,15 +82,14 @@ type byCustomer struct {
 }
 
 // group reorders r by customer and time: a stable sort by customer, then each
-// customer's run sorted by time. With rank, equal times are ordered by rank[text],
-// then read order; without, by read order.
+// customer's run sorted by time, stably: rows on equal times stay in read order.
 //
 // The sort is a two-pass radix sort that stays in cache at millions of customers:
 // rows are first scattered to buckets of 2^shift consecutive customers (sequential
 // reads, one write stream per bucket, both halves of the rows at once), then each
 // bucket, small enough for the cache, is counting-sorted by customer in place. A
 // single counting sort over all customers would read and write the columns at random.
-func group(r *rows, customers int, rank []int32) byCustomer {
+func group(r *rows, customers int) byCustomer {
 	n := r.len()
 	out := byCustomer{off: make([]int32, customers+1)}
 	if n == 0 {
@@ -161,7 +155,7 @@ func group(r *rows, customers int, rank []int32) byCustomer {
 			if b >= buckets {
 				return
 			}
-			s.bucket(&out, cust, int(start[b]), int(start[b+1]), b<<shift, min((b+1)<<shift, customers), rank)
+			s.bucket(&out, cust, int(start[b]), int(start[b+1]), b<<shift, min((b+1)<<shift, customers))
 		}
 	})
 	out.off[customers] = int32(n)
@@ -229,7 +223,7 @@ type sortScratch struct {
 
 // bucket sorts rows lo..hi of out (the customers first..last-1, in read order) by
 // customer, stably, sets their offsets, and sorts each customer's run by time.
-func (s *sortScratch) bucket(out *byCustomer, cust []int32, lo, hi, first, last int, rank []int32) {
+func (s *sortScratch) bucket(out *byCustomer, cust []int32, lo, hi, first, last int) {
 	m := hi - lo
 	s.cnt = resize(s.cnt, last-first+1)
 	clear(s.cnt)
@@ -251,23 +245,17 @@ func (s *sortScratch) bucket(out *byCustomer, cust []int32, lo, hi, first, last 
 	}
 	s.move(out, lo, hi, s.place)
 	for c := first; c < last; c++ {
-		s.byTime(out, int(out.off[c]), int(lo)+int(s.cnt[c-first]), rank)
+		s.byTime(out, int(out.off[c]), int(lo)+int(s.cnt[c-first]))
 	}
 }
 
-// byTime sorts the rows lo..hi of one customer by time, stably (ties by rank of the
-// text when rank is set).
-func (s *sortScratch) byTime(out *byCustomer, lo, hi int, rank []int32) {
+// byTime sorts the rows lo..hi of one customer by time, stably.
+func (s *sortScratch) byTime(out *byCustomer, lo, hi int) {
 	if hi-lo < 2 {
 		return
 	}
 	t := out.t[lo:hi]
-	less := func(a, b int) int {
-		if c := cmp.Compare(t[a], t[b]); c != 0 || rank == nil {
-			return c
-		}
-		return cmp.Compare(rank[out.text[lo+a]], rank[out.text[lo+b]])
-	}
+	less := func(a, b int) int { return cmp.Compare(t[a], t[b]) }
 	sorted := true
 	for i := 1; i < len(t) && sorted; i++ {
 		sorted = less(i-1, i) <= 0

@@ -1,0 +1,89 @@
+package pipeline
+
+import (
+	"context"
+	"runtime"
+	"sync"
+)
+
+// chunkSize is the customers per unit of parallel work. It is fixed, so that partial
+// sums are formed and merged alike on any number of cores.
+const chunkSize = 8192
+
+// run computes every customer's result (definitions.customer) over chunks of
+// customers on the workers (0: GOMAXPROCS), adds them to one partial per chunk, and
+// merges the partials in chunk order, then the row-by-row KPIs (rowKPIs). The result
+// does not depend on the number of workers.
+func (e *engine) run(ctx context.Context, customers, workers int) (*partial, error) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	chunks := (customers + chunkSize - 1) / chunkSize
+	parts := make([]*partial, chunks)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, max(chunks, 1)) {
+		wg.Go(func() {
+			var w chunkWorker
+			for k := range next {
+				parts[k] = w.chunk(e, k*chunkSize, min((k+1)*chunkSize, customers))
+			}
+		})
+	}
+	var err error
+feed:
+	for k := range chunks {
+		select {
+		case next <- k:
+		case <-ctx.Done():
+			err = ctx.Err()
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	total := e.newPartial()
+	for _, p := range parts {
+		total.merge(p)
+	}
+	total.merge(e.rowKPIs())
+	return total, nil
+}
+
+// chunkWorker is one worker's reusable room: a customer's rows and result.
+type chunkWorker struct {
+	in  customerRows
+	out customerResult
+}
+
+// chunk returns the partial of the customers lo..hi-1.
+func (w *chunkWorker) chunk(e *engine, lo, hi int) *partial {
+	p := e.newPartial()
+	for c := int32(lo); c < int32(hi); c++ {
+		e.rowsOf(c, &w.in)
+		e.def.customer(&w.in, &w.out)
+		if len(w.out.events) > 0 {
+			e.accumulate(c, &w.out, p)
+		}
+	}
+	return p
+}
+
+// rowsOf points in at customer c's rows of the grouped tables (customerRows says
+// which stop at as_of).
+func (e *engine) rowsOf(c int32, in *customerRows) {
+	g, asOf := &e.d.byCust, e.def.asOf
+	lo, hi := g.purchases.until(c, asOf)
+	in.purchaseTimes, in.purchaseAmounts = g.purchases.t[lo:hi], g.purchases.amount[lo:hi]
+	lo, hi = g.complaints.until(c, asOf)
+	in.complaintTimes, in.complaintReasons = g.complaints.t[lo:hi], g.complaints.text[lo:hi]
+	lo, hi = g.departures.until(c, asOf)
+	in.departureTimes, in.departureReasons = g.departures.t[lo:hi], g.departures.text[lo:hi]
+	lo, hi = g.outreach.span(c)
+	in.outreachTimes = g.outreach.t[lo:hi]
+	lo, hi = g.offers.span(c)
+	in.offerTimes, in.offerTypes = g.offers.t[lo:hi], g.offers.text[lo:hi]
+}
