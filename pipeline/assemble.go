@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 // scorecard assembles the published scorecard from the merged aggregates: the KPIs of
@@ -15,7 +17,7 @@ func (e *engine) scorecard(s Settings, quarter Quarter, asOf time.Time, p *parti
 		Company: s.Company, Industry: s.Industry, Currency: s.Currency,
 		Quarter: quarter, AsOf: asOf, Params: s.Params, Benchmarks: s.Benchmarks,
 	}
-	has := present{offers: e.d.present["offers"], surveys: e.d.present["surveys"]}
+	has := present{offers: e.d.present[contract.Offers], surveys: e.d.present[contract.Surveys]}
 	for k := range trendLen {
 		sc.Trend = append(sc.Trend, TrendPoint{Quarter: e.def.quarters.quarters[e.tq0+k], KPIs: quarterKPIs(&p.trend[k], has, s)})
 	}
@@ -66,7 +68,7 @@ func (e *engine) segmentRows(accs []groupAcc) []BreakdownRow {
 		if g.atRisk == 0 {
 			continue
 		}
-		name := "unassigned"
+		name := contract.Unassigned
 		if id > 0 {
 			name = e.d.segments.value(int32(id - 1))
 		}
@@ -136,5 +138,5 @@ func (e *engine) segmentName(c int32) string {
 	if s := e.segmentOf(c); s >= 0 {
 		return e.d.segments.value(s)
 	}
-	return "unassigned"
+	return contract.Unassigned
 }

@@ -1,5 +1,7 @@
 package pipeline
 
+import "github.com/recoverykpi/recoverykpi/internal/contract"
+
 // definitions are the parameters of SPEC §4 in µs, and what the per-customer
 // definitions need besides a customer's rows: as_of, the byte order of reasons and
 // offer types (for ties), and the quarters.
@@ -22,7 +24,7 @@ type definitions struct {
 }
 
 func newDefinitions(p Params, asOf int64, d *data, grid quarterGrid, firstReported, lastReported int) definitions {
-	lapsed, _ := d.reasons.t.Lookup("lapsed")
+	lapsed, _ := d.reasons.t.Lookup(contract.Lapsed)
 	return definitions{
 		asOf:            asOf,
 		recoveryWindow:  int64(p.RecoveryWindowDays) * day,

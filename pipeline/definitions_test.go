@@ -3,10 +3,12 @@ package pipeline
 import (
 	"testing"
 	"time"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 // want is a KPI expectation: a number, or nil for "no data".
-type want map[string]any
+type want map[contract.KPI]any
 
 func checkKPIs(t *testing.T, sc *Scorecard, w want) {
 	t.Helper()
@@ -315,7 +317,7 @@ func TestDefinitions(t *testing.T) {
 
 func TestStatusesAndBenchmarks(t *testing.T) {
 	cases := []struct {
-		kpi  string
+		kpi  contract.KPI
 		v    float64
 		want string
 	}{
@@ -330,7 +332,7 @@ func TestStatusesAndBenchmarks(t *testing.T) {
 			t.Errorf("status(%s, %v) = %q, want %q", c.kpi, c.v, got, c.want)
 		}
 	}
-	b := DefaultBenchmarks().WithOverrides(map[string]map[string]float64{"recovery_rate": {"hospitality": 62, "retail": 61}})
+	b := DefaultBenchmarks().WithOverrides(map[contract.KPI]map[string]float64{"recovery_rate": {"hospitality": 62, "retail": 61}})
 	if bm := b.benchmark("recovery_rate", "automotive"); bm.Value != 12.5 || *bm.Low != 10 || *bm.High != 15 {
 		t.Errorf("automotive = %+v", bm)
 	}

@@ -9,6 +9,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 // fixture is a hand-made extract set: each table is a list of rows, each row a map of
@@ -144,10 +146,10 @@ func compute(t *testing.T, fx fixture, asOf, quarter string, absent ...string) *
 }
 
 // value returns a KPI's value, or nil.
-func value(sc *Scorecard, id string) *float64 {
+func value(sc *Scorecard, id contract.KPI) *float64 {
 	k := FindKPI(sc.KPIs, id)
 	if k == nil {
-		panic("no KPI " + id)
+		panic("no KPI " + string(id))
 	}
 	return k.Value
 }

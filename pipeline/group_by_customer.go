@@ -8,6 +8,8 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 // grouped holds the tables the per-customer work reads, grouped by customer.
@@ -16,20 +18,20 @@ type grouped struct {
 }
 
 // groupedTables are the tables the per-customer work reads grouped by customer.
-var groupedTables = []string{"purchases", "complaints", "departures", "outreach", "offers"}
+var groupedTables = []string{contract.Purchases, contract.Complaints, contract.Departures, contract.Outreach, contract.Offers}
 
 // groupSlot returns where table's rows are read and grouped.
 func (d *data) groupSlot(table string) (dst *byCustomer, src *rows, ok bool) {
 	switch table {
-	case "purchases":
+	case contract.Purchases:
 		return &d.byCust.purchases, &d.purchases, true
-	case "complaints":
+	case contract.Complaints:
 		return &d.byCust.complaints, &d.complaints, true
-	case "departures":
+	case contract.Departures:
 		return &d.byCust.departures, &d.departures, true
-	case "outreach":
+	case contract.Outreach:
 		return &d.byCust.outreach, &d.outreach, true
-	case "offers":
+	case contract.Offers:
 		return &d.byCust.offers, &d.offers, true
 	}
 	return nil, nil, false
@@ -51,7 +53,7 @@ func (d *data) startGroup(table string) {
 	n := d.customers.len()
 	d.grouping.Go(func() {
 		*dst = group(src, n)
-		if table != "offers" {
+		if table != contract.Offers {
 			*src = rows{}
 		}
 	})

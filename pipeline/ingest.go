@@ -16,6 +16,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/recoverykpi/recoverykpi/internal/intern"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 // Source is one table's valid rows as Arrow record batches in the normalised schema
@@ -152,16 +154,14 @@ type data struct {
 
 // tableColumns are the contract columns the engine reads, by table.
 var tableColumns = map[string][]string{
-	"customers":  {"customer_id", "segment", "name"},
-	"purchases":  {"customer_id", "purchased_at", "amount"},
-	"complaints": {"customer_id", "reported_at", "reason"},
-	"departures": {"customer_id", "departed_at", "reason"},
-	"outreach":   {"customer_id", "contacted_at"},
-	"offers":     {"customer_id", "issued_at", "offer_type", "face_value", "redeemed_at", "expires_at"},
-	"surveys":    {"customer_id", "responded_at", "score", "recovery_related"},
+	contract.Customers:  {contract.CustomerID, contract.Segment, contract.Name},
+	contract.Purchases:  {contract.CustomerID, contract.PurchasedAt, contract.Amount},
+	contract.Complaints: {contract.CustomerID, contract.ReportedAt, contract.Reason},
+	contract.Departures: {contract.CustomerID, contract.DepartedAt, contract.Reason},
+	contract.Outreach:   {contract.CustomerID, contract.ContactedAt},
+	contract.Offers:     {contract.CustomerID, contract.IssuedAt, contract.OfferType, contract.FaceValue, contract.RedeemedAt, contract.ExpiresAt},
+	contract.Surveys:    {contract.CustomerID, contract.RespondedAt, contract.Score, contract.RecoveryRelated},
 }
-
-var tableOrder = []string{"customers", "purchases", "complaints", "departures", "outreach", "offers", "surveys"}
 
 // ingest reads every present table into columns. Customers are indexed first, so the
 // dense index follows the customers table, then first appearance in the other tables.
@@ -171,12 +171,12 @@ func ingest(ctx context.Context, ex Extract) (*data, error) {
 		present: map[string]bool{}, maxT: math.MinInt64,
 	}
 	// The engine compares reasons by rank, so both default reasons have ids up front.
-	d.reasons.id("lapsed")
-	d.reasons.id("unspecified")
-	if !ex.Has("purchases") {
+	d.reasons.id(contract.Lapsed)
+	d.reasons.id(contract.Unspecified)
+	if !ex.Has(contract.Purchases) {
 		return nil, fmt.Errorf("%w: table purchases is missing", ErrNoData)
 	}
-	for _, table := range tableOrder {
+	for _, table := range contract.TableNames() {
 		if !ex.Has(table) {
 			continue
 		}
@@ -187,8 +187,8 @@ func ingest(ctx context.Context, ex Extract) (*data, error) {
 				cols = append(cols, c)
 			}
 		}
-		if table == "surveys" {
-			d.related = ex.HasColumn(table, "recovery_related")
+		if table == contract.Surveys {
+			d.related = ex.HasColumn(table, contract.RecoveryRelated)
 		}
 		src, err := ex.Open(ctx, table, cols)
 		if err != nil {
@@ -256,21 +256,21 @@ func (d *data) readTable(ctx context.Context, table string, src Source) error {
 func (d *data) reserve(table string, n int) {
 	var r *rows
 	switch table {
-	case "customers":
+	case contract.Customers:
 		d.customers.t.Reserve(n, 0)
 		d.segment = grow(d.segment, n)
 		d.name = grow(d.name, n)
 		return
-	case "purchases":
+	case contract.Purchases:
 		r = &d.purchases
 		r.amount = grow(r.amount, n)
-	case "complaints":
+	case contract.Complaints:
 		r = &d.complaints
 		r.text = grow(r.text, n)
-	case "departures":
+	case contract.Departures:
 		r = &d.departures
 		r.text = grow(r.text, n)
-	case "outreach":
+	case contract.Outreach:
 		r = &d.outreach
 	default:
 		return
@@ -309,20 +309,20 @@ func (d *data) addBatch(table string, rec arrow.RecordBatch) error {
 		}
 		return rec.Column(idx[0])
 	}
-	ids, err := d.customerIDs(table, col("customer_id"), n)
+	ids, err := d.customerIDs(table, col(contract.CustomerID), n)
 	if err != nil {
 		return err
 	}
 	defer func() { d.idBuf = ids }()
 	switch table {
-	case "customers":
-		seg, err := textColumn(table, "segment", col("segment"), n, d.segments, "")
+	case contract.Customers:
+		seg, err := textColumn(table, contract.Segment, col(contract.Segment), n, d.segments, "")
 		if err != nil {
 			return err
 		}
 		var names textValues
-		if a := col("name"); a != nil {
-			if names, err = newTextValues(table, "name", a); err != nil {
+		if a := col(contract.Name); a != nil {
+			if names, err = newTextValues(table, contract.Name, a); err != nil {
 				return err
 			}
 		}
@@ -339,61 +339,61 @@ func (d *data) addBatch(table string, rec arrow.RecordBatch) error {
 			}
 		}
 		return nil
-	case "purchases":
+	case contract.Purchases:
 		r := &d.purchases
 		r.cust = append(r.cust, ids...)
-		if err := d.appendTimes(&r.t, table, "purchased_at", col("purchased_at"), n, true); err != nil {
+		if err := d.appendTimes(&r.t, table, contract.PurchasedAt, col(contract.PurchasedAt), n, true); err != nil {
 			return err
 		}
-		return appendNumbers(&r.amount, table, "amount", col("amount"), n)
-	case "complaints", "departures":
+		return appendNumbers(&r.amount, table, contract.Amount, col(contract.Amount), n)
+	case contract.Complaints, contract.Departures:
 		r := &d.complaints
-		tcol := "reported_at"
-		if table == "departures" {
-			r, tcol = &d.departures, "departed_at"
+		tcol := contract.ReportedAt
+		if table == contract.Departures {
+			r, tcol = &d.departures, contract.DepartedAt
 		}
 		r.cust = append(r.cust, ids...)
 		if err := d.appendTimes(&r.t, table, tcol, col(tcol), n, true); err != nil {
 			return err
 		}
-		reasons, err := textColumn(table, "reason", col("reason"), n, d.reasons, "unspecified")
+		reasons, err := textColumn(table, contract.Reason, col(contract.Reason), n, d.reasons, contract.Unspecified)
 		if err != nil {
 			return err
 		}
 		r.text = append(r.text, reasons...)
 		return nil
-	case "outreach":
+	case contract.Outreach:
 		r := &d.outreach
 		r.cust = append(r.cust, ids...)
-		return d.appendTimes(&r.t, table, "contacted_at", col("contacted_at"), n, true)
-	case "offers":
+		return d.appendTimes(&r.t, table, contract.ContactedAt, col(contract.ContactedAt), n, true)
+	case contract.Offers:
 		r := &d.offers
 		r.cust = append(r.cust, ids...)
-		if err := d.appendTimes(&r.t, table, "issued_at", col("issued_at"), n, true); err != nil {
+		if err := d.appendTimes(&r.t, table, contract.IssuedAt, col(contract.IssuedAt), n, true); err != nil {
 			return err
 		}
-		if err := d.appendTimes(&r.redeemed, table, "redeemed_at", col("redeemed_at"), n, true); err != nil {
+		if err := d.appendTimes(&r.redeemed, table, contract.RedeemedAt, col(contract.RedeemedAt), n, true); err != nil {
 			return err
 		}
-		if err := d.appendTimes(&r.expires, table, "expires_at", col("expires_at"), n, false); err != nil {
+		if err := d.appendTimes(&r.expires, table, contract.ExpiresAt, col(contract.ExpiresAt), n, false); err != nil {
 			return err
 		}
-		types, err := textColumn(table, "offer_type", col("offer_type"), n, d.offerTypes, "unspecified")
+		types, err := textColumn(table, contract.OfferType, col(contract.OfferType), n, d.offerTypes, contract.Unspecified)
 		if err != nil {
 			return err
 		}
 		r.text = append(r.text, types...)
-		return appendNumbers(&r.face, table, "face_value", col("face_value"), n)
-	case "surveys":
+		return appendNumbers(&r.face, table, contract.FaceValue, col(contract.FaceValue), n)
+	case contract.Surveys:
 		r := &d.surveys
 		r.cust = append(r.cust, ids...)
-		if err := d.appendTimes(&r.t, table, "responded_at", col("responded_at"), n, true); err != nil {
+		if err := d.appendTimes(&r.t, table, contract.RespondedAt, col(contract.RespondedAt), n, true); err != nil {
 			return err
 		}
-		if err := appendNumbers(&r.score, table, "score", col("score"), n); err != nil {
+		if err := appendNumbers(&r.score, table, contract.Score, col(contract.Score), n); err != nil {
 			return err
 		}
-		rel := col("recovery_related")
+		rel := col(contract.RecoveryRelated)
 		if rel == nil {
 			for range n {
 				r.related = append(r.related, true)
@@ -402,7 +402,7 @@ func (d *data) addBatch(table string, rec arrow.RecordBatch) error {
 		}
 		b, ok := rel.(*array.Boolean)
 		if !ok {
-			return typeError(table, "recovery_related", rel)
+			return typeError(table, contract.RecoveryRelated, rel)
 		}
 		for i := range n {
 			r.related = append(r.related, b.IsValid(i) && b.Value(i))
@@ -430,7 +430,7 @@ func (d *data) customerIDs(table string, a arrow.Array, n int) ([]int32, error) 
 	case *array.Dictionary:
 		dv, ok := c.Dictionary().(*array.String)
 		if !ok {
-			return nil, typeError(table, "customer_id", a)
+			return nil, typeError(table, contract.CustomerID, a)
 		}
 		m := d.dictIDs(dv)
 		switch idx := c.Indices().(type) {
@@ -444,7 +444,7 @@ func (d *data) customerIDs(table string, a arrow.Array, n int) ([]int32, error) 
 			}
 		}
 	default:
-		return nil, typeError(table, "customer_id", a)
+		return nil, typeError(table, contract.CustomerID, a)
 	}
 	return out, nil
 }

@@ -14,7 +14,7 @@ const (
 
 // KPIDef describes one KPI of SPEC §4 for the Definitions sheet and the writers.
 type KPIDef struct {
-	ID      string
+	ID      contract.KPI
 	Title   string
 	Unit    Unit
 	Formula string
@@ -37,51 +37,51 @@ type kpiRow struct {
 // value function is the KPI's definition; a reader holding SPEC.md checks it here.
 func kpiRows() []kpiRow {
 	return []kpiRow{
-		{KPIDef{string(contract.RecoveryRate), "Recovery rate", UnitPercent,
+		{KPIDef{contract.RecoveryRate, "Recovery rate", UnitPercent,
 			"recovered / at-risk × 100",
 			"Share of this quarter's at-risk customers who made a qualifying purchase within W days of becoming at risk (the standard formula)."},
 			func(a *quarterAcc, _ present) KPI { return rate(a.recovered, a.atRisk) }},
-		{KPIDef{string(contract.MaturedRecoveryRate), "Matured recovery rate", UnitPercent,
+		{KPIDef{contract.MaturedRecoveryRate, "Matured recovery rate", UnitPercent,
 			"recovered / (recovered + lost) × 100",
 			"Recovery rate over the episodes whose window has closed, so still-open (pending) episodes do not pull it down."},
 			func(a *quarterAcc, _ present) KPI { return rate(a.recovered, a.recovered+a.lost) }},
-		{KPIDef{string(contract.AtRiskCustomers), "At-risk customers", UnitCount,
+		{KPIDef{contract.AtRiskCustomers, "At-risk customers", UnitCount,
 			"episodes in the quarter",
 			"Customers with at least one complaint, departure or lapse in the quarter; each counts once, at the earliest such event."},
 			func(a *quarterAcc, _ present) KPI { return count(a.atRisk) }},
-		{KPIDef{string(contract.RecoveredCustomers), "Recovered customers", UnitCount,
+		{KPIDef{contract.RecoveredCustomers, "Recovered customers", UnitCount,
 			"episodes with a qualifying purchase in (d, min(d + W, as_of)]",
 			"At-risk customers who bought again (amount > 0) within the recovery window."},
 			func(a *quarterAcc, _ present) KPI { return count(a.recovered) }},
-		{KPIDef{string(contract.LostCustomers), "Lost customers", UnitCount,
+		{KPIDef{contract.LostCustomers, "Lost customers", UnitCount,
 			"episodes not recovered with d + W <= as_of",
 			"At-risk customers whose recovery window closed without a qualifying purchase."},
 			func(a *quarterAcc, _ present) KPI { return count(a.lost) }},
-		{KPIDef{string(contract.PendingCustomers), "Pending customers", UnitCount,
+		{KPIDef{contract.PendingCustomers, "Pending customers", UnitCount,
 			"episodes not recovered with d + W > as_of",
 			"At-risk customers whose recovery window is still open."},
 			func(a *quarterAcc, _ present) KPI { return count(a.pending) }},
-		{KPIDef{string(contract.RevenueAtRisk), "Revenue at risk", UnitMoney,
+		{KPIDef{contract.RevenueAtRisk, "Revenue at risk", UnitMoney,
 			"Σ purchase amounts in [d − R, d) over episodes",
 			"What the at-risk customers spent in the R days before they became at risk (refunds included)."},
 			func(a *quarterAcc, _ present) KPI { return money(a.revenueAtRisk) }},
-		{KPIDef{string(contract.RecoveredRevenue), "Recovered revenue", UnitMoney,
+		{KPIDef{contract.RecoveredRevenue, "Recovered revenue", UnitMoney,
 			"Σ purchase amounts in (d, min(d + W, as_of)] over recovered episodes",
 			"What recovered customers spent inside their recovery window."},
 			func(a *quarterAcc, _ present) KPI { return money(a.recoveredRevenue) }},
-		{KPIDef{string(contract.LostRevenue), "Lost revenue", UnitMoney,
+		{KPIDef{contract.LostRevenue, "Lost revenue", UnitMoney,
 			"Σ revenue at risk over lost episodes",
 			"The revenue at risk of the customers who were not won back."},
 			func(a *quarterAcc, _ present) KPI { return money(a.lostRevenue) }},
-		{KPIDef{string(contract.DepartedCustomers), "Departed customers", UnitCount,
+		{KPIDef{contract.DepartedCustomers, "Departed customers", UnitCount,
 			"distinct customers with a departure or lapse in the quarter",
 			"Customers who left explicitly or stopped buying for L days."},
 			func(a *quarterAcc, _ present) KPI { return count(a.departed) }},
-		{KPIDef{string(contract.DepartedRevenue), "Departed revenue", UnitMoney,
+		{KPIDef{contract.DepartedRevenue, "Departed revenue", UnitMoney,
 			"Σ revenue at risk at each departed customer's first departure or lapse in the quarter",
 			"The yearly revenue that walked out of the door this quarter."},
 			func(a *quarterAcc, _ present) KPI { return money(a.departedRevenue) }},
-		{KPIDef{string(contract.RecoverySatisfaction), "Recovery satisfaction", UnitPercent,
+		{KPIDef{contract.RecoverySatisfaction, "Recovery satisfaction", UnitPercent,
 			"recovery-related surveys with score >= satisfied minimum / all recovery-related surveys × 100",
 			"How satisfied customers were with the way their problem was handled."},
 			func(a *quarterAcc, has present) KPI {
@@ -90,7 +90,7 @@ func kpiRows() []kpiRow {
 				}
 				return rate(a.satisfied, a.surveys)
 			}},
-		{KPIDef{string(contract.OffersIssued), "Offers issued", UnitCount,
+		{KPIDef{contract.OffersIssued, "Offers issued", UnitCount,
 			"offers with issued_at in the quarter",
 			"Recovery offers (discounts, vouchers, ...) handed out in the quarter."},
 			func(a *quarterAcc, has present) KPI {
@@ -99,7 +99,7 @@ func kpiRows() []kpiRow {
 				}
 				return count(a.offersIssued)
 			}},
-		{KPIDef{string(contract.OfferConsumptionRate), "Offer consumption rate", UnitPercent,
+		{KPIDef{contract.OfferConsumptionRate, "Offer consumption rate", UnitPercent,
 			"offers redeemed by as_of / offers issued × 100",
 			"Share of the quarter's offers that customers redeemed."},
 			func(a *quarterAcc, has present) KPI {
@@ -108,7 +108,7 @@ func kpiRows() []kpiRow {
 				}
 				return rate(a.offersRedeemed, a.offersIssued)
 			}},
-		{KPIDef{string(contract.OfferBreakageRate), "Offer breakage rate", UnitPercent,
+		{KPIDef{contract.OfferBreakageRate, "Offer breakage rate", UnitPercent,
 			"offers not redeemed and expired by as_of / offers issued × 100",
 			"Share of the quarter's offers that expired unused."},
 			func(a *quarterAcc, has present) KPI {
@@ -117,15 +117,15 @@ func kpiRows() []kpiRow {
 				}
 				return rate(a.offersGone, a.offersIssued)
 			}},
-		{KPIDef{string(contract.TreatedRecoveryRate), "Treated recovery rate", UnitPercent,
+		{KPIDef{contract.TreatedRecoveryRate, "Treated recovery rate", UnitPercent,
 			"recovery rate of episodes with an offer or outreach in [d, min(d + W, as_of)]",
 			"Recovery rate of the customers the team reached out to."},
 			func(a *quarterAcc, _ present) KPI { return rate(a.treatedRecovered, a.treated) }},
-		{KPIDef{string(contract.UntreatedRecoveryRate), "Untreated recovery rate", UnitPercent,
+		{KPIDef{contract.UntreatedRecoveryRate, "Untreated recovery rate", UnitPercent,
 			"recovery rate of episodes without offer or outreach",
 			"Recovery rate of the customers nobody contacted: the baseline."},
 			func(a *quarterAcc, _ present) KPI { return rate(a.untreatedRecovered, a.untreated) }},
-		{KPIDef{string(contract.MitigationUplift), "Mitigation uplift", UnitPoints,
+		{KPIDef{contract.MitigationUplift, "Mitigation uplift", UnitPoints,
 			"treated − untreated recovery rate",
 			"Percentage points of recovery the outreach and offers are associated with (not a controlled experiment)."},
 			func(a *quarterAcc, _ present) KPI {
@@ -135,7 +135,7 @@ func kpiRows() []kpiRow {
 				}
 				return KPI{Value: ptr(*t - *u)}
 			}},
-		{KPIDef{string(contract.RecoveredRechurnRate), "Recovered re-churn rate", UnitPercent,
+		{KPIDef{contract.RecoveredRechurnRate, "Recovered re-churn rate", UnitPercent,
 			"cohort recovered in the quarter with an at-risk event in (r, min(r + I, as_of)] / cohort × 100",
 			"Share of the customers won back this quarter who became at risk again within I days."},
 			func(a *quarterAcc, _ present) KPI {
@@ -197,7 +197,7 @@ func Catalogue() []KPIDef {
 }
 
 // LookupKPI returns the catalogue entry of id.
-func LookupKPI(id string) (KPIDef, bool) {
+func LookupKPI(id contract.KPI) (KPIDef, bool) {
 	for _, d := range Catalogue() {
 		if d.ID == id {
 			return d, true

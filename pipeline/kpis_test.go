@@ -16,7 +16,7 @@ func TestEveryKPIHasItsFunction(t *testing.T) {
 	next := 0
 	fill(reflect.ValueOf(&a).Elem(), &next)
 	a.untreatedRecovered = a.untreated / 2 // rates need num <= den only to read well
-	seen := map[string]bool{}
+	seen := map[contract.KPI]bool{}
 	for _, row := range kpiRows() {
 		id := row.def.ID
 		if id == "" || seen[id] {
@@ -43,11 +43,11 @@ func TestEveryKPIHasItsFunction(t *testing.T) {
 		t.Fatalf("%d KPIs, the contract has %d", len(kpis), len(ids))
 	}
 	for i, d := range Catalogue() {
-		if kpis[i].ID != d.ID || d.ID != string(ids[i]) {
+		if kpis[i].ID != d.ID || d.ID != ids[i] {
 			t.Errorf("KPI %d is %s, catalogue says %s, contract %s", i, kpis[i].ID, d.ID, ids[i])
 		}
 	}
-	for _, id := range []string{"recovery_satisfaction", "offers_issued", "offer_consumption_rate", "offer_breakage_rate"} {
+	for _, id := range []contract.KPI{contract.RecoverySatisfaction, contract.OffersIssued, contract.OfferConsumptionRate, contract.OfferBreakageRate} {
 		if k := FindKPI(kpis, id); k.Value != nil {
 			t.Errorf("%s = %v with its table absent, want no data", id, *k.Value)
 		}

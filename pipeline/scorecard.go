@@ -44,7 +44,7 @@ type Params struct {
 // KPI is one KPI value. Value is nil for "no data". Numerator and Denominator are set
 // for percentages; Pending only for recovered_rechurn_rate.
 type KPI struct {
-	ID          string
+	ID          contract.KPI
 	Value       *float64
 	Numerator   *int64
 	Denominator *int64
@@ -52,13 +52,6 @@ type KPI struct {
 	Status      string // "" when there is no status (no data, or no bands)
 	Target      *Target
 	Benchmark   *Benchmark
-}
-
-// Target describes the target band of a KPI (SPEC §5).
-type Target struct {
-	Rule string   // as printed: "> 70", ">= 90", "10..15"
-	Low  *float64 // lower bound, nil when open
-	High *float64 // upper bound, nil when open
 }
 
 // Benchmark is the configured industry's benchmark for a KPI.
@@ -144,7 +137,7 @@ type (
 )
 
 // FindKPI returns the KPI with the given id from a list, or nil.
-func FindKPI(list []KPI, id string) *KPI {
+func FindKPI(list []KPI, id contract.KPI) *KPI {
 	for i := range list {
 		if list[i].ID == id {
 			return &list[i]

@@ -113,7 +113,7 @@ func TestSampleScorecardEqualsJSON(t *testing.T) {
 			t.Errorf("%s: no row titled %q on the Scorecard", def.ID, def.Title)
 			continue
 		}
-		jv := doc.KPIs[def.ID].Value
+		jv := doc.KPIs[string(def.ID)].Value
 		cell := cells["B"+row]
 		if jv == nil {
 			if cell != `"no data"` {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/recoverykpi/recoverykpi"
 	"github.com/recoverykpi/recoverykpi/config"
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 	"github.com/recoverykpi/recoverykpi/pipeline"
 	"github.com/recoverykpi/recoverykpi/readers"
 )
@@ -122,9 +123,9 @@ func (j *Job) readerOptions() readers.Options {
 // settings maps the config onto the engine's settings for one quarter ("" = default).
 func (j *Job) settings(quarter string) pipeline.Settings {
 	c := j.cfg
-	overrides := map[string]map[string]float64{}
+	overrides := map[contract.KPI]map[string]float64{}
 	for kpi, b := range c.Benchmarks {
-		overrides[kpi] = b.Industries
+		overrides[contract.KPI(kpi)] = b.Industries
 	}
 	d := c.Definitions
 	return pipeline.Settings{

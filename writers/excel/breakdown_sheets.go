@@ -5,6 +5,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 	"github.com/recoverykpi/recoverykpi/pipeline"
 )
 
@@ -108,8 +109,8 @@ func (b *book) breakdownRows(s string, rows []pipeline.BreakdownRow, cumulative 
 	// The total row repeats the quarter's KPIs, so it equals the Scorecard.
 	t := styleKey{total: true}
 	b.set(s, 1, r, "Total (quarter)", t)
-	for i, id := range []string{"at_risk_customers", "recovered_customers", "lost_customers", "pending_customers",
-		"recovery_rate", "revenue_at_risk", "lost_revenue"} {
+	for i, id := range []contract.KPI{contract.AtRiskCustomers, contract.RecoveredCustomers, contract.LostCustomers, contract.PendingCustomers,
+		contract.RecoveryRate, contract.RevenueAtRisk, contract.LostRevenue} {
 		d := kpiDef(id)
 		var v *float64
 		if k := pipeline.FindKPI(b.sc.KPIs, id); k != nil {
@@ -144,7 +145,7 @@ func (b *book) mitigationSheet() error {
 		b.note(s, r, 4, "No episodes in the quarter.")
 		r++
 	}
-	for _, id := range []string{"treated_recovery_rate", "untreated_recovery_rate", "mitigation_uplift"} {
+	for _, id := range []contract.KPI{contract.TreatedRecoveryRate, contract.UntreatedRecoveryRate, contract.MitigationUplift} {
 		d := kpiDef(id)
 		var v *float64
 		if k := pipeline.FindKPI(sc.KPIs, id); k != nil {

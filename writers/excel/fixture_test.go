@@ -3,6 +3,7 @@ package excel
 import (
 	"time"
 
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 	"github.com/recoverykpi/recoverykpi/pipeline"
 	"github.com/recoverykpi/recoverykpi/writers/manifest"
 )
@@ -25,7 +26,7 @@ func fixture() (*pipeline.Scorecard, manifest.Provenance) {
 		panic(err)
 	}
 	asOf := time.Date(2026, 10, 5, 4, 30, 0, 0, time.UTC)
-	bands := func(id string) *pipeline.Target { _, t := pipeline.Bands(id); return t }
+	bands := func(id contract.KPI) *pipeline.Target { _, t := pipeline.Bands(id); return t }
 	retail := &pipeline.Benchmark{Industry: "retail", Value: 60, Source: "Forrester"}
 
 	kpis := func(scale float64, current bool) []pipeline.KPI {

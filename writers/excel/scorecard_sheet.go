@@ -7,6 +7,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 	"github.com/recoverykpi/recoverykpi/pipeline"
 )
 
@@ -37,7 +38,7 @@ func (b *book) scorecardSheet() error {
 	b.merge(s, 1, 1, scLastCol, 1)
 	b.rowHeight(s, 1, 26)
 
-	rr := pipeline.FindKPI(sc.KPIs, "recovery_rate")
+	rr := pipeline.FindKPI(sc.KPIs, contract.RecoveryRate)
 	bench := "none configured"
 	if rr != nil && rr.Benchmark != nil {
 		bench = fmt.Sprintf("%s — recovery rate %s (%s)", rr.Benchmark.Industry, benchmarkFigure(rr.Benchmark), rr.Benchmark.Source)
@@ -75,8 +76,8 @@ func (b *book) scorecardSheet() error {
 			k = &pipeline.KPI{ID: d.ID}
 		}
 		b.rowHeight(s, row, 20)
-		b.set(s, scKPI, row, d.Title, styleKey{bold: d.ID == "recovery_rate"})
-		b.setKPIValue(s, scValue, row, d.Unit, k.Value, styleKey{bold: d.ID == "recovery_rate"})
+		b.set(s, scKPI, row, d.Title, styleKey{bold: d.ID == contract.RecoveryRate})
+		b.setKPIValue(s, scValue, row, d.Unit, k.Value, styleKey{bold: d.ID == contract.RecoveryRate})
 		if k.Numerator != nil {
 			b.set(s, scNum, row, *k.Numerator, styleKey{numFmt: fmtInt})
 		}
@@ -110,7 +111,7 @@ func (b *book) scorecardSheet() error {
 			sparkRange = append(sparkRange, fmt.Sprintf("%s!%s%d:%s%d", sheetTrend,
 				colName(trendFirstCol), tr, colName(trendFirstCol+b.trendN-1), tr))
 		}
-		if d.ID == "recovered_rechurn_rate" && k.Pending != nil {
+		if d.ID == contract.RecoveredRechurnRate && k.Pending != nil {
 			pendingNote = fmt.Sprintf(" Recovered re-churn: %d of the %s cohort are still inside their %d-day review period and may yet re-churn.",
 				*k.Pending, sc.Quarter.Label, sc.Params.IntensiveCareDays)
 		}
@@ -198,7 +199,7 @@ func (b *book) change(s string, col, row int, d pipeline.KPIDef, k *pipeline.KPI
 
 // statusFormat colours the status cell of the row by conditional formats built from
 // the KPI's bands (SPEC §5), tested on the value cell in the bands' order.
-func (b *book) statusFormat(s string, row int, id string) {
+func (b *book) statusFormat(s string, row int, id contract.KPI) {
 	bands, _ := pipeline.Bands(id)
 	if len(bands) == 0 || b.err != nil {
 		return
@@ -282,7 +283,7 @@ func (b *book) sourcesText() string {
 
 // industryFigures returns the industry figures of a KPI in force for this scorecard:
 // SPEC §5 with the config's overrides (the defaults when the scorecard carries none).
-func (b *book) industryFigures(kpi string) []pipeline.IndustryBenchmark {
+func (b *book) industryFigures(kpi contract.KPI) []pipeline.IndustryBenchmark {
 	if b.sc.Benchmarks.Industries == nil {
 		return pipeline.DefaultBenchmarks().Industries[kpi]
 	}
@@ -298,8 +299,8 @@ func industryFigure(ib pipeline.IndustryBenchmark) string {
 
 // benchmarkKPIs lists the KPIs with industry figures, by default or for the configured
 // industry, in catalogue order.
-func (b *book) benchmarkKPIs() []string {
-	var ids []string
+func (b *book) benchmarkKPIs() []contract.KPI {
+	var ids []contract.KPI
 	for _, d := range pipeline.Catalogue() {
 		k := pipeline.FindKPI(b.sc.KPIs, d.ID)
 		if len(b.industryFigures(d.ID)) > 0 || (k != nil && k.Benchmark != nil) {

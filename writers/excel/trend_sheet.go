@@ -5,6 +5,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 	"github.com/recoverykpi/recoverykpi/pipeline"
 )
 
@@ -23,7 +24,7 @@ func (b *book) trendSheet() error {
 	cat := pipeline.Catalogue()
 	n := len(sc.Trend)
 	b.trendN = n
-	b.trendRow = map[string]int{}
+	b.trendRow = map[contract.KPI]int{}
 	lastCol := trendFirstCol + max(n, 1) - 1
 	b.widths(s, 30, 9)
 	for c := trendFirstCol; c <= lastCol; c++ {
@@ -65,9 +66,9 @@ func (b *book) trendSheet() error {
 	}
 
 	// The recovery-rate target and benchmark, as rows the chart can plot.
-	rr := pipeline.FindKPI(sc.KPIs, "recovery_rate")
+	rr := pipeline.FindKPI(sc.KPIs, contract.RecoveryRate)
 	targetRow, benchRow := 0, 0
-	_, target := pipeline.Bands("recovery_rate")
+	_, target := pipeline.Bands(contract.RecoveryRate)
 	if rr != nil && rr.Target != nil {
 		target = rr.Target
 	}
@@ -100,9 +101,9 @@ func (b *book) trendSheet() error {
 		return fmt.Sprintf("%s!$%s$%d:$%s$%d", s, colName(trendFirstCol), r, colName(lastCol), r)
 	}
 	series := []excelize.ChartSeries{{
-		Name:       fmt.Sprintf("%s!$A$%d", s, b.trendRow["recovery_rate"]),
+		Name:       fmt.Sprintf("%s!$A$%d", s, b.trendRow[contract.RecoveryRate]),
 		Categories: cats,
-		Values:     rowRef(b.trendRow["recovery_rate"]),
+		Values:     rowRef(b.trendRow[contract.RecoveryRate]),
 		Line:       excelize.LineOptions{Width: 2.5}, Fill: solid("1F4E78"),
 		Marker: excelize.ChartMarker{Symbol: "circle", Size: 6, Fill: solid("1F4E78"), Border: excelize.LineOptions{Fill: solid("1F4E78")}},
 	}}

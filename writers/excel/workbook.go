@@ -21,6 +21,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 	"github.com/recoverykpi/recoverykpi/pipeline"
 	"github.com/recoverykpi/recoverykpi/writers/manifest"
 )
@@ -89,8 +90,8 @@ type book struct {
 
 	printTitles map[string]string // sheet → rows repeated on every printed page
 
-	trendRow map[string]int // row of each KPI on the Trend sheet
-	trendN   int            // number of quarters on the Trend sheet (columns 3..)
+	trendRow map[contract.KPI]int // row of each KPI on the Trend sheet
+	trendN   int                  // number of quarters on the Trend sheet (columns 3..)
 
 	rewrite map[string]func([]byte) []byte // by package part: applied when it is written
 }
@@ -577,11 +578,11 @@ func (b *book) periodText() string {
 }
 
 // kpiDef returns the catalogue entry of id, or a plain count entry.
-func kpiDef(id string) pipeline.KPIDef {
+func kpiDef(id contract.KPI) pipeline.KPIDef {
 	if d, ok := pipeline.LookupKPI(id); ok {
 		return d
 	}
-	return pipeline.KPIDef{ID: id, Title: id, Unit: pipeline.UnitCount}
+	return pipeline.KPIDef{ID: id, Title: string(id), Unit: pipeline.UnitCount}
 }
 
 func f64(v int64) float64 { return float64(v) }

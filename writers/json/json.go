@@ -150,7 +150,7 @@ func kpiSet(list []pipeline.KPI) orderedObject {
 			b := k.Benchmark
 			v.Benchmark = &benchmark{b.Industry, b.Value, b.Low, b.High, b.Source}
 		}
-		out = append(out, member{k.ID, v})
+		out = append(out, member{string(k.ID), v})
 	}
 	return out
 }
