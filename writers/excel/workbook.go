@@ -582,5 +582,3 @@ func kpiDef(id string) pipeline.KPIDef {
 	}
 	return pipeline.KPIDef{ID: id, Title: id, Unit: pipeline.UnitCount}
 }
-
-func f64(v int64) float64 { return float64(v) }
