@@ -57,15 +57,12 @@ func Write(w io.Writer, sc *pipeline.Scorecard, prov manifest.Provenance) error 
 	defer f.Close()
 	// excelize ignores SparklineOptions.Weight, and LibreOffice draws sparklines without
 	// a lineWeight as markers only: the weight is added to the Scorecard sheet's groups.
-	b := &book{f: f, sc: sc, prov: prov, loc: sc.Quarter.Start.Location(), styles: map[styleKey]int{},
-		rewrite: map[string]func([]byte) []byte{
-			"xl/worksheets/sheet1.xml": func(b []byte) []byte {
-				return bytes.ReplaceAll(b, []byte("<x14:sparklineGroup "), []byte(`<x14:sparklineGroup lineWeight="1.5" `))
-			},
-		}}
-	// The zip writer is made when the package is written, after build has added the
-	// worklist rows to splice.
-	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter { return newOrderedZip(b.rewrite)(w) })
+	f.SetZipWriter(newOrderedZip(map[string]func([]byte) []byte{
+		"xl/worksheets/sheet1.xml": func(b []byte) []byte {
+			return bytes.ReplaceAll(b, []byte("<x14:sparklineGroup "), []byte(`<x14:sparklineGroup lineWeight="1.5" `))
+		},
+	}))
+	b := &book{f: f, sc: sc, prov: prov, loc: sc.Quarter.Start.Location(), styles: map[styleKey]int{}}
 	if b.loc == nil {
 		b.loc = time.UTC
 	}
@@ -92,8 +89,6 @@ type book struct {
 
 	trendRow map[contract.KPI]int // row of each KPI on the Trend sheet
 	trendN   int                  // number of quarters on the Trend sheet (columns 3..)
-
-	rewrite map[string]func([]byte) []byte // by package part: applied when it is written
 }
 
 func (b *book) build() error {
@@ -584,5 +579,3 @@ func kpiDef(id contract.KPI) pipeline.KPIDef {
 	}
 	return pipeline.KPIDef{ID: id, Title: string(id), Unit: pipeline.UnitCount}
 }
-
-func f64(v int64) float64 { return float64(v) }

@@ -1,8 +1,6 @@
 package excel
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 
 	"github.com/xuri/excelize/v2"
@@ -161,49 +159,12 @@ func (b *book) writeWorklist(wl worklist) error {
 	return sw.Flush()
 }
 
-// dataRows writes the data rows: encoded here and spliced into the sheet's XML when the
-// package is written (see rows.go), or with SetRow when a text is too long for that.
+// dataRows writes the data rows with SetRow.
 func (b *book) dataRows(sw *excelize.StreamWriter, wl worklist, first int) error {
-	if fastRows && wl.rows > 0 {
-		rows, err := encodeRows(wl, first)
-		if err == nil {
-			part, err := b.sheetPart(wl.sheet)
-			if err != nil {
-				return err
-			}
-			b.rewrite[part] = func(x []byte) []byte { return spliceRows(x, rows) }
-			return nil
-		}
-		if !errors.Is(err, errTooLong) {
-			return err
-		}
-	}
 	for i := 0; i < wl.rows; i++ {
 		if err := sw.SetRow(cellName(1, first+i), wl.row(i)); err != nil {
 			return fmt.Errorf("row %d: %w", first+i, err)
 		}
 	}
 	return nil
-}
-
-// sheetPart returns the package part of a sheet: excelize names it by sheet ID.
-func (b *book) sheetPart(sheet string) (string, error) {
-	for id, name := range b.f.GetSheetMap() {
-		if name == sheet {
-			return fmt.Sprintf("xl/worksheets/sheet%d.xml", id), nil
-		}
-	}
-	return "", fmt.Errorf("sheet %s not found", sheet)
-}
-
-// spliceRows inserts rows at the end of the sheet XML's sheetData.
-func spliceRows(sheet, rows []byte) []byte {
-	at := bytes.LastIndex(sheet, []byte("</sheetData>"))
-	if at < 0 {
-		return sheet // no data at all: nothing to splice into (never the case here)
-	}
-	out := make([]byte, 0, len(sheet)+len(rows))
-	out = append(out, sheet[:at]...)
-	out = append(out, rows...)
-	return append(out, sheet[at:]...)
 }

@@ -197,16 +197,17 @@ func (z *orderedZip) Close() error {
 		if err != nil {
 			return err
 		}
-		// CreateRaw ignores FileHeader.Modified, so the MS-DOS fields are set directly.
 		h := &zip.FileHeader{
 			Name:               n,
 			Method:             zip.Deflate,
-			ModifiedDate:       zipModifiedDate,
-			ModifiedTime:       0,
 			CRC32:              p.crc,
 			CompressedSize64:   uint64(compressed),
 			UncompressedSize64: p.size,
 		}
+		// CreateRaw ignores FileHeader.Modified, so the MS-DOS date is set directly (the
+		// MS-DOS time, ModifiedTime, stays 0: midnight).
+		//lint:ignore SA1019 CreateRaw writes only the deprecated MS-DOS fields
+		h.ModifiedDate = zipModifiedDate
 		w, err := zw.CreateRaw(h)
 		if err != nil {
 			return err

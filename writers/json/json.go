@@ -28,11 +28,7 @@ func Write(w io.Writer, sc *pipeline.Scorecard) error {
 
 // Marshal returns the scorecard's JSON bytes.
 func Marshal(sc *pipeline.Scorecard) ([]byte, error) {
-	b, err := encode(newDocument(sc))
-	if err != nil {
-		return nil, err
-	}
-	return spliceWorklists(b, sc)
+	return encode(newDocument(sc))
 }
 
 // encode writes doc with encoding/json, indented, ending in a newline.
@@ -47,8 +43,7 @@ func encode(doc document) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// newDocument returns the document of sc with both worklists empty: their rows are
-// encoded by spliceWorklists.
+// newDocument returns the document of sc.
 func newDocument(sc *pipeline.Scorecard) document {
 	doc := document{
 		Quarter:    sc.Quarter.Label,
@@ -60,7 +55,10 @@ func newDocument(sc *pipeline.Scorecard) document {
 		Mitigation: []mitigationRow{},
 		Offers:     []offerRow{},
 		Trend:      []trendPoint{},
-		Worklists:  worklists{Winback: []winbackRow{}, IntensiveCare: []careRow{}},
+		Worklists: worklists{
+			Winback:       make([]winbackRow, 0, len(sc.Winback)),
+			IntensiveCare: make([]careRow, 0, len(sc.IntensiveCare)),
+		},
 	}
 	for _, r := range sc.Reasons {
 		doc.Reasons = append(doc.Reasons, reasonRow{r.Name, r.AtRisk, r.Recovered, r.Lost, r.Pending, r.RecoveryRate, r.RevenueAtRisk, r.LostRevenue, r.CumulativeRevenueShare})
@@ -76,6 +74,17 @@ func newDocument(sc *pipeline.Scorecard) document {
 	}
 	for _, t := range sc.Trend {
 		doc.Trend = append(doc.Trend, trendPoint{t.Quarter.Label, kpiSet(t.KPIs)})
+	}
+	for _, w := range sc.Winback {
+		doc.Worklists.Winback = append(doc.Worklists.Winback, winbackRow{
+			w.CustomerID, w.Name, w.Segment, rfc3339(w.AtRiskAt), w.Kind, w.Reason, w.RevenueAtRisk, w.Outcome, w.Treated,
+		})
+	}
+	for _, c := range sc.IntensiveCare {
+		doc.Worklists.IntensiveCare = append(doc.Worklists.IntensiveCare, careRow{
+			c.CustomerID, c.Name, c.Segment, rfc3339(c.RecoveredAt), rfc3339(c.ReviewDue),
+			c.PurchasesSince, c.NetAmountSince, c.ComplaintsSince, c.Status,
+		})
 	}
 	for _, q := range sc.DataQuality {
 		by := orderedObject{}
