@@ -151,6 +151,9 @@ func (s *Runner) Serve(ctx context.Context) error {
 	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRun()
 	s.runCtx = runCtx
+	for _, w := range s.cfg.Warnings() {
+		s.logger.Warn(w)
+	}
 
 	lockDesc := "file " + filepath.Join(s.cfg.Output, lockFileName)
 	if s.claimer == nil {
