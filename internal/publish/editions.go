@@ -28,10 +28,14 @@ type Render func(edition int, sup *manifest.Supersedes) ([]File, error)
 // The latest edition of the quarter in the output folder is rendered again and
 // compared byte for byte: the files it already has with the same bytes are left
 // alone, missing ones (an interrupted run) are added, and when all are there the run
-// is a no-op. When any differs the run refuses with ErrOutputExists, or with restate
-// publishes the next edition (-r2, -r3, ...) beside it. Nothing published is ever
-// replaced. The manifest is published last, so an edition with a manifest is
-// complete.
+// is a no-op. When any differs, the published manifest and the one rendered now are
+// compared by edition identity (identity.go): the same inputs, recorded config, as_of
+// and program version make the same edition, and the run is a no-op although the
+// workbook or manifest bytes differ (the input folder spelled otherwise, another
+// toolchain). Otherwise the run refuses with ErrOutputExists, naming each
+// difference, or with restate publishes the next edition (-r2, -r3, ...) beside it.
+// Nothing published is ever replaced. The manifest is published last, so an edition
+// with a manifest is complete.
 //
 // extract holds the files that describe the extract just read rather than the
 // quarter (SPEC §2's quarantine/<table>.parquet); they are written with Replace once
