@@ -139,7 +139,7 @@ func TestCredentialErrorsAreRedacted(t *testing.T) {
 		{"webhook not a URL", `{cron: "0 6 * * *", notify: {webhook: "hooks.example/T0/B0/` + testToken + `"}}`,
 			"run", `schedule.notify.webhook: "REDACTED" is not an http(s) URL`, ExitUsage},
 		{"pgx cannot parse it", `{cron: "0 6 * * *", lock: {postgres: "postgres://scheduler:` + testPassword + `@127.0.0.1:notaport/x"}}`,
-			"schedule", "schedule.lock.postgres postgres://REDACTED: cannot parse", ExitFailure},
+			"schedule", "schedule.lock.postgres postgres://REDACTED: cannot parse", ExitUsage},
 		{"pgx cannot connect", `{cron: "0 6 * * *", lock: {postgres: "postgres://scheduler:` + testPassword + `@127.0.0.1:1/x?connect_timeout=5&sslmode=require"}}`,
 			"schedule", "schedule.lock.postgres scheduler@127.0.0.1", ExitFailure},
 	}

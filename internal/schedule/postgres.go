@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/recoverykpi/recoverykpi/config"
 	"github.com/recoverykpi/recoverykpi/internal/redact"
 )
 
@@ -52,7 +53,8 @@ const pgSchemaLock = 0x7265636b7069 // "reckpi"
 func newPGClaimer(ctx context.Context, url, host string) (*pgClaimer, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, redact.Error(fmt.Errorf("schedule.lock.postgres %s: %w", redact.DSN(url), err), url, pgPassword(url))
+		// A URL pgx cannot parse is bad config (exit 2), like one config rejects.
+		return nil, redact.Error(fmt.Errorf("%w: schedule.lock.postgres %s: %w", config.ErrInvalid, redact.DSN(url), err), url, pgPassword(url))
 	}
 	cfg.MaxConns = 4
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
