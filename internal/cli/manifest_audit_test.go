@@ -273,7 +273,7 @@ func TestAuditRerunsAndRestatements(t *testing.T) {
 	}
 
 	stdout := mustRun(t, "run", "--output", out)
-	if !strings.Contains(stdout, "already published with the same bytes") {
+	if !strings.Contains(stdout, "already published from the same inputs") {
 		t.Errorf("rerun: %s", stdout)
 	}
 	if now := hashTree(t, out); len(now) != len(first) {

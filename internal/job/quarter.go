@@ -32,7 +32,7 @@ func (r *Result) Report(w io.Writer) {
 		ed = fmt.Sprintf(", edition r%d", r.Edition)
 	}
 	if r.Noop {
-		fmt.Fprintf(w, "%s: already published with the same bytes (as_of %s%s); nothing to do\n  %s\n", r.Quarter, r.AsOf, ed, r.Manifest)
+		fmt.Fprintf(w, "%s: already published from the same inputs, config, as_of and program version (as_of %s%s); nothing to do\n  %s\n", r.Quarter, r.AsOf, ed, r.Manifest)
 		return
 	}
 	fmt.Fprintf(w, "%s: published (as_of %s%s)\n", r.Quarter, r.AsOf, ed)

@@ -16,7 +16,7 @@ type Result struct {
 	Edition   int      // 1 for the first publication, 2.. for restatements
 	Manifest  string   // path of the edition's manifest
 	Published []string // paths written
-	Noop      bool     // everything was already published with the same bytes
+	Noop      bool     // the edition was already published: the same bytes, or the same identity (SPEC §6)
 }
 
 // Render produces the files of an edition of the quarter in publishing order, the
