@@ -24,6 +24,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/recoverykpi/recoverykpi/internal/contract"
+	"github.com/recoverykpi/recoverykpi/internal/redact"
 )
 
 // ErrInvalid marks a configuration that cannot be used (exit status 2).
@@ -37,8 +38,8 @@ type Config struct {
 	Currency             string                       `yaml:"currency"`
 	Timezone             string                       `yaml:"timezone"`
 	FiscalYearStartMonth int                          `yaml:"fiscal_year_start_month"`
-	Input                string                       `yaml:"input"`
-	Output               string                       `yaml:"output"`
+	Input                string                       `yaml:"input,omitempty"`
+	Output               string                       `yaml:"output,omitempty"`
 	AsOf                 string                       `yaml:"as_of,omitempty"`
 	WorklistSize         int                          `yaml:"worklist_size"`
 	Definitions          Definitions                  `yaml:"definitions"`
@@ -90,14 +91,23 @@ type Schedule struct {
 }
 
 // Lock selects the cross-host lock of the scheduler.
+//
+// Postgres is a credential. It may be written inline or read from PostgresFile (one of
+// the two): after Load, Postgres holds the effective value either way.
 type Lock struct {
-	Postgres string `yaml:"postgres,omitempty"`
+	Postgres     string `yaml:"postgres,omitempty"`
+	PostgresFile string `yaml:"postgres_file,omitempty"`
 }
 
 // Notify configures the webhook called after runs.
+//
+// Webhook is a credential (chat services authenticate by its path). It may be written
+// inline or read from WebhookFile (one of the two): after Load, Webhook holds the
+// effective value either way.
 type Notify struct {
-	Webhook   string `yaml:"webhook"`
-	OnSuccess bool   `yaml:"on_success"`
+	Webhook     string `yaml:"webhook,omitempty"`
+	WebhookFile string `yaml:"webhook_file,omitempty"`
+	OnSuccess   bool   `yaml:"on_success"`
 }
 
 // Duration is a time.Duration written as Go duration text ("10m", "1h30m").
@@ -170,6 +180,9 @@ func Parse(data []byte, dir string) (*Config, error) {
 		errs = append(errs, fmt.Errorf("%w: %s", ErrInvalid, yamlMessage(err)))
 	}
 	cfg.resolve(dir)
+	if err := cfg.readSecrets(); err != nil {
+		errs = append(errs, err)
+	}
 	if err := cfg.Validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -203,9 +216,56 @@ func (c *Config) resolve(dir string) {
 	}
 	c.Input = abs(c.Input)
 	c.Output = abs(c.Output)
-	if c.Schedule != nil && c.Schedule.MetricsFile != "" {
-		c.Schedule.MetricsFile = abs(c.Schedule.MetricsFile)
+	if s := c.Schedule; s != nil {
+		if s.MetricsFile != "" {
+			s.MetricsFile = abs(s.MetricsFile)
+		}
+		if s.Lock != nil {
+			s.Lock.PostgresFile = abs(s.Lock.PostgresFile)
+		}
+		if s.Notify != nil {
+			s.Notify.WebhookFile = abs(s.Notify.WebhookFile)
+		}
 	}
+}
+
+// readSecrets reads the credentials kept in files (schedule.lock.postgres_file,
+// schedule.notify.webhook_file) into the keys they stand for, trimmed of surrounding
+// white space. A key given both inline and as a file is an error. Errors never quote
+// the file's content.
+func (c *Config) readSecrets() error {
+	s := c.Schedule
+	if s == nil {
+		return nil
+	}
+	var errs []error
+	read := func(key, file string, inline *string) {
+		if file == "" {
+			return
+		}
+		if *inline != "" {
+			errs = append(errs, fmt.Errorf("%w: schedule.%s and schedule.%s_file are both set; give one", ErrInvalid, key, key))
+			return
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%w: schedule.%s_file: %v", ErrInvalid, key, err))
+			return
+		}
+		v := strings.TrimSpace(string(b))
+		if v == "" {
+			errs = append(errs, fmt.Errorf("%w: schedule.%s_file: %s is empty", ErrInvalid, key, file))
+			return
+		}
+		*inline = v
+	}
+	if s.Lock != nil {
+		read("lock.postgres", s.Lock.PostgresFile, &s.Lock.Postgres)
+	}
+	if s.Notify != nil {
+		read("notify.webhook", s.Notify.WebhookFile, &s.Notify.Webhook)
+	}
+	return errors.Join(errs...)
 }
 
 // Location returns the loaded time zone of the config (UTC when invalid; Validate
@@ -321,19 +381,67 @@ func (c *Config) Validate() error {
 		if s.WaitFor != "" && (filepath.IsAbs(s.WaitFor) || strings.Contains(s.WaitFor, "..")) {
 			bad("schedule.wait_for: %q must be a file name inside the input folder", s.WaitFor)
 		}
+		// Both keys are credentials: the messages quote them redacted.
 		if s.Notify != nil && !(strings.HasPrefix(s.Notify.Webhook, "http://") || strings.HasPrefix(s.Notify.Webhook, "https://")) {
-			bad("schedule.notify.webhook: %q is not an http(s) URL", s.Notify.Webhook)
+			bad("schedule.notify.webhook: %q is not an http(s) URL", shownSecret(s.Notify.Webhook, redact.Webhook))
 		}
 		if s.Lock != nil && s.Lock.Postgres != "" && !(strings.HasPrefix(s.Lock.Postgres, "postgres://") || strings.HasPrefix(s.Lock.Postgres, "postgresql://")) {
-			bad("schedule.lock.postgres: %q is not a postgres:// URL", s.Lock.Postgres)
+			bad("schedule.lock.postgres: %q is not a postgres:// URL", shownSecret(s.Lock.Postgres, redact.DSN))
 		}
 	}
 	return errors.Join(errs...)
 }
 
+// shownSecret is a credential as a message may quote it: redacted, and "" when empty.
+func shownSecret(v string, redacted func(string) string) string {
+	if v == "" {
+		return ""
+	}
+	return redacted(v)
+}
+
 // Resolved returns the resolved configuration as YAML (fixed key order) and its
-// SHA-256 in hex. The manifest records both.
+// SHA-256 in hex, for display: the credentials (schedule.lock.postgres,
+// schedule.notify.webhook) are redacted. What the outputs record is Recorded.
 func (c *Config) Resolved() ([]byte, string, error) {
+	shown := *c
+	if s := c.Schedule; s != nil {
+		sc := *s
+		if sc.Lock != nil {
+			l := *sc.Lock
+			l.Postgres = redact.DSN(l.Postgres)
+			sc.Lock = &l
+		}
+		if sc.Notify != nil {
+			n := *sc.Notify
+			if n.Webhook != "" {
+				n.Webhook = redact.Webhook(n.Webhook)
+			}
+			sc.Notify = &n
+		}
+		shown.Schedule = &sc
+	}
+	return encode(&shown)
+}
+
+// Recorded returns the recorded config (SPEC §6) as YAML (fixed key order) and its
+// SHA-256 in hex: the part of the config that can change a published byte —
+// definitions, benchmarks, table and column mapping, time zone, fiscal year, company,
+// industry, currency, worklist sizes, quality limits. The manifest and the workbook's
+// Audit sheet show it, and an edition's identity includes it.
+//
+// Left out: the schedule section (cron, lock, notification, metrics; every
+// credential), the input and output folders (a path spelling changes no number; the
+// manifest records the input folder apart, as input_root) and as_of (the manifest
+// records the effective as_of apart). Every other key is recorded, so a key added to
+// Config later is recorded unless it is left out here.
+func (c *Config) Recorded() ([]byte, string, error) {
+	rec := *c
+	rec.Input, rec.Output, rec.AsOf, rec.Schedule = "", "", "", nil
+	return encode(&rec)
+}
+
+func encode(c *Config) ([]byte, string, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)

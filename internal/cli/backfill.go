@@ -30,7 +30,7 @@ func backfillCommand(ctx context.Context, args []string, stdout, stderr io.Write
 			return fmt.Errorf("%w: %s: %v", ErrUsage, q.flag, err)
 		}
 	}
-	j, err := openJob(f)
+	j, err := openJob(f, stderr)
 	if err != nil {
 		return err
 	}

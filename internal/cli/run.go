@@ -11,12 +11,20 @@ import (
 	"github.com/recoverykpi/recoverykpi/internal/verify"
 )
 
-// openJob checks the flags and opens the job they describe.
-func openJob(f runFlags) (*job.Job, error) {
+// openJob checks the flags and opens the job they describe. The config's warnings
+// (an http:// webhook, a PostgreSQL lock without TLS verification) go to stderr.
+func openJob(f runFlags, stderr io.Writer) (*job.Job, error) {
 	if err := f.check(); err != nil {
 		return nil, err
 	}
-	return job.Open(job.Options{Config: f.config, Input: f.input, Output: f.output, AsOf: f.asOf})
+	j, err := job.Open(job.Options{Config: f.config, Input: f.input, Output: f.output, AsOf: f.asOf})
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range j.Warnings() {
+		fmt.Fprintf(stderr, "recoverykpi: warning: %s\n", w)
+	}
+	return j, nil
 }
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -26,7 +34,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	j, err := openJob(f)
+	j, err := openJob(f, stderr)
 	if err != nil {
 		return err
 	}
@@ -52,7 +60,7 @@ func validateCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	j, err := openJob(f)
+	j, err := openJob(f, stderr)
 	if err != nil {
 		return err
 	}

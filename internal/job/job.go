@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -23,7 +24,7 @@ import (
 type Job struct {
 	cfg       *config.Config
 	input     fs.FS
-	inputRoot string // as given: a folder, or "embedded:sample"
+	inputRoot string // as given, cleaned (filepath.Clean): a folder, or "embedded:sample"
 	output    string
 	asOf      *time.Time
 	alloc     memory.Allocator // Arrow buffers (nil: the readers' own)
@@ -79,6 +80,8 @@ func Open(o Options) (*Job, error) {
 	if cfg.Input == "" {
 		return nil, fmt.Errorf("%w: no input folder: give --input or set input in the config", ErrUsage)
 	}
+	// s, ./s and s/ name the same folder, and the manifest records it once (input_root).
+	cfg.Input = filepath.Clean(cfg.Input)
 	st, err := os.Stat(cfg.Input)
 	if err != nil {
 		return nil, readers.Incomplete(fmt.Errorf("input folder %s: %w", cfg.Input, err))
@@ -97,8 +100,24 @@ func New(cfg *config.Config, input fs.FS, inputRoot, output string, asOf *time.T
 	return &Job{cfg: cfg, input: input, inputRoot: inputRoot, output: output, asOf: asOf}
 }
 
-// InputRoot returns the extract set as given: a folder, or SampleRoot.
+// Warnings returns what is insecure in the job's config (config.Config.Warnings).
+func (j *Job) Warnings() []string { return j.cfg.Warnings() }
+
+// InputRoot returns the extract set as given (cleaned): a folder, or SampleRoot.
 func (j *Job) InputRoot() string { return j.inputRoot }
+
+// InputName is how the workbook's Audit sheet names the extract set: the last element
+// of its folder path (extracts for s/extracts, ./s/extracts/ or /data/s/extracts), or
+// SampleRoot. It does not depend on how the path was spelled, relative or absolute, so
+// that changes no byte of the workbook; the manifest records the path itself
+// (input_root), which verify needs to find the files. It is computed from the path
+// alone, never from the current folder, so verify renders the same name.
+func InputName(root string) string {
+	if root == SampleRoot || root == "" {
+		return root
+	}
+	return filepath.Base(filepath.Clean(root))
+}
 
 // Calendar returns the fiscal calendar of the job's config.
 func (j *Job) Calendar() pipeline.Calendar { return j.settings("").Calendar }

@@ -32,7 +32,7 @@ func (r *Result) Report(w io.Writer) {
 		ed = fmt.Sprintf(", edition r%d", r.Edition)
 	}
 	if r.Noop {
-		fmt.Fprintf(w, "%s: already published with the same bytes (as_of %s%s); nothing to do\n  %s\n", r.Quarter, r.AsOf, ed, r.Manifest)
+		fmt.Fprintf(w, "%s: already published from the same inputs, config, as_of and program version (as_of %s%s); nothing to do\n  %s\n", r.Quarter, r.AsOf, ed, r.Manifest)
 		return
 	}
 	fmt.Fprintf(w, "%s: published (as_of %s%s)\n", r.Quarter, r.AsOf, ed)
@@ -98,7 +98,10 @@ func (j *Job) render(sc *pipeline.Scorecard, l *Loaded, edition int, sup *manife
 	// The workbook and the JSON are rendered at the same time; each reads sc only.
 	var xlsx bytes.Buffer
 	xerr := make(chan error, 1)
-	go func() { xerr <- excel.Write(&xlsx, sc, prov) }()
+	// The workbook names the input folder, not its path: see InputName.
+	shown := prov
+	shown.InputRoot = InputName(prov.InputRoot)
+	go func() { xerr <- excel.Write(&xlsx, sc, shown) }()
 	js, jerr := jsonout.Marshal(sc)
 	if err := <-xerr; err != nil {
 		return nil, fmt.Errorf("render %s: %w", publish.WorkbookName(label), err)
@@ -126,11 +129,9 @@ func (j *Job) render(sc *pipeline.Scorecard, l *Loaded, edition int, sup *manife
 
 // provenance gathers what went into the run, for the Audit sheet and the manifest.
 func (j *Job) provenance(l *Loaded) (manifestout.Provenance, error) {
-	// The output folder is left out of the recorded config: it changes no number, and
-	// an auditor's rerun into another folder must give the same bytes.
-	recorded := *j.cfg
-	recorded.Output = ""
-	yml, sum, err := recorded.Resolved()
+	// Only the config that can change a published byte is recorded (SPEC §6): no
+	// schedule, no credential, no output or input path.
+	yml, sum, err := j.cfg.Recorded()
 	if err != nil {
 		return manifestout.Provenance{}, fmt.Errorf("resolve config: %w", err)
 	}

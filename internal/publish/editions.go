@@ -16,7 +16,7 @@ type Result struct {
 	Edition   int      // 1 for the first publication, 2.. for restatements
 	Manifest  string   // path of the edition's manifest
 	Published []string // paths written
-	Noop      bool     // everything was already published with the same bytes
+	Noop      bool     // the edition was already published: the same bytes, or the same identity (SPEC §6)
 }
 
 // Render produces the files of an edition of the quarter in publishing order, the
@@ -28,10 +28,14 @@ type Render func(edition int, sup *manifest.Supersedes) ([]File, error)
 // The latest edition of the quarter in the output folder is rendered again and
 // compared byte for byte: the files it already has with the same bytes are left
 // alone, missing ones (an interrupted run) are added, and when all are there the run
-// is a no-op. When any differs the run refuses with ErrOutputExists, or with restate
-// publishes the next edition (-r2, -r3, ...) beside it. Nothing published is ever
-// replaced. The manifest is published last, so an edition with a manifest is
-// complete.
+// is a no-op. When any differs, the published manifest and the one rendered now are
+// compared by edition identity (identity.go): the same inputs, recorded config, as_of
+// and program version make the same edition, and the run is a no-op although the
+// workbook or manifest bytes differ (the input folder spelled otherwise, another
+// toolchain). Otherwise the run refuses with ErrOutputExists, naming each
+// difference, or with restate publishes the next edition (-r2, -r3, ...) beside it.
+// Nothing published is ever replaced. The manifest is published last, so an edition
+// with a manifest is complete.
 //
 // extract holds the files that describe the extract just read rather than the
 // quarter (SPEC §2's quarantine/<table>.parquet); they are written with Replace once
@@ -48,27 +52,39 @@ func Edition(ctx context.Context, dir, label string, restate bool, render Render
 	if err != nil {
 		return nil, err
 	}
+	var restore []File // missing files of an edition with the same identity
+	sameIdentity := false
 	if len(differ) > 0 {
-		if !restate {
-			return nil, conflict(dir, label, edition, differ)
-		}
-		edition = latest + 1
-		if outs, err = render(edition, supersedes(dir, label, edition)); err != nil {
-			return nil, err
-		}
-		if same, differ, err = existing(dir, outs); err != nil {
-			return nil, err
-		}
-		if len(differ) > 0 {
-			return nil, fmt.Errorf("%w: %s exists although edition r%d was never published; move it away and rerun",
-				ErrOutputExists, filepath.Join(dir, differ[0]), edition)
+		diffs, add, cerr := sameEdition(dir, outs, same, differ)
+		sameIdentity = cerr == nil && len(diffs) == 0
+		switch {
+		case sameIdentity:
+			restore = add
+		case !restate:
+			return nil, conflict(dir, label, edition, differ, diffs)
+		default:
+			edition = latest + 1
+			if outs, err = render(edition, supersedes(dir, label, edition)); err != nil {
+				return nil, err
+			}
+			if same, differ, err = existing(dir, outs); err != nil {
+				return nil, err
+			}
+			if len(differ) > 0 {
+				return nil, fmt.Errorf("%w: %s exists although edition r%d was never published; move it away and rerun",
+					ErrOutputExists, filepath.Join(dir, differ[0]), edition)
+			}
 		}
 	}
 	res := &Result{Edition: edition, Manifest: filepath.Join(dir, outs[len(outs)-1].Name)}
 	var todo []File
-	for i, o := range outs {
-		if !same[i] {
-			todo = append(todo, o)
+	if sameIdentity {
+		todo = restore
+	} else {
+		for i, o := range outs {
+			if !same[i] {
+				todo = append(todo, o)
+			}
 		}
 	}
 	// SPEC §2's quarantine/<table>.parquet describes the extract that was just read, so
@@ -117,15 +133,31 @@ func QuarantineName(label, table string) string {
 }
 
 // conflict is the refusal of a run that would change published files of an edition.
-func conflict(dir, label string, edition int, differ []string) error {
+// diffs name what differs from the published edition's manifest (inputs, recorded
+// config keys, as_of, program version); none when it has no manifest to compare with.
+func conflict(dir, label string, edition int, differ, diffs []string) error {
 	next := label + EditionSuffix(edition+1)
-	msg := fmt.Sprintf("%s is already published with other bytes than this run produces", filepath.Join(dir, differ[0]))
+	published := filepath.Join(dir, manifest.FileName(label+EditionSuffix(edition)))
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s is already published with other bytes than this run produces", filepath.Join(dir, differ[0]))
 	if len(differ) > 1 {
-		msg += " (so are " + strings.Join(differ[1:], ", ") + ")"
+		b.WriteString(" (so are " + strings.Join(differ[1:], ", ") + ")")
 	}
-	return fmt.Errorf("%w: %s; nothing was written. Inputs, config or program version differ from that publication (`recoverykpi verify %s` names what changed). To publish these numbers as a restatement, rerun with --restate: it writes edition r%d (%s, %s, %s) beside the published files, which stay as they are",
-		ErrOutputExists, msg, filepath.Join(dir, manifest.FileName(label+EditionSuffix(edition))), edition+1,
-		WorkbookName(next), jsonout.FileName(next), manifest.FileName(next))
+	b.WriteString("; nothing was written.")
+	if len(diffs) > 0 {
+		fmt.Fprintf(&b, " This run differs from the edition of %s:", published)
+		for _, d := range diffs {
+			b.WriteString("\n  " + d)
+		}
+		b.WriteString("\n")
+	} else if _, err := os.Lstat(published); err != nil {
+		fmt.Fprintf(&b, " That edition has no manifest (%s): its publication was interrupted, so what it was made from is unknown. ", published)
+	} else {
+		fmt.Fprintf(&b, " Its manifest %s cannot be read to say what differs. ", published)
+	}
+	fmt.Fprintf(&b, "To publish these numbers as a restatement, rerun with --restate: it writes edition r%d (%s, %s, %s) beside the published files, which stay as they are",
+		edition+1, WorkbookName(next), jsonout.FileName(next), manifest.FileName(next))
+	return fmt.Errorf("%w: %s", ErrOutputExists, b.String())
 }
 
 // latestEdition returns the highest edition of the quarter with any of its files

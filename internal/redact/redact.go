@@ -160,3 +160,25 @@ func keywordValues(s string) string {
 func unescapeMask(s string) string {
 	return strings.ReplaceAll(s, url.QueryEscape(Mask), Mask)
 }
+
+// Error returns err with its message passed through String with the given secrets;
+// errors.Is and errors.As still see err. Nil for nil. Use it on errors of libraries
+// that may quote their input (a driver's parse error, net/http's *url.Error).
+func Error(err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	msg := String(err.Error(), secrets...)
+	if msg == err.Error() {
+		return err
+	}
+	return &redactedError{msg: msg, err: err}
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }

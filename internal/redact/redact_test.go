@@ -1,6 +1,8 @@
 package redact
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -57,5 +59,23 @@ func TestString(t *testing.T) {
 	slack := "https://hooks.slack.com/services/T000/B000/XXXXSECRET"
 	if got := String("post "+slack+" failed", slack); strings.Contains(got, "XXXXSECRET") {
 		t.Errorf("String kept the webhook path: %q", got)
+	}
+}
+
+func TestError(t *testing.T) {
+	if Error(nil, "x") != nil {
+		t.Error("Error(nil) is not nil")
+	}
+	base := errors.New("boom")
+	dsn := "postgres://u:S3cr3t@db/x"
+	err := Error(fmt.Errorf("connect %s: %w", dsn, base), dsn)
+	if strings.Contains(err.Error(), "S3cr3t") || !strings.Contains(err.Error(), "postgres://u:REDACTED@db/x") {
+		t.Errorf("Error = %q", err)
+	}
+	if !errors.Is(err, base) {
+		t.Error("the redacted error does not wrap the original")
+	}
+	if plain := fmt.Errorf("no secret: %w", base); Error(plain, dsn) != plain {
+		t.Error("an error without the secret is not returned as is")
 	}
 }

@@ -3,10 +3,14 @@ package schedule
 import (
 	"context"
 	"fmt"
+	neturl "net/url"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/recoverykpi/recoverykpi/config"
+	"github.com/recoverykpi/recoverykpi/internal/redact"
 )
 
 // pgClaimer claims ticks in PostgreSQL (schedule.lock.postgres), so that schedulers
@@ -21,9 +25,13 @@ import (
 // session advisory lock on the job, held by a pooled connection for the whole run; a
 // tick that arrives while it is held is skipped, as singleton mode does on one host.
 // PostgreSQL releases the advisory lock itself if the host dies.
+//
+// The URL holds a credential: every error the claimer returns has it redacted
+// (pgx's errors may quote the connection string or parts of it).
 type pgClaimer struct {
 	pool *pgxpool.Pool
 	host string
+	dsn  string // for redaction only
 }
 
 // pgSchema creates the claims table; it is run under a transaction-level advisory lock
@@ -45,19 +53,36 @@ const pgSchemaLock = 0x7265636b7069 // "reckpi"
 func newPGClaimer(ctx context.Context, url, host string) (*pgClaimer, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("schedule.lock.postgres: %w", err)
+		// A URL pgx cannot parse is bad config (exit 2), like one config rejects.
+		return nil, redact.Error(fmt.Errorf("%w: schedule.lock.postgres %s: %w", config.ErrInvalid, redact.DSN(url), err), url, pgPassword(url))
 	}
 	cfg.MaxConns = 4
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("schedule.lock.postgres: %w", err)
+		return nil, redact.Error(fmt.Errorf("schedule.lock.postgres %s: %w", redact.DSN(url), err), url, cfg.ConnConfig.Password)
 	}
-	c := &pgClaimer{pool: pool, host: host}
+	c := &pgClaimer{pool: pool, host: host, dsn: url}
 	if err := c.migrate(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("schedule.lock.postgres %s@%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, err)
+		return nil, c.redact(fmt.Errorf("schedule.lock.postgres %s@%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, err))
 	}
 	return c, nil
+}
+
+// redact removes the connection string and its password from an error's message.
+func (c *pgClaimer) redact(err error) error {
+	return redact.Error(err, c.dsn, pgPassword(c.dsn))
+}
+
+// pgPassword is the password of a postgres:// URL as it may appear alone in a message,
+// "" when there is none.
+func pgPassword(dsn string) string {
+	u, err := neturl.Parse(dsn)
+	if err != nil || u.User == nil {
+		return ""
+	}
+	pw, _ := u.User.Password()
+	return pw
 }
 
 func (c *pgClaimer) migrate(ctx context.Context) error {
@@ -71,6 +96,11 @@ func (c *pgClaimer) migrate(ctx context.Context) error {
 }
 
 func (c *pgClaimer) claim(ctx context.Context, job string, tick time.Time) (heldClaim, error) {
+	h, err := c.claimTick(ctx, job, tick)
+	return h, c.redact(err)
+}
+
+func (c *pgClaimer) claimTick(ctx context.Context, job string, tick time.Time) (heldClaim, error) {
 	tick = tick.UTC().Truncate(time.Minute)
 	conn, err := c.pool.Acquire(ctx)
 	if err != nil {
@@ -85,7 +115,7 @@ func (c *pgClaimer) claim(ctx context.Context, job string, tick time.Time) (held
 		conn.Release()
 		return nil, fmt.Errorf("%w: %s is running on another host", errRunInProgress, job)
 	}
-	h := &pgClaim{conn: conn, job: job, tick: tick}
+	h := &pgClaim{conn: conn, job: job, tick: tick, redact: c.redact}
 	tag, err := conn.Exec(ctx, `INSERT INTO recoverykpi_runs (job, scheduled_at, host) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, job, tick, c.host)
 	if err != nil {
 		h.unlock()
@@ -108,9 +138,10 @@ func (c *pgClaimer) close() error {
 }
 
 type pgClaim struct {
-	conn *pgxpool.Conn
-	job  string
-	tick time.Time
+	conn   *pgxpool.Conn
+	job    string
+	tick   time.Time
+	redact func(error) error
 }
 
 // release records the outcome and ends the advisory lock. It runs even when the
@@ -123,7 +154,7 @@ func (h *pgClaim) release(ctx context.Context, outcome string) error {
 		err = uerr
 	}
 	if err != nil {
-		return fmt.Errorf("release %s at %s: %w", h.job, h.tick.Format(time.RFC3339), err)
+		return h.redact(fmt.Errorf("release %s at %s: %w", h.job, h.tick.Format(time.RFC3339), err))
 	}
 	return nil
 }

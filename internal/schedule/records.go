@@ -9,11 +9,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/recoverykpi/recoverykpi/internal/redact"
 )
 
 // RunsFileName is the run history in the output folder: one JSON object per line,
@@ -237,7 +240,22 @@ type WebhookMessage struct {
 	Run  Record `json:"run"`
 }
 
+// notify posts the run record to the webhook. The URL is a credential (chat services
+// authenticate by its path): the errors it returns have it redacted, net/http's
+// included, which quote the URL.
 func (s *Runner) notify(url string, rec Record) error {
+	err := s.post(url, rec)
+	secrets := []string{url}
+	if u, perr := neturl.Parse(url); perr == nil {
+		secrets = append(secrets, u.String(), u.Redacted())
+		if u.EscapedPath() != "" && u.EscapedPath() != "/" {
+			secrets = append(secrets, u.EscapedPath(), u.Path)
+		}
+	}
+	return redact.Error(err, secrets...)
+}
+
+func (s *Runner) post(url string, rec Record) error {
 	text := fmt.Sprintf("recoverykpi %s: %s", rec.Job, rec.Outcome)
 	if rec.Quarter != "" {
 		text += " " + rec.Quarter
@@ -253,7 +271,7 @@ func (s *Runner) notify(url string, rec Record) error {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return fmt.Errorf("POST %s: %w", redact.Webhook(url), err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "recoverykpi")
@@ -264,7 +282,7 @@ func (s *Runner) notify(url string, rec Record) error {
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("POST %s: %s", req.URL.Redacted(), resp.Status)
+		return fmt.Errorf("POST %s: %s", redact.Webhook(url), resp.Status)
 	}
 	return nil
 }

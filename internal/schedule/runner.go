@@ -43,7 +43,7 @@ type Result struct {
 	AsOf      string   // RFC 3339
 	RowsRead  int64    // rows read from the extract set
 	Published []string // paths written
-	Noop      bool     // everything was already published with the same bytes
+	Noop      bool     // the edition was already published: the same bytes, or the same identity (SPEC §6)
 }
 
 // Options configure a Runner.
@@ -151,6 +151,9 @@ func (s *Runner) Serve(ctx context.Context) error {
 	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRun()
 	s.runCtx = runCtx
+	for _, w := range s.cfg.Warnings() {
+		s.logger.Warn(w)
+	}
 
 	lockDesc := "file " + filepath.Join(s.cfg.Output, lockFileName)
 	if s.claimer == nil {
