@@ -12,9 +12,9 @@ import (
 	"github.com/recoverykpi/recoverykpi/pipeline"
 )
 
-func backfillCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func backfillCommand(ctx context.Context, args []string, e *Env) error {
 	var f runFlags
-	fs := newFlags("backfill", "--from YYYY-Qn --to YYYY-Qn [--keep-going] [--config FILE] [--input DIR] [--output DIR] [--as-of RFC3339] [--restate]", stderr)
+	fs := newFlags("backfill", e)
 	from := fs.String("from", "", "first quarter `YYYY-Qn` (required)")
 	to := fs.String("to", "", "last quarter `YYYY-Qn` (required)")
 	keepGoing := fs.Bool("keep-going", false, "run the remaining quarters after a failure, and fail at the end")
@@ -30,24 +30,54 @@ func backfillCommand(ctx context.Context, args []string, stdout, stderr io.Write
 			return fmt.Errorf("%w: %s: %v", ErrUsage, q.flag, err)
 		}
 	}
-	j, err := openJob(f)
-	if err != nil {
+	if err := f.setup(e); err != nil {
 		return err
 	}
+	s := &Summary{Command: "backfill", From: *from, To: *to}
+	j, err := openJob(f, e)
+	if err != nil {
+		return s.finish(e, f.formatFlags, err)
+	}
+	s.Input = j.InputRoot()
 	labels, err := quarterRange(j.Calendar(), *from, *to)
 	if err != nil {
-		return err
+		return s.finish(e, f.formatFlags, err)
 	}
-	p := newProgress(stdout, len(labels))
+	// With --output-format json, stdout holds only the summary object.
+	text := e.Stdout
+	if f.output == "json" {
+		text = e.Stderr
+	}
+	p := newProgress(text, len(labels))
 	p.note(fmt.Sprintf("reading the extract set %s", j.InputRoot()))
 	l, err := j.Load(ctx)
 	if err != nil {
-		return err
+		return s.finish(e, f.formatFlags, err)
 	}
+	s.setTables(l.Quality())
 	steps, err := j.Backfill(ctx, l, labels, f.restate, *keepGoing, p)
 	p.end()
-	summary(stdout, labels, steps)
-	return err
+	if f.output != "json" {
+		summary(text, labels, steps)
+	}
+	s.Outcome = "noop"
+	for _, st := range steps {
+		q := QuarterSummary{Quarter: st.Label, Outcome: "failed"}
+		if st.Err != nil {
+			q.Error = st.Err.Error()
+		} else {
+			q = quarterSummary(st.Result)
+			s.Files, s.AsOf = append(s.Files, q.Files...), q.AsOf
+			if !st.Result.Noop {
+				s.Outcome = "published"
+			}
+		}
+		s.Quarters = append(s.Quarters, q)
+	}
+	for _, l := range labels[len(steps):] {
+		s.Quarters = append(s.Quarters, QuarterSummary{Quarter: l, Outcome: "not run"})
+	}
+	return s.finish(e, f.formatFlags, err)
 }
 
 // quarterRange lists the labels from..to, in order.

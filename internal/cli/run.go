@@ -11,68 +11,118 @@ import (
 	"github.com/recoverykpi/recoverykpi/internal/verify"
 )
 
-// openJob checks the flags and opens the job they describe.
-func openJob(f runFlags) (*job.Job, error) {
+// openJob checks the flags, loads the config (file or standard input, then the
+// environment) and opens the job they describe, flags overriding the rest.
+func openJob(f runFlags, e *Env) (*job.Job, error) {
 	if err := f.check(); err != nil {
 		return nil, err
 	}
-	return job.Open(job.Options{Config: f.config, Input: f.input, Output: f.output, AsOf: f.asOf})
+	cfg, path, err := loadConfig(f.config, e)
+	if err != nil {
+		return nil, err
+	}
+	return job.Open(job.Options{Config: path, Loaded: cfg, Input: f.input, Output: f.output, AsOf: f.asOf})
 }
 
-func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runCommand(ctx context.Context, args []string, e *Env) error {
 	var f runFlags
-	fs := newFlags("run", "[--config FILE] [--input DIR] [--output DIR] [--quarter YYYY-Qn] [--as-of RFC3339] [--restate]", stderr)
+	fs := newFlags("run", e)
 	f.register(fs, true)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	j, err := openJob(f)
-	if err != nil {
+	if err := f.setup(e); err != nil {
 		return err
 	}
+	s := &Summary{Command: "run"}
+	j, err := openJob(f, e)
+	if err != nil {
+		return s.finish(e, f.formatFlags, err)
+	}
+	s.Input = j.InputRoot()
+	e.log.Debug("reading the extract set", "input", s.Input)
 	loaded, err := j.Load(ctx)
 	if err != nil {
-		return err
+		return s.finish(e, f.formatFlags, err)
 	}
+	s.setTables(loaded.Quality())
 	res, err := j.RunQuarter(ctx, loaded, f.quarter, f.restate)
 	if err != nil {
-		return err
+		return s.finish(e, f.formatFlags, err)
 	}
-	res.Report(stdout)
-	return nil
+	s.setQuarter(res)
+	if f.output != "json" {
+		res.Report(e.Stdout)
+	}
+	return s.finish(e, f.formatFlags, nil)
 }
 
 // validateCommand checks the extract set against the contract and prints a data-quality
 // report, writing nothing. It returns an error (exit 3) when the extracts are unusable.
-func validateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// It needs an extract set (--input, RECOVERYKPI_INPUT or the config's input);
+// --sample validates the embedded sample instead.
+func validateCommand(ctx context.Context, args []string, e *Env) error {
 	var f runFlags
-	fs := newFlags("validate", "[--config FILE] [--input DIR]", stderr)
-	fs.StringVar(&f.config, "config", "", "config `FILE` (YAML, SPEC §7)")
-	fs.StringVar(&f.input, "input", "", "extract set `DIR` (overrides the config)")
+	fs := newFlags("validate", e)
+	f.registerInput(fs)
+	sample := fs.Bool("sample", false, "validate the sample extract set embedded in the binary")
+	f.formatFlags.register(fs, true)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	j, err := openJob(f)
-	if err != nil {
+	if err := f.setup(e); err != nil {
 		return err
 	}
-	return j.Validate(ctx, stdout)
+	s := &Summary{Command: "validate"}
+	cfg, path, err := loadConfig(f.config, e)
+	if err != nil {
+		return s.finish(e, f.formatFlags, err)
+	}
+	given := f.input != "" || cfg.Input != ""
+	switch {
+	case *sample && given:
+		return fmt.Errorf("%w: --sample validates the embedded sample: give it without an input (--input, RECOVERYKPI_INPUT or the config's input)", ErrUsage)
+	case *sample:
+		path = ""
+	case !given:
+		return fmt.Errorf("%w: validate needs an extract set: give --input DIR, RECOVERYKPI_INPUT or a config with input (or --sample for the embedded sample)", ErrUsage)
+	}
+	j, err := job.Open(job.Options{Config: path, Loaded: cfg, Input: f.input})
+	if err != nil {
+		return s.finish(e, f.formatFlags, err)
+	}
+	s.Input = j.InputRoot()
+	report := e.Stdout
+	if f.output == "json" {
+		report = io.Discard
+	}
+	qs, err := j.Check(ctx, report)
+	s.setTables(qs)
+	s.Outcome = "usable"
+	if err != nil {
+		s.Outcome = "unusable"
+	}
+	return s.finish(e, f.formatFlags, err)
 }
 
-func verifyCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fl := newFlags("verify", "[--input DIR] MANIFEST", stderr)
+func verifyCommand(ctx context.Context, args []string, e *Env) error {
+	fl := newFlags("verify", e)
 	input := fl.String("input", "", "read the extract set from `DIR` instead of the manifest's input root (e.g. an archived copy); the recorded root is still what the outputs show")
+	var ff formatFlags
+	ff.register(fl, false)
 	var manifestPath string
 	// Flags may come before or after the manifest.
-	fl.SetOutput(io.Discard) // the error is reported once, by Main
 	for rest := args; ; {
-		if err := fl.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fl.SetOutput(stderr)
-				fl.Usage()
-				return errHelpShown
-			}
-			return fmt.Errorf("%w: %v", ErrUsage, err)
+		out := fl.Output()
+		fl.SetOutput(io.Discard) // the error is reported once, by Run
+		err := fl.Parse(rest)
+		fl.SetOutput(out)
+		if errors.Is(err, flag.ErrHelp) {
+			fl.Usage()
+			return errHelpShown
+		}
+		if err != nil {
+			return flagError(fl, err)
 		}
 		if fl.NArg() == 0 {
 			break
@@ -82,12 +132,20 @@ func verifyCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		manifestPath, rest = fl.Arg(0), fl.Args()[1:]
 	}
+	if err := ff.setup(e); err != nil {
+		return err
+	}
 	if manifestPath == "" {
 		return fmt.Errorf("%w: verify needs the manifest to check: recoverykpi verify out/manifest-2026-Q3.json", ErrUsage)
 	}
 	rep, err := verify.Manifest(ctx, manifestPath, *input)
 	if rep != nil {
-		rep.Write(stdout)
+		rep.Write(e.Stdout)
 	}
+	outcome := "verified"
+	if err != nil {
+		outcome = "failed"
+	}
+	e.log.Info("verify "+manifestPath+": "+outcome, "command", "verify", "manifest", manifestPath, "outcome", outcome, "exit_status", ExitCode(err))
 	return err
 }
