@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -43,12 +44,11 @@ func backfillCommand(ctx context.Context, args []string, e *Env) error {
 	if err != nil {
 		return s.finish(e, f.formatFlags, err)
 	}
-	// With --output-format json, stdout holds only the summary object.
-	text := e.Stdout
-	if f.output == "json" {
-		text = e.Stderr
+	p := newProgress(e.Stdout, len(labels))
+	if f.outputFormat == "json" {
+		// stdout holds only the summary object: the progress goes to the log.
+		p.log, p.terminal = e.log, false
 	}
-	p := newProgress(text, len(labels))
 	p.note(fmt.Sprintf("reading the extract set %s", j.InputRoot()))
 	l, err := j.Load(ctx)
 	if err != nil {
@@ -57,8 +57,8 @@ func backfillCommand(ctx context.Context, args []string, e *Env) error {
 	s.setTables(l.Quality())
 	steps, err := j.Backfill(ctx, l, labels, f.restate, *keepGoing, p)
 	p.end()
-	if f.output != "json" {
-		summary(text, labels, steps)
+	if f.outputFormat != "json" {
+		summary(e.Stdout, labels, steps)
 	}
 	s.Outcome = "noop"
 	for _, st := range steps {
@@ -141,9 +141,11 @@ func summary(w io.Writer, labels []string, steps []job.Step) {
 		labels[0], labels[len(labels)-1], published, skipped, failed, len(labels)-len(steps), sb.String())
 }
 
-// progress shows a bar on a terminal and a line per quarter otherwise.
+// progress shows a bar on a terminal and a line per quarter otherwise, or a log
+// record per quarter when log is set.
 type progress struct {
 	w        io.Writer
+	log      *slog.Logger
 	terminal bool
 	total    int
 	started  time.Time
@@ -164,7 +166,9 @@ func isTerminal(w io.Writer) bool {
 }
 
 func (p *progress) note(msg string) {
-	if !p.terminal {
+	if p.log != nil {
+		p.log.Info(msg)
+	} else if !p.terminal {
 		fmt.Fprintf(p.w, "%s\n", msg)
 	}
 }
@@ -179,6 +183,10 @@ func (p *progress) Start(i int, label string) {
 // Done shows what quarter i (from 1) did.
 func (p *progress) Done(i int, s job.Step) {
 	text := stepText(s.Result, s.Err)
+	if p.log != nil {
+		p.log.Info(fmt.Sprintf("[%d/%d] %s %s", i, p.total, s.Label, text), "quarter", s.Label)
+		return
+	}
 	if p.terminal {
 		p.bar(i, s.Label+" "+text)
 		return

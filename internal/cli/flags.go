@@ -113,23 +113,23 @@ func editDistance(a, b string) int {
 }
 
 // formatFlags are --log-format, on every command that logs, and --output-format.
-type formatFlags struct{ log, output string }
+type formatFlags struct{ logFormat, outputFormat string }
 
 func (f *formatFlags) register(fs *flag.FlagSet, withOutput bool) {
-	fs.StringVar(&f.log, "log-format", "text", "log format on stderr: `text` or json (one JSON object a line)")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: `text` or json (one JSON object a line)")
 	if withOutput {
-		fs.StringVar(&f.output, "output-format", "text", "`text` (a report on stdout, a one-line summary on stderr) or json (one summary object on stdout)")
+		fs.StringVar(&f.outputFormat, "output-format", "text", "`text` (a report on stdout, a one-line summary on stderr) or json (one summary object on stdout)")
 	}
 }
 
 // setup checks the formats and gives e its logger.
 func (f *formatFlags) setup(e *Env) error {
-	if f.output != "" && f.output != "text" && f.output != "json" {
-		return fmt.Errorf("%w: --output-format: %q is not text or json", ErrUsage, f.output)
+	if f.outputFormat != "" && f.outputFormat != "text" && f.outputFormat != "json" {
+		return fmt.Errorf("%w: --output-format: %q is not text or json", ErrUsage, f.outputFormat)
 	}
 	var err error
-	e.log, err = newLogger(e.Stderr, f.log)
-	e.jsonLogs = f.log == "json"
+	e.log, err = newLogger(e.Stderr, f.logFormat)
+	e.jsonLogs = f.logFormat == "json"
 	return err
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -51,7 +52,7 @@ func runCommand(ctx context.Context, args []string, e *Env) error {
 		return s.finish(e, f.formatFlags, err)
 	}
 	s.setQuarter(res)
-	if f.output != "json" {
+	if f.outputFormat != "json" {
 		res.Report(e.Stdout)
 	}
 	return s.finish(e, f.formatFlags, nil)
@@ -87,21 +88,19 @@ func validateCommand(ctx context.Context, args []string, e *Env) error {
 	case !given:
 		return fmt.Errorf("%w: validate needs an extract set: give --input DIR, RECOVERYKPI_INPUT or a config with input (or --sample for the embedded sample)", ErrUsage)
 	}
+	s.Input = cmp.Or(f.input, cfg.Input)
 	j, err := job.Open(job.Options{Config: path, Loaded: cfg, Input: f.input})
 	if err != nil {
 		return s.finish(e, f.formatFlags, err)
 	}
 	s.Input = j.InputRoot()
 	report := e.Stdout
-	if f.output == "json" {
+	if f.outputFormat == "json" {
 		report = io.Discard
 	}
 	qs, err := j.Check(ctx, report)
 	s.setTables(qs)
 	s.Outcome = "usable"
-	if err != nil {
-		s.Outcome = "unusable"
-	}
 	return s.finish(e, f.formatFlags, err)
 }
 

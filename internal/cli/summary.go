@@ -115,8 +115,9 @@ func (s *Summary) finish(e *Env, f formatFlags, err error) error {
 	s.ExitStatus = ExitCode(err)
 	if err != nil {
 		s.Error = err.Error()
-		if s.Outcome == "" || s.Outcome == "published" || s.Outcome == "noop" {
-			s.Outcome = "failed"
+		s.Outcome = "failed"
+		if s.Command == "validate" && s.ExitStatus == ExitData {
+			s.Outcome = "unusable"
 		}
 	}
 	if s.Tables == nil {
@@ -137,15 +138,19 @@ func (s *Summary) finish(e *Env, f formatFlags, err error) error {
 		fmt.Fprintf(&sb, ", %d files", n)
 	}
 	fmt.Fprintf(&sb, "; %d rows read, %d set aside", s.RowsRead, s.RowsSetAside)
+	attrs := []any{"command", s.Command, "outcome", s.Outcome}
+	if s.Quarter != "" {
+		attrs = append(attrs, "quarter", s.Quarter, "as_of", s.AsOf)
+	}
+	attrs = append(attrs, "files", len(s.Files), "rows_read", s.RowsRead, "rows_set_aside", s.RowsSetAside)
 	var aside []any
 	for _, t := range s.Tables {
 		if t.RowsSetAside > 0 {
 			aside = append(aside, slog.Int64(t.Table, t.RowsSetAside))
 		}
 	}
-	e.log.Info(sb.String(), "command", s.Command, "outcome", s.Outcome, "quarter", s.Quarter, "as_of", s.AsOf,
-		"files", len(s.Files), "rows_read", s.RowsRead, "rows_set_aside", s.RowsSetAside, slog.Group("set_aside", aside...))
-	if f.output == "json" {
+	e.log.Info(sb.String(), append(attrs, slog.Group("set_aside", aside...))...)
+	if f.outputFormat == "json" {
 		b, jerr := json.MarshalIndent(s, "", "  ")
 		if jerr != nil {
 			return jerr
