@@ -142,7 +142,10 @@ func (s *Summary) finish(e *Env, f formatFlags, err error) error {
 	if s.Quarter != "" {
 		attrs = append(attrs, "quarter", s.Quarter, "as_of", s.AsOf)
 	}
-	attrs = append(attrs, "files", len(s.Files), "rows_read", s.RowsRead, "rows_set_aside", s.RowsSetAside)
+	if s.Command != "validate" {
+		attrs = append(attrs, "files", len(s.Files))
+	}
+	attrs = append(attrs, "rows_read", s.RowsRead, "rows_set_aside", s.RowsSetAside)
 	var aside []any
 	for _, t := range s.Tables {
 		if t.RowsSetAside > 0 {
