@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,6 +72,41 @@ func EnvVars() []EnvVar {
 			return nil
 		}},
 	}
+}
+
+// LoadWithEnv loads the config the way the command line does: from the file path
+// (--config), else from the file named by RECOVERYKPI_CONFIG, else the defaults; the
+// path "-" reads stdin, whose relative paths are then relative to the current folder.
+// The RECOVERYKPI_* variables are applied over it (ApplyEnv). It returns the config
+// and the path it came from ("" for the defaults).
+func LoadWithEnv(path string, stdin io.Reader, getenv func(string) (string, bool)) (*Config, string, error) {
+	if path == "" {
+		path, _ = getenv(EnvConfig)
+	}
+	cfg := Default()
+	var err error
+	switch path {
+	case "":
+	case "-":
+		if stdin == nil {
+			return nil, "", fmt.Errorf("%w: config from standard input: none", ErrInvalid)
+		}
+		data, rerr := io.ReadAll(stdin)
+		if rerr != nil {
+			return nil, "", fmt.Errorf("%w: read standard input: %v", ErrInvalid, rerr)
+		}
+		if cfg, err = Parse(data, ""); err != nil {
+			return nil, "", fmt.Errorf("standard input: %w", err)
+		}
+	default:
+		if cfg, err = Load(path); err != nil {
+			return nil, "", err
+		}
+	}
+	if err := ApplyEnv(cfg, getenv); err != nil {
+		return nil, "", err
+	}
+	return cfg, path, nil
 }
 
 // ApplyEnv sets the config keys given by RECOVERYKPI_* environment variables, read

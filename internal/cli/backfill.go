@@ -34,15 +34,15 @@ func backfillCommand(ctx context.Context, args []string, e *Env) error {
 	if err := f.setup(e); err != nil {
 		return err
 	}
-	s := &Summary{Command: "backfill", From: *from, To: *to}
+	s := &job.Summary{Command: "backfill", From: *from, To: *to}
 	j, err := openJob(f, e)
 	if err != nil {
-		return s.finish(e, f.formatFlags, err)
+		return finish(e, s, f.formatFlags, err)
 	}
 	s.Input = j.InputRoot()
-	labels, err := quarterRange(j.Calendar(), *from, *to)
+	labels, err := j.Quarters(*from, *to)
 	if err != nil {
-		return s.finish(e, f.formatFlags, err)
+		return finish(e, s, f.formatFlags, err)
 	}
 	p := newProgress(e.Stdout, len(labels))
 	if f.outputFormat == "json" {
@@ -52,93 +52,16 @@ func backfillCommand(ctx context.Context, args []string, e *Env) error {
 	p.note(fmt.Sprintf("reading the extract set %s", j.InputRoot()))
 	l, err := j.Load(ctx)
 	if err != nil {
-		return s.finish(e, f.formatFlags, err)
+		return finish(e, s, f.formatFlags, err)
 	}
-	s.setTables(l.Quality())
+	s.SetTables(l.Quality())
 	steps, err := j.Backfill(ctx, l, labels, f.restate, *keepGoing, p)
 	p.end()
+	s.SetSteps(steps, labels[len(steps):], ExitCode)
 	if f.outputFormat != "json" {
-		summary(e.Stdout, labels, steps)
+		s.WriteBackfill(e.Stdout)
 	}
-	s.Outcome = "noop"
-	for _, st := range steps {
-		q := QuarterSummary{Quarter: st.Label, Outcome: "failed"}
-		if st.Err != nil {
-			q.Error = st.Err.Error()
-		} else {
-			q = quarterSummary(st.Result)
-			s.Files, s.AsOf = append(s.Files, q.Files...), q.AsOf
-			if !st.Result.Noop {
-				s.Outcome = "published"
-			}
-		}
-		s.Quarters = append(s.Quarters, q)
-	}
-	for _, l := range labels[len(steps):] {
-		s.Quarters = append(s.Quarters, QuarterSummary{Quarter: l, Outcome: "not run"})
-	}
-	return s.finish(e, f.formatFlags, err)
-}
-
-// quarterRange lists the labels from..to, in order.
-func quarterRange(cal pipeline.Calendar, from, to string) ([]string, error) {
-	a, err := cal.Quarter(from)
-	if err != nil {
-		return nil, fmt.Errorf("%w: --from: %v", ErrUsage, err)
-	}
-	b, err := cal.Quarter(to)
-	if err != nil {
-		return nil, fmt.Errorf("%w: --to: %v", ErrUsage, err)
-	}
-	if b.Start.Before(a.Start) {
-		return nil, fmt.Errorf("%w: --to %s is before --from %s", ErrUsage, to, from)
-	}
-	var labels []string
-	for q := a; !q.Start.After(b.Start); q = cal.Shift(q, 1) {
-		labels = append(labels, q.Label)
-		if len(labels) > 400 {
-			return nil, fmt.Errorf("%w: --from %s --to %s spans more than 400 quarters", ErrUsage, from, to)
-		}
-	}
-	return labels, nil
-}
-
-func stepText(res *job.Result, err error) string {
-	switch {
-	case err != nil:
-		return fmt.Sprintf("failed (exit status %d kind)", ExitCode(err))
-	case res.Noop:
-		return "already published, skipped"
-	case res.Edition > 1:
-		return fmt.Sprintf("published edition %d", res.Edition)
-	}
-	return "published"
-}
-
-// summary prints one line per quarter: what was done, what failed, what was not run.
-func summary(w io.Writer, labels []string, steps []job.Step) {
-	var published, skipped, failed int
-	var sb strings.Builder
-	for _, s := range steps {
-		fmt.Fprintf(&sb, "  %s  %s", s.Label, stepText(s.Result, s.Err))
-		switch {
-		case s.Err != nil:
-			failed++
-		case s.Result.Noop:
-			skipped++
-		default:
-			published++
-		}
-		if s.Result != nil && s.Result.AsOf != "" {
-			fmt.Fprintf(&sb, " (as_of %s)", s.Result.AsOf)
-		}
-		sb.WriteByte('\n')
-	}
-	for _, l := range labels[len(steps):] {
-		fmt.Fprintf(&sb, "  %s  not run\n", l)
-	}
-	fmt.Fprintf(w, "backfill %s..%s: %d published, %d already published, %d failed, %d not run\n%s",
-		labels[0], labels[len(labels)-1], published, skipped, failed, len(labels)-len(steps), sb.String())
+	return finish(e, s, f.formatFlags, err)
 }
 
 // progress shows a bar on a terminal and a line per quarter otherwise, or a log
@@ -182,7 +105,7 @@ func (p *progress) Start(i int, label string) {
 
 // Done shows what quarter i (from 1) did.
 func (p *progress) Done(i int, s job.Step) {
-	text := stepText(s.Result, s.Err)
+	text := s.Summarize(ExitCode).Text()
 	if p.log != nil {
 		p.log.Info(fmt.Sprintf("[%d/%d] %s %s", i, p.total, s.Label, text), "quarter", s.Label)
 		return

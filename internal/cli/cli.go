@@ -7,6 +7,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -82,6 +83,27 @@ func (e *Env) lookup(name string) (string, bool) {
 		return "", false
 	}
 	return e.LookupEnv(name)
+}
+
+// loadConfig loads the config of --config (path) or RECOVERYKPI_CONFIG, standard
+// input for "-", with the RECOVERYKPI_* variables applied.
+func loadConfig(path string, e *Env) (*config.Config, string, error) {
+	return config.LoadWithEnv(path, e.Stdin, e.lookup)
+}
+
+// finish reports what the command did and returns err: one log line on stderr and,
+// with --output-format json, the summary object on stdout.
+func finish(e *Env, s *job.Summary, f formatFlags, err error) error {
+	s.Finish(err, ExitCode(err))
+	s.Log(e.log)
+	if f.outputFormat == "json" {
+		b, jerr := json.MarshalIndent(s, "", "  ")
+		if jerr != nil {
+			return errors.Join(err, jerr)
+		}
+		e.Stdout.Write(append(b, '\n'))
+	}
+	return err
 }
 
 type command struct {

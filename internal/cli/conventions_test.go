@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/recoverykpi/recoverykpi/internal/job"
 )
 
 // samplePath is the embedded sample as a folder, relative to this package.
@@ -81,21 +83,10 @@ func TestDidYouMean(t *testing.T) {
 	}
 }
 
-func TestEditDistance(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want int
-	}{{"run", "run", 0}, {"rnu", "run", 1}, {"outptu", "output", 1}, {"", "abc", 3}, {"kitten", "sitting", 3}, {"ca", "abc", 3}, {"vérify", "verify", 1}} {
-		if got := editDistance(tc.a, tc.b); got != tc.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
-	}
-}
-
 // summaryOf decodes the --output-format json object on stdout.
-func summaryOf(t *testing.T, stdout string) Summary {
+func summaryOf(t *testing.T, stdout string) job.Summary {
 	t.Helper()
-	var s Summary
+	var s job.Summary
 	dec := json.NewDecoder(strings.NewReader(stdout))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/recoverykpi/recoverykpi/internal/suggest"
 	"github.com/recoverykpi/recoverykpi/pipeline"
 )
 
@@ -69,47 +70,10 @@ func flagError(fs *flag.FlagSet, err error) error {
 // didYouMean returns " (did you mean X?)" with the candidate closest to word, written
 // with format, when one is within a typo's distance; "" otherwise.
 func didYouMean(word string, candidates []string, format string) string {
-	limit := 2
-	if len(word) <= 4 {
-		limit = 1
+	if c := suggest.Closest(word, candidates); c != "" {
+		return " (did you mean " + fmt.Sprintf(format, c) + "?)"
 	}
-	best, bestD := "", limit+1
-	for _, c := range candidates {
-		if d := editDistance(word, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return " (did you mean " + fmt.Sprintf(format, best) + "?)"
-}
-
-// editDistance is the optimal string alignment distance between a and b: the number
-// of insertions, deletions, substitutions and swaps of two adjacent letters.
-func editDistance(a, b string) int {
-	x, y := []rune(a), []rune(b)
-	d := make([][]int, len(x)+1)
-	for i := range d {
-		d[i] = make([]int, len(y)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(x); i++ {
-		for j := 1; j <= len(y); j++ {
-			cost := 1
-			if x[i-1] == y[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(x)][len(y)]
+	return ""
 }
 
 // formatFlags are --log-format, on every command that logs, and --output-format.

@@ -35,27 +35,27 @@ func runCommand(ctx context.Context, args []string, e *Env) error {
 	if err := f.setup(e); err != nil {
 		return err
 	}
-	s := &Summary{Command: "run"}
+	s := &job.Summary{Command: "run"}
 	j, err := openJob(f, e)
 	if err != nil {
-		return s.finish(e, f.formatFlags, err)
+		return finish(e, s, f.formatFlags, err)
 	}
 	s.Input = j.InputRoot()
 	e.log.Debug("reading the extract set", "input", s.Input)
 	loaded, err := j.Load(ctx)
 	if err != nil {
-		return s.finish(e, f.formatFlags, err)
+		return finish(e, s, f.formatFlags, err)
 	}
-	s.setTables(loaded.Quality())
+	s.SetTables(loaded.Quality())
 	res, err := j.RunQuarter(ctx, loaded, f.quarter, f.restate)
 	if err != nil {
-		return s.finish(e, f.formatFlags, err)
+		return finish(e, s, f.formatFlags, err)
 	}
-	s.setQuarter(res)
+	s.SetQuarter(res)
 	if f.outputFormat != "json" {
 		res.Report(e.Stdout)
 	}
-	return s.finish(e, f.formatFlags, nil)
+	return finish(e, s, f.formatFlags, nil)
 }
 
 // validateCommand checks the extract set against the contract and prints a data-quality
@@ -74,10 +74,10 @@ func validateCommand(ctx context.Context, args []string, e *Env) error {
 	if err := f.setup(e); err != nil {
 		return err
 	}
-	s := &Summary{Command: "validate"}
+	s := &job.Summary{Command: "validate"}
 	cfg, path, err := loadConfig(f.config, e)
 	if err != nil {
-		return s.finish(e, f.formatFlags, err)
+		return finish(e, s, f.formatFlags, err)
 	}
 	given := f.input != "" || cfg.Input != ""
 	switch {
@@ -91,7 +91,7 @@ func validateCommand(ctx context.Context, args []string, e *Env) error {
 	s.Input = cmp.Or(f.input, cfg.Input)
 	j, err := job.Open(job.Options{Config: path, Loaded: cfg, Input: f.input})
 	if err != nil {
-		return s.finish(e, f.formatFlags, err)
+		return finish(e, s, f.formatFlags, err)
 	}
 	s.Input = j.InputRoot()
 	report := e.Stdout
@@ -99,9 +99,9 @@ func validateCommand(ctx context.Context, args []string, e *Env) error {
 		report = io.Discard
 	}
 	qs, err := j.Check(ctx, report)
-	s.setTables(qs)
+	s.SetTables(qs)
 	s.Outcome = "usable"
-	return s.finish(e, f.formatFlags, err)
+	return finish(e, s, f.formatFlags, err)
 }
 
 func verifyCommand(ctx context.Context, args []string, e *Env) error {
