@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"io"
+	"os"
 	"strings"
 	"testing"
 )
@@ -114,5 +116,42 @@ func TestEnvVarNames(t *testing.T) {
 		if ev.Name != want {
 			t.Errorf("%s sets %s, want the name %s", ev.Name, ev.Key, want)
 		}
+	}
+}
+
+// LoadWithEnv takes --config, else RECOVERYKPI_CONFIG, else the defaults; "-" reads
+// the YAML from stdin, its relative paths relative to the current folder.
+func TestLoadWithEnv(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/recovery.yaml"
+	if err := os.WriteFile(file, []byte("company: From File\ninput: extracts\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdin := strings.NewReader("company: From Stdin\ninput: extracts\n")
+	cases := []struct {
+		name, path               string
+		env                      map[string]string
+		wantFrom, company, input string
+	}{
+		{"defaults", "", nil, "", "Example Retail", ""},
+		{"RECOVERYKPI_CONFIG", "", map[string]string{"RECOVERYKPI_CONFIG": file}, file, "From File", dir + "/extracts"},
+		{"--config over RECOVERYKPI_CONFIG", "-", map[string]string{"RECOVERYKPI_CONFIG": file}, "-", "From Stdin", "extracts"},
+		{"environment over stdin", "-", map[string]string{"RECOVERYKPI_COMPANY": "From Env"}, "-", "From Env", "extracts"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			stdin.Seek(0, io.SeekStart)
+			cfg, from, err := LoadWithEnv(tc.path, stdin, lookup(tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if from != tc.wantFrom || cfg.Company != tc.company || cfg.Input != tc.input {
+				t.Errorf("from %q company %q input %q; want %q %q %q", from, cfg.Company, cfg.Input, tc.wantFrom, tc.company, tc.input)
+			}
+		})
+	}
+	_, _, err := LoadWithEnv("-", strings.NewReader("compnay: typo\n"), lookup(nil))
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "standard input") || !strings.Contains(err.Error(), "compnay") {
+		t.Errorf("bad stdin config: %v", err)
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -321,4 +323,72 @@ func TestJSONLogsAndSummaries(t *testing.T) {
 	var so, se bytes.Buffer
 	Run(ctx, []string{"schedule", "--config", cfg, "--log-format", "json"}, &Env{Stdout: &so, Stderr: &se})
 	jsonLines(t, se.String())
+}
+
+// TestConventionsThroughTheBinary checks what only the real process wires: --version
+// with a version set by -ldflags, the RECOVERYKPI_* variables from the process
+// environment, --config - from the process's standard input, help on stdout and bad
+// usage on stderr.
+func TestConventionsThroughTheBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary: skipped with -short")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "recoverykpi")
+	build := exec.Command("go", "build", "-o", bin, "-ldflags", "-X github.com/recoverykpi/recoverykpi.Version=7.7.7-conv", "./cmd/recoverykpi")
+	build.Dir = moduleRoot(t)
+	if b, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	sample, err := filepath.Abs(samplePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(stdin string, env []string, args ...string) (int, string, string) {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), env...)
+		cmd.Stdin = strings.NewReader(stdin)
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if err != nil && !errors.As(err, &exit) {
+			t.Fatal(err)
+		}
+		return cmd.ProcessState.ExitCode(), o.String(), e.String()
+	}
+	if code, out, _ := run("", nil, "--version"); code != 0 || !strings.HasPrefix(out, "recoverykpi 7.7.7-conv ") {
+		t.Errorf("--version: exit %d, %q", code, out)
+	}
+	if code, out, errs := run("", nil, "run", "--help"); code != 0 || !strings.Contains(out, "examples:") || !strings.Contains(out, "exit status:") || errs != "" {
+		t.Errorf("run --help: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if code, out, errs := run("", nil, "rnu"); code != ExitUsage || out != "" || !strings.Contains(errs, `did you mean "run"?`) {
+		t.Errorf("rnu: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	// The config on stdin names the input relative to the current folder (dir); the
+	// environment sets the output; the flag sets as_of.
+	if err := os.Symlink(sample, filepath.Join(dir, "extract")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run("company: Piped In\ninput: extract\noutput: from-file\n", []string{"RECOVERYKPI_OUTPUT=from-env", "RECOVERYKPI_AS_OF=2026-10-01T00:00:00Z"},
+		"run", "--config", "-", "--as-of", "2026-10-02T00:00:00Z", "--output-format", "json", "--log-format", "json")
+	if code != 0 {
+		t.Fatalf("run: exit %d: %s", code, errs)
+	}
+	jsonLines(t, errs)
+	s := summaryOf(t, out)
+	if s.Input != "extract" || s.AsOf != "2026-10-02T00:00:00Z" || s.Manifest != filepath.Join("from-env", "manifest-2026-Q3.json") {
+		t.Errorf("summary: %+v", s)
+	}
+	if _, err := os.Stat(filepath.Join(dir, s.Manifest)); err != nil {
+		t.Error(err)
+	}
+	const secret = "postgres://scheduler:Hush5ecret@db/x"
+	code, _, errs = run("schedule: {cron: \"0 6 5 1,4,7,10 *\"}\ninput: extract\n", []string{"RECOVERYKPI_LOCK_POSTGRES=" + strings.Replace(secret, "postgres", "pg", 1)}, "validate", "--config", "-")
+	if code != ExitUsage || strings.Contains(errs, "Hush5ecret") || !strings.Contains(errs, "RECOVERYKPI_LOCK_POSTGRES") {
+		t.Errorf("bad secret: exit %d, stderr %q", code, errs)
+	}
 }
