@@ -155,3 +155,24 @@ func TestLoadWithEnv(t *testing.T) {
 		t.Errorf("bad stdin config: %v", err)
 	}
 }
+
+// The README's table of environment variables lists each variable with the key it
+// sets, and no other RECOVERYKPI_ variable of the config.
+func TestREADMEListsEveryVariable(t *testing.T) {
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(data)
+	if !strings.Contains(readme, "| `"+EnvConfig+"` |") {
+		t.Errorf("README.md does not list %s", EnvConfig)
+	}
+	for _, ev := range EnvVars() {
+		if row := "| `" + ev.Name + "` | `" + ev.Key + "` |"; !strings.Contains(readme, row) {
+			t.Errorf("README.md has no row %q", row)
+		}
+	}
+	if !strings.Contains(readme, "flag > environment > config file > default") {
+		t.Error("README.md does not state the precedence")
+	}
+}
