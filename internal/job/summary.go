@@ -155,7 +155,8 @@ func (s *Summary) Finish(err error, exitStatus int) {
 }
 
 // Log writes the summary as one log record: a sentence ("run 2026-Q3: published,
-// 4 files; 14284 rows read, 8 set aside") and its numbers as attributes.
+// 4 files; 14284 rows read, 8 set aside") and its numbers as attributes. The row
+// counts are left out when no table was read to the end (a run that failed first).
 func (s *Summary) Log(log *slog.Logger) {
 	var sb strings.Builder
 	sb.WriteString(s.Command)
@@ -168,7 +169,9 @@ func (s *Summary) Log(log *slog.Logger) {
 	if n := len(s.Files); n > 0 {
 		fmt.Fprintf(&sb, ", %d files", n)
 	}
-	fmt.Fprintf(&sb, "; %d rows read, %d set aside", s.RowsRead, s.RowsSetAside)
+	if len(s.Tables) > 0 {
+		fmt.Fprintf(&sb, "; %d rows read, %d set aside", s.RowsRead, s.RowsSetAside)
+	}
 	attrs := []any{"command", s.Command, "outcome", s.Outcome}
 	if s.Quarter != "" {
 		attrs = append(attrs, "quarter", s.Quarter, "as_of", s.AsOf)
@@ -176,7 +179,9 @@ func (s *Summary) Log(log *slog.Logger) {
 	if s.Command != "validate" {
 		attrs = append(attrs, "files", len(s.Files))
 	}
-	attrs = append(attrs, "rows_read", s.RowsRead, "rows_set_aside", s.RowsSetAside)
+	if len(s.Tables) > 0 {
+		attrs = append(attrs, "rows_read", s.RowsRead, "rows_set_aside", s.RowsSetAside)
+	}
 	var aside []any
 	for _, t := range s.Tables {
 		if t.RowsSetAside > 0 {
