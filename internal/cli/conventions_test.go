@@ -248,6 +248,16 @@ func TestValidateNeedsAnInput(t *testing.T) {
 	if !strings.Contains(errs, "set aside") || strings.Contains(out+errs, "see quarantine/") {
 		t.Errorf("validate --sample: stderr %q", errs)
 	}
+	// Over the limit, validate fails (exit 3) and points to `run`, not to a quarantine
+	// file it did not write.
+	wd, _ := os.Getwd()
+	code, out, errs = invoke(t, "quality: {max_invalid_share: 0.0001}\n", nil, "validate", "--sample", "--config", "-")
+	if code != ExitData || !strings.Contains(out, "result: unusable") || strings.Contains(out+errs, "see quarantine/") || !strings.Contains(errs, "`recoverykpi run` writes them") {
+		t.Errorf("validate over the limit: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(wd, "out")); err == nil {
+		t.Error("validate wrote an output folder")
+	}
 }
 
 // Every command logs JSON lines with --log-format json; run, backfill and validate
