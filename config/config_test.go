@@ -120,3 +120,15 @@ func TestSyntaxErrorNamesTheLine(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestExampleConfig loads examples/recovery.yaml as the program does: it must be a
+// valid config that uses every section.
+func TestExampleConfig(t *testing.T) {
+	cfg, err := Load(filepath.Join("..", "examples", "recovery.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Schedule == nil || cfg.Schedule.Notify == nil || len(cfg.Tables) == 0 || len(cfg.Benchmarks) == 0 || cfg.Input == "" {
+		t.Errorf("the example leaves out a section: %+v", cfg)
+	}
+}

@@ -1,8 +1,9 @@
 // Command recoverykpi turns warehouse Parquet extracts into quarterly customer
 // recovery scorecards. See README.md and `recoverykpi help`.
 //
-// main sets what is the process's own: the signals that end a command and the
-// garbage collector's target. Everything else is in internal/cli.
+// main sets what is the process's own: the signals that end a command, the garbage
+// collector's target, the standard streams and the environment variables. Everything
+// else is in internal/cli.
 package main
 
 import (
@@ -28,7 +29,7 @@ func main() {
 		debug.SetGCPercent(gcPercent)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := cli.Run(ctx, os.Args[1:], &cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv})
 	stop()
 	os.Exit(code)
 }

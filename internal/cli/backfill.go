@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -12,9 +13,9 @@ import (
 	"github.com/recoverykpi/recoverykpi/pipeline"
 )
 
-func backfillCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func backfillCommand(ctx context.Context, args []string, e *Env) error {
 	var f runFlags
-	fs := newFlags("backfill", "--from YYYY-Qn --to YYYY-Qn [--keep-going] [--config FILE] [--input DIR] [--output DIR] [--as-of RFC3339] [--restate]", stderr)
+	fs := newFlags("backfill", e)
 	from := fs.String("from", "", "first quarter `YYYY-Qn` (required)")
 	to := fs.String("to", "", "last quarter `YYYY-Qn` (required)")
 	keepGoing := fs.Bool("keep-going", false, "run the remaining quarters after a failure, and fail at the end")
@@ -30,90 +31,44 @@ func backfillCommand(ctx context.Context, args []string, stdout, stderr io.Write
 			return fmt.Errorf("%w: %s: %v", ErrUsage, q.flag, err)
 		}
 	}
-	j, err := openJob(f, stderr)
-	if err != nil {
+	if err := f.setup(e); err != nil {
 		return err
 	}
-	labels, err := quarterRange(j.Calendar(), *from, *to)
+	s := &job.Summary{Command: "backfill", From: *from, To: *to}
+	j, err := openJob(f, e)
 	if err != nil {
-		return err
+		return finish(e, s, f.formatFlags, err)
 	}
-	p := newProgress(stdout, len(labels))
+	s.Input = j.InputRoot()
+	labels, err := j.Quarters(*from, *to)
+	if err != nil {
+		return finish(e, s, f.formatFlags, err)
+	}
+	p := newProgress(e.Stdout, len(labels))
+	if f.outputFormat == "json" {
+		// stdout holds only the summary object: the progress goes to the log.
+		p.log, p.terminal = e.log, false
+	}
 	p.note(fmt.Sprintf("reading the extract set %s", j.InputRoot()))
 	l, err := j.Load(ctx)
 	if err != nil {
-		return err
+		return finish(e, s, f.formatFlags, err)
 	}
+	s.SetTables(l.Quality())
 	steps, err := j.Backfill(ctx, l, labels, f.restate, *keepGoing, p)
 	p.end()
-	summary(stdout, labels, steps)
-	return err
+	s.SetSteps(steps, labels[len(steps):], ExitCode)
+	if f.outputFormat != "json" {
+		s.WriteBackfill(e.Stdout)
+	}
+	return finish(e, s, f.formatFlags, err)
 }
 
-// quarterRange lists the labels from..to, in order.
-func quarterRange(cal pipeline.Calendar, from, to string) ([]string, error) {
-	a, err := cal.Quarter(from)
-	if err != nil {
-		return nil, fmt.Errorf("%w: --from: %v", ErrUsage, err)
-	}
-	b, err := cal.Quarter(to)
-	if err != nil {
-		return nil, fmt.Errorf("%w: --to: %v", ErrUsage, err)
-	}
-	if b.Start.Before(a.Start) {
-		return nil, fmt.Errorf("%w: --to %s is before --from %s", ErrUsage, to, from)
-	}
-	var labels []string
-	for q := a; !q.Start.After(b.Start); q = cal.Shift(q, 1) {
-		labels = append(labels, q.Label)
-		if len(labels) > 400 {
-			return nil, fmt.Errorf("%w: --from %s --to %s spans more than 400 quarters", ErrUsage, from, to)
-		}
-	}
-	return labels, nil
-}
-
-func stepText(res *job.Result, err error) string {
-	switch {
-	case err != nil:
-		return fmt.Sprintf("failed (exit status %d kind)", ExitCode(err))
-	case res.Noop:
-		return "already published, skipped"
-	case res.Edition > 1:
-		return fmt.Sprintf("published edition %d", res.Edition)
-	}
-	return "published"
-}
-
-// summary prints one line per quarter: what was done, what failed, what was not run.
-func summary(w io.Writer, labels []string, steps []job.Step) {
-	var published, skipped, failed int
-	var sb strings.Builder
-	for _, s := range steps {
-		fmt.Fprintf(&sb, "  %s  %s", s.Label, stepText(s.Result, s.Err))
-		switch {
-		case s.Err != nil:
-			failed++
-		case s.Result.Noop:
-			skipped++
-		default:
-			published++
-		}
-		if s.Result != nil && s.Result.AsOf != "" {
-			fmt.Fprintf(&sb, " (as_of %s)", s.Result.AsOf)
-		}
-		sb.WriteByte('\n')
-	}
-	for _, l := range labels[len(steps):] {
-		fmt.Fprintf(&sb, "  %s  not run\n", l)
-	}
-	fmt.Fprintf(w, "backfill %s..%s: %d published, %d already published, %d failed, %d not run\n%s",
-		labels[0], labels[len(labels)-1], published, skipped, failed, len(labels)-len(steps), sb.String())
-}
-
-// progress shows a bar on a terminal and a line per quarter otherwise.
+// progress shows a bar on a terminal and a line per quarter otherwise, or a log
+// record per quarter when log is set.
 type progress struct {
 	w        io.Writer
+	log      *slog.Logger
 	terminal bool
 	total    int
 	started  time.Time
@@ -134,7 +89,9 @@ func isTerminal(w io.Writer) bool {
 }
 
 func (p *progress) note(msg string) {
-	if !p.terminal {
+	if p.log != nil {
+		p.log.Info(msg)
+	} else if !p.terminal {
 		fmt.Fprintf(p.w, "%s\n", msg)
 	}
 }
@@ -148,7 +105,11 @@ func (p *progress) Start(i int, label string) {
 
 // Done shows what quarter i (from 1) did.
 func (p *progress) Done(i int, s job.Step) {
-	text := stepText(s.Result, s.Err)
+	text := s.Summarize(ExitCode).Text()
+	if p.log != nil {
+		p.log.Info(fmt.Sprintf("[%d/%d] %s %s", i, p.total, s.Label, text), "quarter", s.Label)
+		return
+	}
 	if p.terminal {
 		p.bar(i, s.Label+" "+text)
 		return

@@ -3,13 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/recoverykpi/recoverykpi/generate"
 )
 
-func generateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("generate", "--output DIR [--customers N] [--seed S]", stderr)
+func generateCommand(ctx context.Context, args []string, e *Env) error {
+	fs := newFlags("generate", e)
 	out := fs.String("output", "", "folder to write the extract set to (`DIR`)")
 	customers := fs.Int("customers", 2000, "number of customers (`N`)")
 	seed := fs.Int64("seed", 1, "random seed (`S`); the same seed gives the same bytes")
@@ -27,7 +26,7 @@ func generateCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	for _, t := range sum.Tables {
-		fmt.Fprintf(stdout, "%-10s %10d rows in %d file(s)\n", t.Table, t.Rows, t.Files)
+		fmt.Fprintf(e.Stdout, "%-10s %10d rows in %d file(s)\n", t.Table, t.Rows, t.Files)
 	}
 	return nil
 }

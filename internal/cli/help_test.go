@@ -7,8 +7,9 @@ import (
 	"testing"
 )
 
-// Every command answers -h with its usage line and flags, exit 0, and a bad
-// flag with one error line naming it, exit 2.
+// Every command answers -h on stdout with its usage line, flags, examples and the
+// exit statuses, exit 0, and a bad flag with one error line on stderr naming it,
+// exit 2.
 func TestCommandHelpAndBadFlag(t *testing.T) {
 	for _, c := range commands() {
 		t.Run(c.name, func(t *testing.T) {
@@ -16,11 +17,17 @@ func TestCommandHelpAndBadFlag(t *testing.T) {
 			if code := Main(context.Background(), []string{c.name, "-h"}, &out, &errb); code != ExitOK {
 				t.Fatalf("-h: exit %d, stderr %q", code, errb.String())
 			}
-			if !strings.HasPrefix(errb.String(), "usage: recoverykpi "+c.name) {
-				t.Errorf("-h printed %q, want the usage of %s", errb.String(), c.name)
+			help := out.String()
+			if !strings.HasPrefix(help, "usage: recoverykpi "+c.name) || errb.Len() > 0 {
+				t.Errorf("-h printed %q on stdout and %q on stderr, want the usage of %s on stdout", help, errb.String(), c.name)
 			}
-			if c.name != "version" && !strings.Contains(errb.String(), "\n  -") {
-				t.Errorf("-h printed no flags: %q", errb.String())
+			if c.name != "version" && !strings.Contains(help, "\n  -") {
+				t.Errorf("-h printed no flags: %q", help)
+			}
+			for _, want := range []string{"\nexamples:\n  recoverykpi " + c.name, "\nexit status:\n  0  success", "\n  4  an output exists"} {
+				if !strings.Contains(help, want) {
+					t.Errorf("-h does not show %q:\n%s", want, help)
+				}
 			}
 			out.Reset()
 			errb.Reset()

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -11,76 +12,134 @@ import (
 	"github.com/recoverykpi/recoverykpi/internal/verify"
 )
 
-// openJob checks the flags and opens the job they describe. The config's warnings
-// (an http:// webhook, a PostgreSQL lock without TLS verification) go to stderr.
-func openJob(f runFlags, stderr io.Writer) (*job.Job, error) {
+// openJob checks the flags, loads the config (file or standard input, then the
+// environment) and opens the job they describe, flags overriding the rest.
+func openJob(f runFlags, e *Env) (*job.Job, error) {
 	if err := f.check(); err != nil {
 		return nil, err
 	}
-	j, err := job.Open(job.Options{Config: f.config, Input: f.input, Output: f.output, AsOf: f.asOf})
+	cfg, path, err := loadConfig(f.config, e)
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range j.Warnings() {
-		fmt.Fprintf(stderr, "recoverykpi: warning: %s\n", w)
+	j, err := job.Open(job.Options{Config: path, Loaded: cfg, Input: f.input, Output: f.output, AsOf: f.asOf})
+	if err != nil {
+		return nil, err
 	}
+	warn(e, j)
 	return j, nil
 }
 
-func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// warn prints the config's warnings (an http:// webhook, a PostgreSQL lock without TLS
+// verification) to stderr, or as log records with --log-format json.
+func warn(e *Env, j *job.Job) {
+	for _, w := range j.Warnings() {
+		if e.jsonLogs {
+			e.log.Warn(w)
+			continue
+		}
+		fmt.Fprintf(e.Stderr, "recoverykpi: warning: %s\n", w)
+	}
+}
+
+func runCommand(ctx context.Context, args []string, e *Env) error {
 	var f runFlags
-	fs := newFlags("run", "[--config FILE] [--input DIR] [--output DIR] [--quarter YYYY-Qn] [--as-of RFC3339] [--restate]", stderr)
+	fs := newFlags("run", e)
 	f.register(fs, true)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	j, err := openJob(f, stderr)
-	if err != nil {
+	if err := f.setup(e); err != nil {
 		return err
 	}
+	s := &job.Summary{Command: "run"}
+	j, err := openJob(f, e)
+	if err != nil {
+		return finish(e, s, f.formatFlags, err)
+	}
+	s.Input = j.InputRoot()
+	e.log.Debug("reading the extract set", "input", s.Input)
 	loaded, err := j.Load(ctx)
 	if err != nil {
-		return err
+		return finish(e, s, f.formatFlags, err)
 	}
+	s.SetTables(loaded.Quality())
 	res, err := j.RunQuarter(ctx, loaded, f.quarter, f.restate)
 	if err != nil {
-		return err
+		return finish(e, s, f.formatFlags, err)
 	}
-	res.Report(stdout)
-	return nil
+	s.SetQuarter(res)
+	if f.outputFormat != "json" {
+		res.Report(e.Stdout)
+	}
+	return finish(e, s, f.formatFlags, nil)
 }
 
 // validateCommand checks the extract set against the contract and prints a data-quality
 // report, writing nothing. It returns an error (exit 3) when the extracts are unusable.
-func validateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// It needs an extract set (--input, RECOVERYKPI_INPUT or the config's input);
+// --sample validates the embedded sample instead.
+func validateCommand(ctx context.Context, args []string, e *Env) error {
 	var f runFlags
-	fs := newFlags("validate", "[--config FILE] [--input DIR]", stderr)
-	fs.StringVar(&f.config, "config", "", "config `FILE` (YAML, SPEC §7)")
-	fs.StringVar(&f.input, "input", "", "extract set `DIR` (overrides the config)")
+	fs := newFlags("validate", e)
+	f.registerInput(fs)
+	sample := fs.Bool("sample", false, "validate the sample extract set embedded in the binary")
+	f.formatFlags.register(fs, true)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	j, err := openJob(f, stderr)
-	if err != nil {
+	if err := f.setup(e); err != nil {
 		return err
 	}
-	return j.Validate(ctx, stdout)
+	s := &job.Summary{Command: "validate"}
+	cfg, path, err := loadConfig(f.config, e)
+	if err != nil {
+		return finish(e, s, f.formatFlags, err)
+	}
+	given := f.input != "" || cfg.Input != ""
+	switch {
+	case *sample && given:
+		return fmt.Errorf("%w: --sample validates the embedded sample: give it without an input (--input, RECOVERYKPI_INPUT or the config's input)", ErrUsage)
+	case *sample:
+		path = ""
+	case !given:
+		return fmt.Errorf("%w: validate needs an extract set: give --input DIR, RECOVERYKPI_INPUT or a config with input (or --sample for the embedded sample)", ErrUsage)
+	}
+	s.Input = cmp.Or(f.input, cfg.Input)
+	j, err := job.Open(job.Options{Config: path, Loaded: cfg, Input: f.input})
+	if err != nil {
+		return finish(e, s, f.formatFlags, err)
+	}
+	warn(e, j)
+	s.Input = j.InputRoot()
+	report := e.Stdout
+	if f.outputFormat == "json" {
+		report = io.Discard
+	}
+	qs, err := j.Check(ctx, report)
+	s.SetTables(qs)
+	s.Outcome = "usable"
+	return finish(e, s, f.formatFlags, err)
 }
 
-func verifyCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fl := newFlags("verify", "[--input DIR] MANIFEST", stderr)
+func verifyCommand(ctx context.Context, args []string, e *Env) error {
+	fl := newFlags("verify", e)
 	input := fl.String("input", "", "read the extract set from `DIR` instead of the manifest's input root (e.g. an archived copy); the recorded root is still what the outputs show")
+	var ff formatFlags
+	ff.register(fl, false)
 	var manifestPath string
 	// Flags may come before or after the manifest.
-	fl.SetOutput(io.Discard) // the error is reported once, by Main
 	for rest := args; ; {
-		if err := fl.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fl.SetOutput(stderr)
-				fl.Usage()
-				return errHelpShown
-			}
-			return fmt.Errorf("%w: %v", ErrUsage, err)
+		out := fl.Output()
+		fl.SetOutput(io.Discard) // the error is reported once, by Run
+		err := fl.Parse(rest)
+		fl.SetOutput(out)
+		if errors.Is(err, flag.ErrHelp) {
+			fl.Usage()
+			return errHelpShown
+		}
+		if err != nil {
+			return flagError(fl, err)
 		}
 		if fl.NArg() == 0 {
 			break
@@ -90,12 +149,20 @@ func verifyCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		manifestPath, rest = fl.Arg(0), fl.Args()[1:]
 	}
+	if err := ff.setup(e); err != nil {
+		return err
+	}
 	if manifestPath == "" {
 		return fmt.Errorf("%w: verify needs the manifest to check: recoverykpi verify out/manifest-2026-Q3.json", ErrUsage)
 	}
 	rep, err := verify.Manifest(ctx, manifestPath, *input)
 	if rep != nil {
-		rep.Write(stdout)
+		rep.Write(e.Stdout)
 	}
+	outcome := "verified"
+	if err != nil {
+		outcome = "failed"
+	}
+	e.log.Info("verify "+manifestPath+": "+outcome, "command", "verify", "manifest", manifestPath, "outcome", outcome, "exit_status", ExitCode(err))
 	return err
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"time"
@@ -19,26 +18,32 @@ import (
 	"github.com/recoverykpi/recoverykpi/readers"
 )
 
-func scheduleCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("schedule", "--config FILE [--log-format text|json] [--name NAME] [--stop-timeout DURATION]", stderr)
-	cfgPath := fs.String("config", "", "config `FILE` with a schedule: section (required)")
-	logFormat := fs.String("log-format", "text", "log format on stderr: `text` or json")
+func scheduleCommand(ctx context.Context, args []string, e *Env) error {
+	fs := newFlags("schedule", e)
+	cfgPath := fs.String("config", "", "config `FILE` with a schedule: section (default: RECOVERYKPI_CONFIG); read again before each run, so not standard input")
+	var ff formatFlags
+	ff.register(fs, false)
 	name := fs.String("name", "", "job `NAME`, the key of the lock shared by several hosts (default: the config file name without extension)")
 	stopTimeout := fs.Duration("stop-timeout", schedule.DefaultStopTimeout, "on SIGTERM or SIGINT, how long a running job may finish before it is cancelled (`DURATION`)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *cfgPath == "" {
-		return fmt.Errorf("%w: --config is required", ErrUsage)
+		*cfgPath, _ = e.lookup(config.EnvConfig)
 	}
-	logger, err := newLogger(stderr, *logFormat)
-	if err != nil {
+	switch *cfgPath {
+	case "":
+		return fmt.Errorf("%w: --config (or RECOVERYKPI_CONFIG) is required", ErrUsage)
+	case "-":
+		return fmt.Errorf("%w: --config -: schedule reads its config again before each run; give a file", ErrUsage)
+	}
+	if err := ff.setup(e); err != nil {
 		return err
 	}
 	if *stopTimeout <= 0 {
 		return fmt.Errorf("%w: --stop-timeout: %v is not a positive duration", ErrUsage, *stopTimeout)
 	}
-	cfg, err := config.Load(*cfgPath)
+	cfg, _, err := loadConfig(*cfgPath, e)
 	if err != nil {
 		return err
 	}
@@ -48,39 +53,28 @@ func scheduleCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	if *name == "" {
 		*name = strings.TrimSuffix(filepath.Base(*cfgPath), filepath.Ext(*cfgPath))
 	}
-	s, err := schedule.New(cfg, scheduleOptions(*cfgPath, *name, logger, *stopTimeout))
+	s, err := schedule.New(cfg, scheduleOptions(*cfgPath, *name, e, *stopTimeout))
 	if err != nil {
 		return err
 	}
 	return s.Serve(ctx)
 }
 
-// newLogger returns the structured logger of `schedule`.
-func newLogger(w io.Writer, format string) (*slog.Logger, error) {
-	switch format {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, nil)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, nil)), nil
-	}
-	return nil, fmt.Errorf("%w: --log-format: %q is not text or json", ErrUsage, format)
-}
-
 // scheduleOptions wires the scheduler to the quarter job: each tick reads the config
-// file again and publishes the default quarter (SPEC §3); an identical rerun is a
-// no-op.
-func scheduleOptions(configPath, name string, logger *slog.Logger, stopTimeout time.Duration) schedule.Options {
+// file (and the environment) again and publishes the default quarter (SPEC §3); an
+// identical rerun is a no-op.
+func scheduleOptions(configPath, name string, e *Env, stopTimeout time.Duration) schedule.Options {
 	return schedule.Options{
-		Name: name, Logger: logger, StopTimeout: stopTimeout,
-		Run:        func(ctx context.Context) (*schedule.Result, error) { return runDue(ctx, configPath) },
+		Name: name, Logger: e.log, StopTimeout: stopTimeout,
+		Run:        func(ctx context.Context) (*schedule.Result, error) { return runDue(ctx, configPath, e) },
 		Classify:   scheduleKind,
 		ExitStatus: ExitCode,
 	}
 }
 
 // runDue reads the config and the extract set and publishes the default quarter.
-func runDue(ctx context.Context, configPath string) (*schedule.Result, error) {
-	j, err := job.Open(job.Options{Config: configPath})
+func runDue(ctx context.Context, configPath string, e *Env) (*schedule.Result, error) {
+	j, err := openJob(runFlags{config: configPath}, e)
 	if err != nil {
 		return nil, err
 	}

@@ -172,7 +172,7 @@ func newScheduleFixture(t *testing.T, scheduleLines string, configExtra string) 
 	f.logs = &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(f.logs, nil))
 	f.cfg = cfg
-	f.opts = scheduleOptions(f.configPath, "recovery", logger, 2*time.Second)
+	f.opts = scheduleOptions(f.configPath, "recovery", &Env{log: logger}, 2*time.Second)
 	f.fc = clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 4, 0, 0, 0, time.UTC))
 	f.opts.Clock = f.fc
 	return f

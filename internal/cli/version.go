@@ -3,17 +3,16 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"runtime"
 
 	"github.com/recoverykpi/recoverykpi"
 )
 
-func versionCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("version", "", stderr)
+func versionCommand(ctx context.Context, args []string, e *Env) error {
+	fs := newFlags("version", e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "recoverykpi %s (%s)\n", recoverykpi.Version, runtime.Version())
+	fmt.Fprintf(e.Stdout, "recoverykpi %s (%s)\n", recoverykpi.Version, runtime.Version())
 	return nil
 }

@@ -49,3 +49,28 @@ func (j *Job) Backfill(ctx context.Context, l *Loaded, labels []string, restate,
 	}
 	return steps, fmt.Errorf("backfill %s..%s: %d of %d quarters failed: %w", labels[0], labels[len(labels)-1], len(errs), len(labels), errors.Join(errs...))
 }
+
+// Quarters lists the labels of the quarters from..to of the job's fiscal calendar, in
+// order. Bad labels, a to before from or more than 400 quarters are ErrUsage.
+func (j *Job) Quarters(from, to string) ([]string, error) {
+	cal := j.Calendar()
+	a, err := cal.Quarter(from)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --from: %v", ErrUsage, err)
+	}
+	b, err := cal.Quarter(to)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --to: %v", ErrUsage, err)
+	}
+	if b.Start.Before(a.Start) {
+		return nil, fmt.Errorf("%w: --to %s is before --from %s", ErrUsage, to, from)
+	}
+	var labels []string
+	for q := a; !q.Start.After(b.Start); q = cal.Shift(q, 1) {
+		labels = append(labels, q.Label)
+		if len(labels) > 400 {
+			return nil, fmt.Errorf("%w: --from %s --to %s spans more than 400 quarters", ErrUsage, from, to)
+		}
+	}
+	return labels, nil
+}

@@ -36,6 +36,9 @@ const SampleRoot = "embedded:sample"
 // Options say where a job reads and writes. Values given override the config's.
 type Options struct {
 	Config string // config file; "" for the defaults
+	// Loaded is the config already loaded (from Config, standard input or the
+	// defaults, with the environment applied); nil to load Config here.
+	Loaded *config.Config
 	Input  string // extract set folder
 	Output string // output folder
 	AsOf   string // RFC 3339
@@ -44,10 +47,14 @@ type Options struct {
 }
 
 // Open loads the config (or the defaults) and applies the options. With neither
-// Config nor Input it uses the embedded sample and the config's output (./out).
+// Config nor an input (from Input or the loaded config) it uses the embedded sample
+// and the config's output (./out).
 func Open(o Options) (*Job, error) {
-	cfg := config.Default()
-	if o.Config != "" {
+	cfg := o.Loaded
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	if o.Loaded == nil && o.Config != "" {
 		var err error
 		if cfg, err = config.Load(o.Config); err != nil {
 			return nil, err
@@ -72,7 +79,7 @@ func Open(o Options) (*Job, error) {
 		j.asOf = &t
 	}
 	j.output = cfg.Output
-	if o.Config == "" && o.Input == "" {
+	if o.Config == "" && cfg.Input == "" {
 		j.input, j.inputRoot = recoverykpi.Sample(), SampleRoot
 		cfg.Input = SampleRoot
 		return j, nil

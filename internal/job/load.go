@@ -23,6 +23,10 @@ type Loaded struct {
 	quarantine []publish.File // quarantine/<table>.parquet of the tables with set-aside rows
 }
 
+// Quality returns the rows read and set aside of each table present, in contract
+// order.
+func (l *Loaded) Quality() []pipeline.TableQuality { return l.quality }
+
 // Inputs returns the files read, in table and path order, with their SHA-256.
 func (l *Loaded) Inputs() []manifestout.InputFile { return l.inputs }
 
@@ -63,7 +67,7 @@ func (j *Job) Load(ctx context.Context) (*Loaded, error) {
 	if err := hashed.fill(l.inputs); err != nil {
 		return nil, err
 	}
-	if err := j.gate(l.quality); err != nil {
+	if err := j.gate(l.quality, true); err != nil {
 		if perr := publish.Replace(j.output, l.quarantine); perr != nil {
 			return nil, errors.Join(err, perr)
 		}
@@ -72,8 +76,9 @@ func (j *Job) Load(ctx context.Context) (*Loaded, error) {
 	return l, nil
 }
 
-// gate fails when a table's set-aside share exceeds quality.max_invalid_share.
-func (j *Job) gate(quality []pipeline.TableQuality) error {
+// gate fails when a table's set-aside share exceeds quality.max_invalid_share. The
+// error points to the quarantine file only when one was written.
+func (j *Job) gate(quality []pipeline.TableQuality, wroteQuarantine bool) error {
 	limit := j.cfg.Quality.MaxInvalidShare
 	var errs []error
 	for _, q := range quality {
@@ -82,8 +87,12 @@ func (j *Job) gate(quality []pipeline.TableQuality) error {
 		}
 		share := float64(q.RowsSetAside) / float64(q.RowsRead)
 		if share > limit {
-			errs = append(errs, fmt.Errorf("%w: table %s: %d of %d rows set aside (%.2f%%, limit %.2f%%); see quarantine/%s.parquet in the output folder",
-				ErrTooManyInvalid, q.Table, q.RowsSetAside, q.RowsRead, share*100, limit*100, q.Table))
+			see := fmt.Sprintf("see quarantine/%s.parquet in the output folder", q.Table)
+			if !wroteQuarantine {
+				see = "the report lists examples; `recoverykpi run` writes them all to quarantine/" + q.Table + ".parquet"
+			}
+			errs = append(errs, fmt.Errorf("%w: table %s: %d of %d rows set aside (%.2f%%, limit %.2f%%); %s",
+				ErrTooManyInvalid, q.Table, q.RowsSetAside, q.RowsRead, share*100, limit*100, see))
 		}
 	}
 	return errors.Join(errs...)

@@ -21,18 +21,25 @@ const exampleLimit = 3
 // report to w, writing no file. It returns an error (wrapping readers.ErrUnusable or
 // ErrTooManyInvalid) when the extracts are unusable.
 func (j *Job) Validate(ctx context.Context, w io.Writer) error {
+	_, err := j.Check(ctx, w)
+	return err
+}
+
+// Check is Validate, and also returns the quality of each table read (in contract
+// order), as far as it got.
+func (j *Job) Check(ctx context.Context, w io.Writer) ([]pipeline.TableQuality, error) {
 	fmt.Fprintf(w, "extract set %s\n", j.inputRoot)
 	ex, err := readers.Discover(ctx, j.input, j.readerOptions())
 	if err != nil {
 		fmt.Fprintf(w, "result: unusable\n")
-		return err
+		return nil, err
 	}
 	var qs []readers.TableQuality
 	for _, t := range ex.Tables() {
 		q, err := readAll(ctx, t)
 		if err != nil {
 			fmt.Fprintf(w, "result: unusable\n")
-			return err
+			return nil, err
 		}
 		qs = append(qs, q)
 	}
@@ -41,12 +48,12 @@ func (j *Job) Validate(ctx context.Context, w io.Writer) error {
 	for _, q := range qs {
 		pq = append(pq, q.Contract())
 	}
-	if err := j.gate(pq); err != nil {
+	if err := j.gate(pq, false); err != nil {
 		fmt.Fprintf(w, "result: unusable\n")
-		return err
+		return pq, err
 	}
 	fmt.Fprintf(w, "result: usable\n")
-	return nil
+	return pq, nil
 }
 
 // readAll reads a table to the end, discarding the rows, and returns its quality.
