@@ -39,6 +39,7 @@ func backfillCommand(ctx context.Context, args []string, e *Env) error {
 	if err != nil {
 		return finish(e, s, f.formatFlags, err)
 	}
+	warn(e, j)
 	s.Input = j.InputRoot()
 	labels, err := j.Quarters(*from, *to)
 	if err != nil {

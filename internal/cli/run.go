@@ -22,16 +22,12 @@ func openJob(f runFlags, e *Env) (*job.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	j, err := job.Open(job.Options{Config: path, Loaded: cfg, Input: f.input, Output: f.output, AsOf: f.asOf})
-	if err != nil {
-		return nil, err
-	}
-	warn(e, j)
-	return j, nil
+	return job.Open(job.Options{Config: path, Loaded: cfg, Input: f.input, Output: f.output, AsOf: f.asOf})
 }
 
 // warn prints the config's warnings (an http:// webhook, a PostgreSQL lock without TLS
-// verification) to stderr, or as log records with --log-format json.
+// verification) to stderr, or as log records with --log-format json. The scheduler logs
+// them once when it starts instead.
 func warn(e *Env, j *job.Job) {
 	for _, w := range j.Warnings() {
 		if e.jsonLogs {
@@ -57,6 +53,7 @@ func runCommand(ctx context.Context, args []string, e *Env) error {
 	if err != nil {
 		return finish(e, s, f.formatFlags, err)
 	}
+	warn(e, j)
 	s.Input = j.InputRoot()
 	e.log.Debug("reading the extract set", "input", s.Input)
 	loaded, err := j.Load(ctx)
