@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 
 	"github.com/recoverykpi/recoverykpi/config"
@@ -169,7 +170,7 @@ func Run(ctx context.Context, args []string, e *Env) int {
 		if c.name != args[0] {
 			continue
 		}
-		err := c.run(ctx, args[1:], e)
+		err := runGuarded(ctx, c, args[1:], e)
 		if errors.Is(err, errHelpShown) {
 			return ExitOK
 		}
@@ -208,4 +209,21 @@ func usage(w io.Writer) {
 	}
 	b.WriteString("\n" + exitTable + "\nRun `recoverykpi <command> -h` for the flags of a command.\n")
 	io.WriteString(w, b.String())
+}
+
+// ErrInternal marks a bug in recoverykpi: a panic in the command's own code, reported
+// with its stack as exit status 1, never as bad usage (the runtime's exit status 2 for
+// an unrecovered panic) and never as an extract still being written.
+var ErrInternal = errors.New("internal error")
+
+// runGuarded runs a command and turns a panic on the command's goroutine into an error
+// wrapping ErrInternal with the stack. Panics of the Parquet libraries on bad bytes are
+// recovered where those libraries are called (readers), as corrupt files.
+func runGuarded(ctx context.Context, c command, args []string, e *Env) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: panic in %s: %v\n%s", ErrInternal, c.name, r, debug.Stack())
+		}
+	}()
+	return c.run(ctx, args, e)
 }

@@ -95,7 +95,7 @@ func runDue(ctx context.Context, configPath string, e *Env) (*schedule.Result, e
 // else may pass on a later attempt.
 func scheduleKind(err error) schedule.ErrorKind {
 	switch {
-	case errors.Is(err, readers.ErrInternal):
+	case errors.Is(err, readers.ErrInternal), errors.Is(err, ErrInternal):
 		return schedule.KindInternal
 	case errors.Is(err, ErrUsage), errors.Is(err, config.ErrInvalid):
 		return schedule.KindConfig
