@@ -25,14 +25,13 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
-)
 
-// ErrNoData marks an extract set that holds nothing to compute from (exit status 3).
-var ErrNoData = errors.New("unusable extract")
+	"github.com/recoverykpi/recoverykpi/internal/contract"
+)
 
 // Settings are the inputs of a computation besides the extract set.
 type Settings struct {
@@ -93,7 +92,11 @@ func (data *Data) Scorecard(ctx context.Context, s Settings) (*Scorecard, error)
 	if err != nil {
 		return nil, err
 	}
-	return e.scorecard(s, quarter, asOfTime, total), nil
+	sc := e.scorecard(s, quarter, asOfTime, total)
+	if err := e.reasonsOverflow(sc.Reasons); err != nil {
+		return nil, err
+	}
+	return sc, nil
 }
 
 // prepare sets up the engine of one quarter: as_of, the quarter, the definitions and
@@ -101,13 +104,13 @@ func (data *Data) Scorecard(ctx context.Context, s Settings) (*Scorecard, error)
 func (data *Data) prepare(s Settings) (*engine, Quarter, time.Time, error) {
 	d := data.d // read only: the engine never edits the loaded columns
 	var asOf int64
-	switch {
-	case s.AsOf != nil:
+	if s.AsOf != nil {
 		asOf = s.AsOf.UnixMicro()
-	case d.maxT != math.MinInt64:
-		asOf = d.maxT
-	default:
-		return nil, Quarter{}, time.Time{}, fmt.Errorf("%w: no timestamps in the extract set to take as_of from; give --as-of", ErrNoData)
+	} else {
+		var err error
+		if asOf, err = d.defaultAsOf(); err != nil {
+			return nil, Quarter{}, time.Time{}, err
+		}
 	}
 	cal := s.Calendar
 	asOfTime := time.UnixMicro(asOf).UTC()
@@ -137,6 +140,48 @@ func (data *Data) prepare(s Settings) (*engine, Quarter, time.Time, error) {
 	e.tq0 = e.q - (trendLen - 1)
 	e.def = newDefinitions(s.Params, asOf, d, newGrid(cal, first, last), e.tq0, e.q)
 	return e, quarter, asOfTime, nil
+}
+
+// MaxAsOfLeadDays is how many days the default as_of may lie after the median
+// purchase time (defaultAsOf).
+const MaxAsOfLeadDays = 366
+
+// defaultAsOf returns the default as_of of SPEC §3: "the latest instant in any
+// timestamp column of any table except expires_at, over the rows not set aside". One
+// stray timestamp (a year 2199 typed for 2019) would move it, and with it the quarter
+// published, so a latest instant more than MaxAsOfLeadDays after the median of
+// purchases.purchased_at is refused with an error wrapping ErrImplausibleAsOf that
+// names the column and the value; a given as_of is always accepted. The median is the
+// lower median (the ⌈n/2⌉-th smallest of n times); without purchases there is none,
+// and nothing is refused.
+func (d *data) defaultAsOf() (int64, error) {
+	if d.maxT == math.MinInt64 {
+		return 0, fmt.Errorf("%w: no timestamps in the extract set to take as_of from; give --as-of", ErrNoData)
+	}
+	times := d.byCust.purchases.t
+	n := len(times)
+	if n == 0 {
+		return d.maxT, nil
+	}
+	// The lower median is at least limit unless more than (n-1)/2 times are below
+	// limit: one pass that counts, no copy and no sort.
+	limit := d.maxT - MaxAsOfLeadDays*day
+	below := 0
+	for _, t := range times {
+		if t < limit {
+			below++
+		}
+	}
+	if below <= (n-1)/2 {
+		return d.maxT, nil
+	}
+	sorted := slices.Clone(times)
+	slices.Sort(sorted)
+	median := sorted[(n-1)/2]
+	return 0, fmt.Errorf("%w: the latest instant in the data, %s in %s.%s, is %.1f days after the median %s.%s (%s), more than %d: "+
+		"most likely a mistyped timestamp; correct it, or give --as-of (or as_of in the config) to say which moment the data describes",
+		ErrImplausibleAsOf, instant(d.maxT), d.maxTable, d.maxColumn, float64(d.maxT-median)/float64(day),
+		contract.Purchases, contract.PurchasedAt, instant(median), MaxAsOfLeadDays)
 }
 
 // minTime returns the earliest time up to asOf in the grouped tables: a customer's
