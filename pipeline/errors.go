@@ -15,8 +15,8 @@ var (
 	// that is out of the range of a double: the error names the table, the column, the
 	// sum and, for a per-customer sum, the customer.
 	ErrOverflow = fmt.Errorf("%w: a sum overflows", ErrNoData)
-	// ErrImplausibleAsOf marks a default as_of (the latest instant in the data) more
-	// than MaxAsOfLeadDays after the median purchase time: most likely one stray
+	// ErrImplausibleAsOf marks a default as_of (the latest instant in the data) with
+	// almost no purchases in the AsOfWindowDays up to it: most likely a stray
 	// timestamp. The error names the table, the column and the value that set it.
 	ErrImplausibleAsOf = fmt.Errorf("%w: implausible default as_of", ErrNoData)
 )

@@ -27,7 +27,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/recoverykpi/recoverykpi/internal/contract"
@@ -142,18 +141,19 @@ func (data *Data) prepare(s Settings) (*engine, Quarter, time.Time, error) {
 	return e, quarter, asOfTime, nil
 }
 
-// MaxAsOfLeadDays is how many days the default as_of may lie after the median
-// purchase time (defaultAsOf).
-const MaxAsOfLeadDays = 366
+// AsOfWindowDays is the window, in days up to the default as_of, that must hold more
+// than a stray few of the purchases (defaultAsOf).
+const AsOfWindowDays = 366
 
 // defaultAsOf returns the default as_of of SPEC §3: "the latest instant in any
 // timestamp column of any table except expires_at, over the rows not set aside". One
-// stray timestamp (a year 2199 typed for 2019) would move it, and with it the quarter
-// published, so a latest instant more than MaxAsOfLeadDays after the median of
-// purchases.purchased_at is refused with an error wrapping ErrImplausibleAsOf that
-// names the column and the value; a given as_of is always accepted. The median is the
-// lower median (the ⌈n/2⌉-th smallest of n times); without purchases there is none,
-// and nothing is refused.
+// stray timestamp (2199 typed for 2019) would move it, and with it the quarter
+// published, so it is refused, with an error wrapping ErrImplausibleAsOf that names
+// the column and the value, when at most one purchase, or at most 1% of the
+// purchases, have purchased_at in the AsOfWindowDays up to it (its last 366 days,
+// both ends included). An extract of live data has a good share of its purchases in
+// its last year; a stray timestamp has almost none. A given as_of is always accepted;
+// without purchases, or with all of them in the window, nothing is refused.
 func (d *data) defaultAsOf() (int64, error) {
 	if d.maxT == math.MinInt64 {
 		return 0, fmt.Errorf("%w: no timestamps in the extract set to take as_of from; give --as-of", ErrNoData)
@@ -163,25 +163,28 @@ func (d *data) defaultAsOf() (int64, error) {
 	if n == 0 {
 		return d.maxT, nil
 	}
-	// The lower median is at least limit unless more than (n-1)/2 times are below
-	// limit: one pass that counts, no copy and no sort.
-	limit := d.maxT - MaxAsOfLeadDays*day
-	below := 0
+	// One pass that counts: no copy and no sort.
+	limit := d.maxT - AsOfWindowDays*day
+	recent := 0
 	for _, t := range times {
-		if t < limit {
-			below++
+		if t >= limit {
+			recent++
 		}
 	}
-	if below <= (n-1)/2 {
+	if recent > max(1, n/100) || recent == n {
 		return d.maxT, nil
 	}
-	sorted := slices.Clone(times)
-	slices.Sort(sorted)
-	median := sorted[(n-1)/2]
-	return 0, fmt.Errorf("%w: the latest instant in the data, %s in %s.%s, is %.1f days after the median %s.%s (%s), more than %d: "+
+	before := int64(math.MinInt64) // the latest purchase before the window
+	for _, t := range times {
+		if t < limit {
+			before = max(before, t)
+		}
+	}
+	return 0, fmt.Errorf("%w: the latest instant in the data, %s in %s.%s, would be the default as_of, "+
+		"but only %d of the %d purchases fall in the %d days up to it (%s.%s; the latest before them is %s): "+
 		"most likely a mistyped timestamp; correct it, or give --as-of (or as_of in the config) to say which moment the data describes",
-		ErrImplausibleAsOf, instant(d.maxT), d.maxTable, d.maxColumn, float64(d.maxT-median)/float64(day),
-		contract.Purchases, contract.PurchasedAt, instant(median), MaxAsOfLeadDays)
+		ErrImplausibleAsOf, instant(d.maxT), d.maxTable, d.maxColumn, recent, n, AsOfWindowDays,
+		contract.Purchases, contract.PurchasedAt, instant(before))
 }
 
 // minTime returns the earliest time up to asOf in the grouped tables: a customer's

@@ -114,36 +114,50 @@ func TestSumOverflowSameOnAnyWorkers(t *testing.T) {
 	}
 }
 
-// TestDefaultAsOfPlausible: a default as_of more than MaxAsOfLeadDays after the lower
-// median of purchases.purchased_at is refused with ErrImplausibleAsOf (exit status
-// 3), naming the column and the value; exactly MaxAsOfLeadDays after is accepted, and
-// a given as_of always is.
+// TestDefaultAsOfPlausible: a default as_of with at most one purchase, or at most 1%
+// of the purchases, in the AsOfWindowDays up to it is refused with ErrImplausibleAsOf
+// (exit status 3), naming the column and the value; a purchase exactly
+// AsOfWindowDays before it counts, and a given as_of is always accepted.
 func TestDefaultAsOfPlausible(t *testing.T) {
-	// Four purchases: the lower median is the second, 2026-01-10.
-	purchases := []map[string]any{
-		purchase("c1", "2026-01-01T00:00:00Z", 10), purchase("c1", "2026-01-10T00:00:00Z", 10),
-		purchase("c2", "2026-03-01T00:00:00Z", 10), purchase("c2", "2026-05-01T00:00:00Z", 10),
-	}
-	median := ts("2026-01-10T00:00:00Z")
-	lead := time.Duration(MaxAsOfLeadDays) * 24 * time.Hour
+	p := ts("2025-06-01T00:00:00Z")
+	window := time.Duration(AsOfWindowDays) * 24 * time.Hour
 	at := func(d time.Time) string { return d.Format(time.RFC3339Nano) }
+	// 200 purchases in January 2025, and recent purchases at p.
+	purchases := func(recent int, extra ...map[string]any) []map[string]any {
+		var rows []map[string]any
+		for i := range 200 {
+			rows = append(rows, purchase(fmt.Sprintf("c%d", i%10), at(ts("2025-01-01T00:00:00Z").Add(time.Duration(i)*time.Minute)), 10))
+		}
+		for i := range recent {
+			rows = append(rows, purchase(fmt.Sprintf("c%d", i), at(p), 10))
+		}
+		return append(rows, extra...)
+	}
+	stray := purchase("c3", "2199-07-01T00:00:00Z", 10)
 	cases := []struct {
 		name   string
 		fx     fixture
 		asOf   string
-		refuse []string // fragments of the refusal; nil: accepted
+		want   time.Time // the as_of accepted
+		refuse []string  // fragments of the refusal; nil: accepted
 	}{
-		{name: "complaint exactly 366 days after the median", fx: fixture{"purchases": purchases,
-			"complaints": {complaint("c1", at(median.Add(lead)), "late")}}},
-		{name: "complaint one microsecond later", fx: fixture{"purchases": purchases,
-			"complaints": {complaint("c1", at(median.Add(lead+time.Microsecond)), "late")}},
-			refuse: []string{"complaints.reported_at", "2027-01-11T00:00:00.000001Z", "purchases.purchased_at", "2026-01-10T00:00:00Z", "--as-of"}},
-		{name: "a purchase in 2199", fx: fixture{"purchases": append(append([]map[string]any{}, purchases...), purchase("c3", "2199-07-01T00:00:00Z", 10))},
-			refuse: []string{"purchases.purchased_at", "2199-07-01T00:00:00Z", "--as-of"}},
-		{name: "a purchase in 2199 with --as-of", asOf: "2026-06-15T00:00:00Z",
-			fx: fixture{"purchases": append(append([]map[string]any{}, purchases...), purchase("c3", "2199-07-01T00:00:00Z", 10))}},
-		{name: "no purchases: nothing to compare with", fx: fixture{"purchases": {},
-			"complaints": {complaint("c1", "2199-07-01T00:00:00Z", "late")}}},
+		{name: "3 of 203 purchases exactly 366 days before", want: p.Add(window),
+			fx: fixture{"purchases": purchases(3), "complaints": {complaint("c1", at(p.Add(window)), "late")}}},
+		{name: "none of 203 purchases one microsecond later",
+			fx:     fixture{"purchases": purchases(3), "complaints": {complaint("c1", at(p.Add(window+time.Microsecond)), "late")}},
+			refuse: []string{"complaints.reported_at", "2026-06-02T00:00:00.000001Z", "0 of the 203 purchases", "purchases.purchased_at", "2025-06-01T00:00:00Z", "--as-of"}},
+		{name: "2 of 202 purchases: at most 1%",
+			fx:     fixture{"purchases": purchases(2), "complaints": {complaint("c1", at(p.Add(window)), "late")}},
+			refuse: []string{"complaints.reported_at", "2 of the 202 purchases"}},
+		{name: "a purchase in 2199", fx: fixture{"purchases": purchases(3, stray)},
+			refuse: []string{"purchases.purchased_at", "2199-07-01T00:00:00Z", "1 of the 204 purchases", "--as-of"}},
+		{name: "a purchase in 2199 among five", fx: fixture{"purchases": purchases(0, stray)[196:]},
+			refuse: []string{"purchases.purchased_at", "2199-07-01T00:00:00Z", "1 of the 5 purchases"}},
+		{name: "a purchase in 2199 with --as-of", asOf: "2025-06-15T00:00:00Z", want: ts("2025-06-15T00:00:00Z"),
+			fx: fixture{"purchases": purchases(3, stray)}},
+		{name: "one purchase only", want: ts("2199-07-01T00:00:00Z"), fx: fixture{"purchases": {stray}}},
+		{name: "no purchases", want: ts("2199-07-01T00:00:00Z"),
+			fx: fixture{"purchases": {}, "complaints": {complaint("c1", "2199-07-01T00:00:00Z", "late")}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,8 +166,8 @@ func TestDefaultAsOfPlausible(t *testing.T) {
 				if err != nil {
 					t.Fatalf("compute: %v", err)
 				}
-				if tc.name == "complaint exactly 366 days after the median" && !sc.AsOf.Equal(median.Add(lead)) {
-					t.Errorf("as_of = %s, want %s", sc.AsOf, median.Add(lead))
+				if !sc.AsOf.Equal(tc.want) {
+					t.Errorf("as_of = %s, want %s", sc.AsOf, tc.want)
 				}
 				return
 			}
