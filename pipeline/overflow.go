@@ -15,8 +15,8 @@ import (
 // table, the column and the sum; nothing is published but the quarantine. Each sum is
 // checked once, when it is formed, never at each addition: per customer after its
 // result is computed (customerOverflow), per quarter and breakdown after the chunks
-// are merged (mergedOverflow), and the reasons' total when the breakdown is assembled
-// (reasonsOverflow).
+// are merged (mergedOverflow), and the reasons' total and the QoQ and YoY changes once
+// the scorecard is assembled (reasonsOverflow, changesOverflow).
 
 // finite reports whether x is neither infinite nor NaN.
 func finite(x float64) bool { return !math.IsInf(x, 0) && !math.IsNaN(x) }
@@ -97,6 +97,30 @@ func (e *engine) mergedOverflow(p *partial) error {
 	for id := range p.offers {
 		if o := &p.offers[id]; !finite(o.faceIssued) || !finite(o.faceRedeemed) {
 			return mergedOverflowError(contract.Offers, contract.FaceValue, fmt.Sprintf("the face value of offer type %q in %s", e.d.offerTypes.value(int32(id)), label), nonFinite(o.faceIssued, o.faceRedeemed))
+		}
+	}
+	return nil
+}
+
+// changesOverflow returns an error wrapping ErrOverflow when the QoQ or YoY change of
+// a KPI of the scorecard's quarter (its value less that of the quarter before, or of
+// four quarters before, as the workbook shows it) is not finite: two finite money
+// sums of opposite signs near the range of a double.
+func changesOverflow(sc *Scorecard) error {
+	cur := len(sc.Trend) - 1
+	for _, than := range []int{cur - 1, cur - 4} {
+		if cur < 0 || than < 0 {
+			continue
+		}
+		for _, k := range sc.Trend[cur].KPIs {
+			old := FindKPI(sc.Trend[than].KPIs, k.ID)
+			if k.Value == nil || old == nil || old.Value == nil {
+				continue
+			}
+			if v := *k.Value - *old.Value; !finite(v) {
+				return mergedOverflowError(contract.Purchases, contract.Amount, fmt.Sprintf("the change of %s from %s to %s", k.ID,
+					sc.Trend[than].Quarter.Label, sc.Trend[cur].Quarter.Label), v)
+			}
 		}
 	}
 	return nil

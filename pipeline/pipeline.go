@@ -95,6 +95,9 @@ func (data *Data) Scorecard(ctx context.Context, s Settings) (*Scorecard, error)
 	if err := e.reasonsOverflow(sc.Reasons); err != nil {
 		return nil, err
 	}
+	if err := changesOverflow(sc); err != nil {
+		return nil, err
+	}
 	return sc, nil
 }
 

@@ -62,6 +62,17 @@ func TestSumOverflow(t *testing.T) {
 			"offers":     {offer("c1", "2026-08-01T00:00:00Z", "voucher", 1e308), offer("c2", "2026-08-02T00:00:00Z", "voucher", 1e308)},
 			"complaints": {complaint("c3", "2026-11-01T00:00:00Z", "late")},
 		}, []string{"offers.face_value", `offer type "voucher"`, "2026-Q3"}},
+		{"total over the reasons", fixture{ // each reason and the quarter (in customer order) finite
+			// (purchases in July: their lapses fall after as_of)
+			"purchases": {purchase("c1", "2026-07-01T00:00:00Z", 1e308), purchase("c3", "2026-07-01T00:00:00Z", -1e308), purchase("c2", "2026-07-01T00:00:00Z", 1e308)},
+			"complaints": {complaint("c1", "2026-08-01T00:00:00Z", "a"), complaint("c3", "2026-08-01T00:00:00Z", "c"), complaint("c2", "2026-08-01T00:00:00Z", "b"),
+				complaint("c4", "2026-11-01T00:00:00Z", "late")},
+		}, []string{"purchases.amount", "revenue at risk of 2026-Q3 over its reasons"}},
+		{"QoQ change", fixture{ // -1e308 at risk in 2026-Q2, +1e308 in 2026-Q3
+			"purchases": {purchase("c1", "2026-03-01T00:00:00Z", -1e308), purchase("c2", "2026-03-01T00:00:00Z", 1e308)},
+			"complaints": {complaint("c1", "2026-05-01T00:00:00Z", "late"), complaint("c2", "2026-08-01T00:00:00Z", "late"),
+				complaint("c3", "2026-11-01T00:00:00Z", "late")},
+		}, []string{"purchases.amount", "change of revenue_at_risk from 2026-Q2 to 2026-Q3", "+Inf"}},
 		{"large but finite", fixture{
 			"purchases":  {purchase("c1", "2026-03-01T00:00:00Z", 1e308), purchase("c1", "2026-03-02T00:00:00Z", 7e307)},
 			"complaints": {complaint("c1", "2026-08-01T00:00:00Z", "late")},
