@@ -20,13 +20,14 @@ func (e *engine) run(ctx context.Context, customers, workers int) (*partial, err
 	}
 	chunks := (customers + chunkSize - 1) / chunkSize
 	parts := make([]*partial, chunks)
+	errs := make([]error, chunks)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(workers, max(chunks, 1)) {
 		wg.Go(func() {
 			var w chunkWorker
 			for k := range next {
-				parts[k] = w.chunk(e, k*chunkSize, min((k+1)*chunkSize, customers))
+				parts[k], errs[k] = w.chunk(e, k*chunkSize, min((k+1)*chunkSize, customers))
 			}
 		})
 	}
@@ -45,11 +46,21 @@ feed:
 	if err != nil {
 		return nil, err
 	}
+	// The first chunk's error, so that the customer named does not depend on the
+	// number of workers.
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
 	total := e.newPartial()
 	for _, p := range parts {
 		total.merge(p)
 	}
 	total.merge(e.rowKPIs())
+	if err := e.mergedOverflow(total); err != nil {
+		return nil, err
+	}
 	return total, nil
 }
 
@@ -59,17 +70,21 @@ type chunkWorker struct {
 	out customerResult
 }
 
-// chunk returns the partial of the customers lo..hi-1.
-func (w *chunkWorker) chunk(e *engine, lo, hi int) *partial {
+// chunk returns the partial of the customers lo..hi-1, or the error of the first
+// customer whose sums overflow (customerOverflow).
+func (w *chunkWorker) chunk(e *engine, lo, hi int) (*partial, error) {
 	p := e.newPartial()
 	for c := int32(lo); c < int32(hi); c++ {
 		e.rowsOf(c, &w.in)
 		e.def.customer(&w.in, &w.out)
 		if len(w.out.events) > 0 {
+			if err := e.customerOverflow(c, &w.out); err != nil {
+				return nil, err
+			}
 			e.accumulate(c, &w.out, p)
 		}
 	}
-	return p
+	return p, nil
 }
 
 // rowsOf points in at customer c's rows of the grouped tables (customerRows says

@@ -143,6 +143,8 @@ type data struct {
 	groupStarted                                                 map[string]bool // by table
 
 	maxT int64 // latest instant of the as_of columns, math.MinInt64 when none
+	// maxTable and maxColumn name the column holding maxT (its first, in read order).
+	maxTable, maxColumn string
 
 	// The last customer_id dictionary seen and its dense ids: a batch's dictionary
 	// usually extends the previous batch's (one dictionary per row group, growing), so
@@ -569,6 +571,7 @@ func (d *data) appendTimes(dst *[]int64, table, name string, a arrow.Array, n in
 		return typeError(table, name, a)
 	}
 	vals := c.Values()
+	m := int64(math.MinInt64)
 	for i := range n {
 		if c.IsNull(i) {
 			*dst = append(*dst, none)
@@ -576,9 +579,10 @@ func (d *data) appendTimes(dst *[]int64, table, name string, a arrow.Array, n in
 		}
 		v := int64(vals[i])
 		*dst = append(*dst, v)
-		if asOf && v > d.maxT {
-			d.maxT = v
-		}
+		m = max(m, v)
+	}
+	if asOf && m > d.maxT {
+		d.maxT, d.maxTable, d.maxColumn = m, table, name
 	}
 	return nil
 }

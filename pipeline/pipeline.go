@@ -25,14 +25,12 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"time"
-)
 
-// ErrNoData marks an extract set that holds nothing to compute from (exit status 3).
-var ErrNoData = errors.New("unusable extract")
+	"github.com/recoverykpi/recoverykpi/internal/contract"
+)
 
 // Settings are the inputs of a computation besides the extract set.
 type Settings struct {
@@ -93,7 +91,14 @@ func (data *Data) Scorecard(ctx context.Context, s Settings) (*Scorecard, error)
 	if err != nil {
 		return nil, err
 	}
-	return e.scorecard(s, quarter, asOfTime, total), nil
+	sc := e.scorecard(s, quarter, asOfTime, total)
+	if err := e.reasonsOverflow(sc.Reasons); err != nil {
+		return nil, err
+	}
+	if err := changesOverflow(sc); err != nil {
+		return nil, err
+	}
+	return sc, nil
 }
 
 // prepare sets up the engine of one quarter: as_of, the quarter, the definitions and
@@ -101,13 +106,13 @@ func (data *Data) Scorecard(ctx context.Context, s Settings) (*Scorecard, error)
 func (data *Data) prepare(s Settings) (*engine, Quarter, time.Time, error) {
 	d := data.d // read only: the engine never edits the loaded columns
 	var asOf int64
-	switch {
-	case s.AsOf != nil:
+	if s.AsOf != nil {
 		asOf = s.AsOf.UnixMicro()
-	case d.maxT != math.MinInt64:
-		asOf = d.maxT
-	default:
-		return nil, Quarter{}, time.Time{}, fmt.Errorf("%w: no timestamps in the extract set to take as_of from; give --as-of", ErrNoData)
+	} else {
+		var err error
+		if asOf, err = d.defaultAsOf(); err != nil {
+			return nil, Quarter{}, time.Time{}, err
+		}
 	}
 	cal := s.Calendar
 	asOfTime := time.UnixMicro(asOf).UTC()
@@ -137,6 +142,52 @@ func (data *Data) prepare(s Settings) (*engine, Quarter, time.Time, error) {
 	e.tq0 = e.q - (trendLen - 1)
 	e.def = newDefinitions(s.Params, asOf, d, newGrid(cal, first, last), e.tq0, e.q)
 	return e, quarter, asOfTime, nil
+}
+
+// AsOfWindowDays is the window, in days up to the default as_of, that must hold more
+// than a stray few of the purchases (defaultAsOf).
+const AsOfWindowDays = 366
+
+// defaultAsOf returns the default as_of of SPEC §3: "the latest instant in any
+// timestamp column of any table except expires_at, over the rows not set aside". One
+// stray timestamp (2199 typed for 2019) would move it, and with it the quarter
+// published, so it is refused, with an error wrapping ErrImplausibleAsOf that names
+// the column and the value, when at most one purchase, or at most 1% of the
+// purchases, have purchased_at in the AsOfWindowDays up to it (its last 366 days,
+// both ends included). An extract of live data has a good share of its purchases in
+// its last year; a stray timestamp has almost none. A given as_of is always accepted;
+// without purchases, or with all of them in the window, nothing is refused.
+func (d *data) defaultAsOf() (int64, error) {
+	if d.maxT == math.MinInt64 {
+		return 0, fmt.Errorf("%w: no timestamps in the extract set to take as_of from; give --as-of", ErrNoData)
+	}
+	times := d.byCust.purchases.t
+	n := len(times)
+	if n == 0 {
+		return d.maxT, nil
+	}
+	// One pass that counts: no copy and no sort.
+	limit := d.maxT - AsOfWindowDays*day
+	recent := 0
+	for _, t := range times {
+		if t >= limit {
+			recent++
+		}
+	}
+	if recent > max(1, n/100) || recent == n {
+		return d.maxT, nil
+	}
+	before := int64(math.MinInt64) // the latest purchase before the window
+	for _, t := range times {
+		if t < limit {
+			before = max(before, t)
+		}
+	}
+	return 0, fmt.Errorf("%w: the latest instant in the data, %s in %s.%s, would be the default as_of, "+
+		"but only %d of the %d purchases fall in the %d days up to it (%s.%s; the latest before them is %s): "+
+		"most likely a mistyped timestamp; correct it, or give --as-of (or as_of in the config) to say which moment the data describes",
+		ErrImplausibleAsOf, instant(d.maxT), d.maxTable, d.maxColumn, recent, n, AsOfWindowDays,
+		contract.Purchases, contract.PurchasedAt, instant(before))
 }
 
 // minTime returns the earliest time up to asOf in the grouped tables: a customer's

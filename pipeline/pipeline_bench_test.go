@@ -262,7 +262,7 @@ func BenchmarkAggregate(b *testing.B) {
 	parts := make([]*partial, chunks)
 	var w chunkWorker
 	for k := range parts {
-		parts[k] = w.chunk(e, k*chunkSize, min((k+1)*chunkSize, n))
+		parts[k], _ = w.chunk(e, k*chunkSize, min((k+1)*chunkSize, n))
 	}
 	s := benchSettings()
 	for b.Loop() {

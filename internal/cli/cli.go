@@ -41,7 +41,8 @@ const exitTable = `exit status:
   1  anything else (an I/O error, a bug)
   2  bad usage or config: an unknown command or flag, a malformed value, an unknown config key,
      a bad RECOVERYKPI_* variable
-  3  unusable extracts: a missing table or column, a wrong type, an unreadable file, too many invalid rows
+  3  unusable extracts: a missing table or column, a wrong type, an unreadable file, too many invalid rows,
+     a sum out of range, a default as_of with (almost) no purchases in the year up to it (give --as-of)
   4  an output exists with other bytes and --restate was not given
   5  verify only: an input or an output differs from the manifest
 `
