@@ -37,10 +37,20 @@ type Render func(edition int, sup *manifest.Supersedes) ([]File, error)
 // Nothing published is ever replaced. The manifest is published last, so an edition
 // with a manifest is complete.
 //
+// The output folder's publishing lock (LockName) is held from reading what is
+// published to writing the manifest: a second run into the same folder waits for it
+// (at most LockWait, or until ctx is done), then finds the edition published and, with
+// the same bytes, is a no-op.
+//
 // extract holds the files that describe the extract just read rather than the
 // quarter (SPEC §2's quarantine/<table>.parquet); they are written with Replace once
 // the edition is decided.
 func Edition(ctx context.Context, dir, label string, restate bool, render Render, extract []File) (*Result, error) {
+	lock, err := lockFolder(ctx, dir, LockWait)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.unlock()
 	cleanTemps(dir)
 	latest := latestEdition(dir, label)
 	edition := max(latest, 1)
@@ -90,7 +100,7 @@ func Edition(ctx context.Context, dir, label string, restate bool, render Render
 	// SPEC §2's quarantine/<table>.parquet describes the extract that was just read, so
 	// it is replaced by every run that publishes or confirms an edition; the edition's
 	// own copy above is the one its manifest lists and never changes.
-	if err := Replace(dir, extract); err != nil {
+	if err := replace(dir, extract); err != nil {
 		return nil, err
 	}
 	if len(todo) == 0 {
