@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/recoverykpi/recoverykpi/writers/manifest"
 )
 
 // TestLockFolder: a held publishing lock makes another taker wait until its bound or
@@ -127,5 +129,41 @@ func TestStaleQuarantine(t *testing.T) {
 	}
 	if !exists("quarantine/notes.txt") {
 		t.Errorf("a file that is not a quarantine was removed")
+	}
+}
+
+// TestEditionRunsOneAtATime: a second run into the same folder that starts while the
+// first is rendering waits for the first to publish, then finds the edition published
+// with the same bytes: both succeed, one publishes and the other is a no-op. Without
+// the lock the second would publish first and the first fail over its own bytes.
+func TestEditionRunsOneAtATime(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	extract := []File{{Name: "quarantine/purchases.parquet", Data: []byte("latest")}}
+	second := make(chan error, 1)
+	var secondRes *Result
+	base := baseEdition().render()
+	slow := func(ed int, sup *manifest.Supersedes) ([]File, error) {
+		go func() {
+			var err error
+			secondRes, err = Edition(ctx, dir, "2026-Q3", false, base, extract)
+			second <- err
+		}()
+		select {
+		case err := <-second:
+			second <- err // finished while the first was rendering: no lock
+		case <-time.After(200 * time.Millisecond):
+		}
+		return base(ed, sup)
+	}
+	first, err := Edition(ctx, dir, "2026-Q3", false, slow, extract)
+	if err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	if err := <-second; err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	if first.Noop || !secondRes.Noop {
+		t.Errorf("first run noop %v, second noop %v; want the first to publish and the second to find it published", first.Noop, secondRes.Noop)
 	}
 }
