@@ -41,8 +41,10 @@ const exitTable = `exit status:
   2  bad usage or config: an unknown command or flag, a malformed value, an unknown config key,
      a bad RECOVERYKPI_* variable
   3  unusable extracts: a missing table or column, a wrong type, an unreadable file, too many invalid rows
-  4  an output exists with other bytes and --restate was not given
-  5  verify only: an input or an output differs from the manifest
+  4  an output exists with other bytes and --restate was not given (or cannot be: an edition
+     without a manifest)
+  5  verify only: an input or an output differs from the manifest, a published file or a
+     superseded manifest is missing or altered
 `
 
 // ErrUsage marks bad usage: an unknown command or flag, a malformed value. It is
