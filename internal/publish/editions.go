@@ -76,7 +76,12 @@ func Edition(ctx context.Context, dir, label string, restate bool, render Render
 			return nil, orphaned(dir, label, edition, outs, same, differ)
 		default:
 			edition = latest + 1
-			if outs, err = render(edition, supersedes(dir, label, edition)); err != nil {
+			sup := supersedes(dir, label, edition)
+			if sup.SHA256 == "" {
+				return nil, fmt.Errorf("restate %s: cannot read %s to name it, with its SHA-256, in the restatement's supersedes; nothing was written",
+					label, filepath.Join(dir, sup.Manifest))
+			}
+			if outs, err = render(edition, sup); err != nil {
 				return nil, err
 			}
 			if same, differ, err = existing(dir, outs); err != nil {
@@ -224,7 +229,7 @@ func latestEdition(dir, label string) int {
 }
 
 // supersedes names the edition before edition, by its published manifest; nil for
-// the first edition.
+// the first edition. Its SHA256 is "" when that manifest cannot be read.
 func supersedes(dir, label string, edition int) *manifest.Supersedes {
 	if edition <= 1 {
 		return nil
