@@ -43,8 +43,10 @@ const exitTable = `exit status:
      a bad RECOVERYKPI_* variable
   3  unusable extracts: a missing table or column, a wrong type, an unreadable file, too many invalid rows,
      a sum out of range, a default as_of with (almost) no purchases in the year up to it (give --as-of)
-  4  an output exists with other bytes and --restate was not given
-  5  verify only: an input or an output differs from the manifest
+  4  an output exists with other bytes and --restate was not given (or cannot be: an edition
+     without a manifest)
+  5  verify only: an input or an output differs from the manifest, a published file or a
+     superseded manifest is missing or altered
 `
 
 // ErrUsage marks bad usage: an unknown command or flag, a malformed value. It is
@@ -134,9 +136,10 @@ func commands() []command {
 			"check an extract set against the contract and report its data quality; writes nothing",
 			[]string{"recoverykpi validate --input extracts", "recoverykpi validate --config recovery.yaml --output-format json",
 				"recoverykpi validate --sample                     # the embedded sample"}, validateCommand},
-		{"verify", "[--input DIR] [--log-format text|json] MANIFEST",
+		{"verify", "[--input DIR | --manifest-only] [--log-format text|json] MANIFEST",
 			"rehash a manifest's inputs, rerun its quarter in memory and compare every output byte for byte",
-			[]string{"recoverykpi verify out/manifest-2026-Q3.json", "recoverykpi verify --input /archive/extracts-2026-10 out/manifest-2026-Q3.json"}, verifyCommand},
+			[]string{"recoverykpi verify out/manifest-2026-Q3.json", "recoverykpi verify --input /archive/extracts-2026-10 out/manifest-2026-Q3.json",
+				"recoverykpi verify --manifest-only out/manifest-2026-Q3-r2.json   # published files and supersedes chain, no rerun"}, verifyCommand},
 		{"generate", "--output DIR [--customers N] [--seed S]", "write a synthetic extract set",
 			[]string{"recoverykpi generate --output demo --customers 20000 --seed 1"}, generateCommand},
 		{"version", "", "print the program version (also: recoverykpi --version)", []string{"recoverykpi version"}, versionCommand},

@@ -122,6 +122,7 @@ func validateCommand(ctx context.Context, args []string, e *Env) error {
 func verifyCommand(ctx context.Context, args []string, e *Env) error {
 	fl := newFlags("verify", e)
 	input := fl.String("input", "", "read the extract set from `DIR` instead of the manifest's input root (e.g. an archived copy); the recorded root is still what the outputs show")
+	manifestOnly := fl.Bool("manifest-only", false, "check the manifest alone: the published files beside it and the supersedes chain, without reading the inputs or rerunning")
 	var ff formatFlags
 	ff.register(fl, false)
 	var manifestPath string
@@ -152,7 +153,16 @@ func verifyCommand(ctx context.Context, args []string, e *Env) error {
 	if manifestPath == "" {
 		return fmt.Errorf("%w: verify needs the manifest to check: recoverykpi verify out/manifest-2026-Q3.json", ErrUsage)
 	}
-	rep, err := verify.Manifest(ctx, manifestPath, *input)
+	var rep *verify.Report
+	var err error
+	switch {
+	case *manifestOnly && *input != "":
+		return fmt.Errorf("%w: --manifest-only reads no input; drop --input %s", ErrUsage, *input)
+	case *manifestOnly:
+		rep, err = verify.Published(manifestPath)
+	default:
+		rep, err = verify.Manifest(ctx, manifestPath, *input)
+	}
 	if rep != nil {
 		rep.Write(e.Stdout)
 	}

@@ -37,10 +37,20 @@ type Render func(edition int, sup *manifest.Supersedes) ([]File, error)
 // Nothing published is ever replaced. The manifest is published last, so an edition
 // with a manifest is complete.
 //
+// The output folder's publishing lock (LockName) is held from reading what is
+// published to writing the manifest: a second run into the same folder waits for it
+// (at most LockWait, or until ctx is done), then finds the edition published and, with
+// the same bytes, is a no-op.
+//
 // extract holds the files that describe the extract just read rather than the
 // quarter (SPEC §2's quarantine/<table>.parquet); they are written with Replace once
 // the edition is decided.
 func Edition(ctx context.Context, dir, label string, restate bool, render Render, extract []File) (*Result, error) {
+	lock, err := lockFolder(ctx, dir, LockWait)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.unlock()
 	cleanTemps(dir)
 	latest := latestEdition(dir, label)
 	edition := max(latest, 1)
@@ -61,10 +71,17 @@ func Edition(ctx context.Context, dir, label string, restate bool, render Render
 		case sameIdentity:
 			restore = add
 		case !restate:
-			return nil, conflict(dir, label, edition, differ, diffs)
+			return nil, conflict(dir, label, edition, outs, same, differ, diffs)
+		case !hasManifest(dir, label, edition):
+			return nil, orphaned(dir, label, edition, outs, same, differ)
 		default:
 			edition = latest + 1
-			if outs, err = render(edition, supersedes(dir, label, edition)); err != nil {
+			sup := supersedes(dir, label, edition)
+			if sup.SHA256 == "" {
+				return nil, fmt.Errorf("restate %s: cannot read %s to name it, with its SHA-256, in the restatement's supersedes; nothing was written",
+					label, filepath.Join(dir, sup.Manifest))
+			}
+			if outs, err = render(edition, sup); err != nil {
 				return nil, err
 			}
 			if same, differ, err = existing(dir, outs); err != nil {
@@ -90,7 +107,7 @@ func Edition(ctx context.Context, dir, label string, restate bool, render Render
 	// SPEC §2's quarantine/<table>.parquet describes the extract that was just read, so
 	// it is replaced by every run that publishes or confirms an edition; the edition's
 	// own copy above is the one its manifest lists and never changes.
-	if err := Replace(dir, extract); err != nil {
+	if err := replace(dir, extract); err != nil {
 		return nil, err
 	}
 	if len(todo) == 0 {
@@ -135,7 +152,10 @@ func QuarantineName(label, table string) string {
 // conflict is the refusal of a run that would change published files of an edition.
 // diffs name what differs from the published edition's manifest (inputs, recorded
 // config keys, as_of, program version); none when it has no manifest to compare with.
-func conflict(dir, label string, edition int, differ, diffs []string) error {
+func conflict(dir, label string, edition int, outs []File, same []bool, differ, diffs []string) error {
+	if !hasManifest(dir, label, edition) {
+		return orphaned(dir, label, edition, outs, same, differ)
+	}
 	next := label + EditionSuffix(edition+1)
 	published := filepath.Join(dir, manifest.FileName(label+EditionSuffix(edition)))
 	var b strings.Builder
@@ -150,13 +170,42 @@ func conflict(dir, label string, edition int, differ, diffs []string) error {
 			b.WriteString("\n  " + d)
 		}
 		b.WriteString("\n")
-	} else if _, err := os.Lstat(published); err != nil {
-		fmt.Fprintf(&b, " That edition has no manifest (%s): its publication was interrupted, so what it was made from is unknown. ", published)
 	} else {
 		fmt.Fprintf(&b, " Its manifest %s cannot be read to say what differs. ", published)
 	}
 	fmt.Fprintf(&b, "To publish these numbers as a restatement, rerun with --restate: it writes edition r%d (%s, %s, %s) beside the published files, which stay as they are",
 		edition+1, WorkbookName(next), jsonout.FileName(next), manifest.FileName(next))
+	return fmt.Errorf("%w: %s", ErrOutputExists, b.String())
+}
+
+// hasManifest reports whether an edition of the quarter has its manifest in the
+// output folder.
+func hasManifest(dir, label string, edition int) bool {
+	_, err := os.Lstat(filepath.Join(dir, manifest.FileName(label+EditionSuffix(edition))))
+	return err == nil
+}
+
+// orphaned is the refusal of a run whose outputs differ from an edition whose
+// publication was interrupted before its manifest: it names the files of that edition
+// that exist and says there is no manifest. Such an edition proves nothing, so it is
+// not restated either (a restatement's supersedes would have no manifest to name and
+// hash): the run that made it completes it, or the files are moved away.
+func orphaned(dir, label string, edition int, outs []File, same []bool, differ []string) error {
+	l := label + EditionSuffix(edition)
+	var there []string
+	for i, o := range outs[:len(outs)-1] {
+		if same[i] || contains(differ, o.Name) {
+			there = append(there, filepath.Join(dir, filepath.FromSlash(o.Name)))
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "edition %s has no manifest (%s): its publication was interrupted, so what it was made from is unknown. It has %s",
+		l, filepath.Join(dir, manifest.FileName(l)), strings.Join(there, ", "))
+	if len(differ) > 0 {
+		fmt.Fprintf(&b, "; this run's bytes differ for %s", strings.Join(differ, ", "))
+	}
+	fmt.Fprintf(&b, ". Nothing was written, and --restate cannot supersede an edition without a manifest. "+
+		"Rerun with the inputs, config and as_of that edition was made from to complete it, or move its files out of %s and rerun", dir)
 	return fmt.Errorf("%w: %s", ErrOutputExists, b.String())
 }
 
@@ -180,7 +229,7 @@ func latestEdition(dir, label string) int {
 }
 
 // supersedes names the edition before edition, by its published manifest; nil for
-// the first edition.
+// the first edition. Its SHA256 is "" when that manifest cannot be read.
 func supersedes(dir, label string, edition int) *manifest.Supersedes {
 	if edition <= 1 {
 		return nil

@@ -162,7 +162,7 @@ func TestConflictWithoutManifest(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Edition(context.Background(), dir, "2026-Q3", false, baseEdition().render(), nil)
-	if !errors.Is(err, ErrOutputExists) || !strings.Contains(err.Error(), "That edition has no manifest") {
+	if !errors.Is(err, ErrOutputExists) || !strings.Contains(err.Error(), "edition 2026-Q3 has no manifest") {
 		t.Fatalf("got %v", err)
 	}
 }

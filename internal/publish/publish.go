@@ -8,11 +8,13 @@ package publish
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -22,8 +24,9 @@ type File struct {
 	Data []byte
 }
 
-// TempPrefix starts the name of every temporary file, so a crash leaves files that
-// are recognisably ours (and cleanTemps removes them on the next run).
+// TempPrefix starts the name of every temporary file, followed by the PID of the
+// process that wrote it (.recoverykpi-tmp-<pid>-<random>), so a crash leaves files
+// that are recognisably ours and cleanTemps removes them once that process is gone.
 const TempPrefix = ".recoverykpi-tmp-"
 
 // stage writes each output to a temporary file in its final folder and returns the
@@ -39,7 +42,7 @@ func stage(dir string, outs []File) ([]string, error) {
 		if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 			return fail(fmt.Errorf("output folder: %w", err))
 		}
-		f, err := os.CreateTemp(filepath.Dir(final), TempPrefix+"*")
+		f, err := os.CreateTemp(filepath.Dir(final), TempPrefix+strconv.Itoa(os.Getpid())+"-*")
 		if err != nil {
 			return fail(fmt.Errorf("write %s: %w", final, err))
 		}
@@ -66,11 +69,12 @@ func stage(dir string, outs []File) ([]string, error) {
 // orders the outputs so that the manifest comes last. Each file is hard-linked to its
 // final name (which fails when the name exists) and the temporary name removed; on a
 // file system without hard links it falls back to a rename after checking the name is
-// free.
+// free. A file that appeared under the name with the same bytes is success: it is the
+// file this run would publish.
 func commit(dir string, outs []File, temps []string) error {
 	for i, o := range outs {
 		final := filepath.Join(dir, filepath.FromSlash(o.Name))
-		if err := publishNew(temps[i], final); err != nil {
+		if err := publishNew(temps[i], final, o.Data); err != nil {
 			removeAll(temps[i:])
 			return err
 		}
@@ -78,9 +82,13 @@ func commit(dir string, outs []File, temps []string) error {
 	return nil
 }
 
-func publishNew(temp, final string) error {
+func publishNew(temp, final string, data []byte) error {
 	err := os.Link(temp, final)
 	if err == nil {
+		os.Remove(temp)
+		return nil
+	}
+	if b, rerr := os.ReadFile(final); rerr == nil && bytes.Equal(b, data) {
 		os.Remove(temp)
 		return nil
 	}
@@ -96,11 +104,28 @@ func publishNew(temp, final string) error {
 	return nil
 }
 
-// Replace writes outputs atomically, replacing earlier versions. It is used only
-// for files that describe the extract last read rather than publish a quarter: SPEC
-// §2's quarantine/<table>.parquet, written by every run that reads the extract to the
-// end, including one the invalid-row limit stops. No manifest lists them.
+// Replace writes outputs atomically, replacing earlier versions, under the output
+// folder's publishing lock (waiting at most LockWait). It is used only for the files
+// that describe the extract last read rather than publish a quarter: SPEC §2's
+// quarantine/<table>.parquet, written by every run that reads the extract to the end,
+// including one the invalid-row limit stops. No manifest lists them. outs is the whole
+// description of the extract: any other quarantine/<name>.parquet (directly in the
+// quarantine folder, not an edition's copy under quarantine/<label>/) describes an
+// extract read earlier, whose table now has no set-aside rows, and is removed.
 func Replace(dir string, outs []File) error {
+	lock, err := lockFolder(context.Background(), dir, LockWait)
+	if err != nil {
+		return err
+	}
+	defer lock.unlock()
+	return replace(dir, outs)
+}
+
+// replace is Replace for a caller that holds the publishing lock.
+func replace(dir string, outs []File) error {
+	if err := removeStale(dir, outs); err != nil {
+		return err
+	}
 	// A file already there with the same bytes is left alone: a backfill reads one
 	// extract and would otherwise rewrite its quarantine for every quarter.
 	same, _, err := existing(dir, outs)
@@ -152,8 +177,34 @@ func existing(dir string, outs []File) (same []bool, differ []string, err error)
 	return same, differ, nil
 }
 
+// removeStale removes each quarantine/<name>.parquet of the output folder that outs
+// does not list.
+func removeStale(dir string, outs []File) error {
+	keep := map[string]bool{}
+	for _, o := range outs {
+		keep[o.Name] = true
+	}
+	stale, err := filepath.Glob(filepath.Join(dir, "quarantine", "*.parquet"))
+	if err != nil {
+		return err
+	}
+	for _, p := range stale {
+		if st, err := os.Lstat(p); err != nil || !st.Mode().IsRegular() {
+			continue
+		}
+		if !keep["quarantine/"+filepath.Base(p)] {
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("remove the stale %s: %w", p, err)
+			}
+		}
+	}
+	return nil
+}
+
 // cleanTemps removes temporary files that an interrupted run left in dir or in the
-// two levels below it (quarantine/<label>/).
+// two levels below it (quarantine/<label>/). The caller holds the publishing lock, so
+// no other run of this version is staging; a temporary file whose name carries the PID
+// of a live process is still left alone (a process without the lock, or our own).
 func cleanTemps(dir string) {
 	if _, err := os.Stat(dir); err != nil {
 		return
@@ -165,11 +216,23 @@ func cleanTemps(dir string) {
 		if rel, _ := filepath.Rel(dir, p); d.IsDir() && strings.Count(filepath.ToSlash(rel), "/") >= 2 {
 			return fs.SkipDir // deeper than quarantine/<label>/: not ours
 		}
-		if !d.IsDir() && strings.HasPrefix(d.Name(), TempPrefix) {
+		if !d.IsDir() && strings.HasPrefix(d.Name(), TempPrefix) && !tempOfLiveProcess(d.Name()) {
 			os.Remove(p)
 		}
 		return nil
 	})
+}
+
+// tempOfLiveProcess reports whether a temporary file's name carries the PID of a
+// process that is alive (this one included). Names without a PID are from a version
+// that did not record it, and are treated as a dead process's.
+func tempOfLiveProcess(name string) bool {
+	pid, _, ok := strings.Cut(strings.TrimPrefix(name, TempPrefix), "-")
+	if !ok {
+		return false
+	}
+	n, err := strconv.Atoi(pid)
+	return err == nil && pidAlive(n)
 }
 
 func removeAll(paths []string) {

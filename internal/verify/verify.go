@@ -34,8 +34,12 @@ type Report struct {
 	m        *manifest.Manifest
 	inputs   int // inputs checked
 	outputs  int // outputs compared
-	diffs    []string
-	notes    []string
+	files    int // published files checked beside the manifest
+	chain    int // superseded manifests checked
+
+	manifestOnly bool // Published: no inputs read, no rerun
+	diffs        []string
+	notes        []string
 }
 
 func (r *Report) differ(format string, a ...any) {
@@ -63,9 +67,12 @@ func (r *Report) Write(w io.Writer) {
 	for _, d := range r.diffs {
 		fmt.Fprintf(&b, "  %s\n", d)
 	}
-	if len(r.diffs) == 0 {
-		fmt.Fprintf(&b, "OK: %d inputs unchanged; %d outputs and the manifest identical byte for byte\n", r.inputs, r.outputs)
-	} else {
+	switch {
+	case len(r.diffs) == 0 && r.manifestOnly:
+		fmt.Fprintf(&b, "OK: %d published files beside the manifest as recorded; %d superseded manifest(s) as recorded (inputs not read, no rerun)\n", r.files, r.chain)
+	case len(r.diffs) == 0:
+		fmt.Fprintf(&b, "OK: %d inputs unchanged; %d outputs and the manifest identical byte for byte; %d published files and %d superseded manifest(s) as recorded\n", r.inputs, r.outputs, r.files, r.chain)
+	default:
 		fmt.Fprintf(&b, "DIFFERENT: %d difference(s) from the manifest\n", len(r.diffs))
 	}
 	io.WriteString(w, b.String())
@@ -75,25 +82,25 @@ func (r *Report) Write(w io.Writer) {
 // recorded config, as_of and edition in memory, and compares every output byte for
 // byte. It publishes nothing. The error wraps ErrMismatch when anything differs.
 // input, when not empty, is read instead of the recorded input root.
+//
+// The files beside the manifest and the supersedes chain are checked too (see
+// Published): a published file missing or altered, or a superseded manifest missing or
+// altered, is a difference.
 func Manifest(ctx context.Context, manifestPath, input string) (*Report, error) {
-	raw, err := os.ReadFile(manifestPath)
+	raw, m, err := readManifest(manifestPath)
 	if err != nil {
-		return nil, fmt.Errorf("%w: manifest: %v", job.ErrUsage, err)
-	}
-	m, err := manifest.Unmarshal(raw)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", job.ErrUsage, manifestPath, err)
+		return nil, err
 	}
 	rep := &Report{manifest: manifestPath, m: m}
 	published := filepath.Dir(manifestPath)
+	checkPublished(rep, m, published)
+	checkChain(rep, m, published)
 
 	// The program and the config.
 	if m.Version != recoverykpi.Version {
 		rep.differ("program version: published %s, now %s", m.Version, recoverykpi.Version)
 	}
-	if got := manifest.Sum(m.ConfigYAML); got != m.ConfigSHA256 {
-		rep.differ("config: the recorded YAML hashes to %s, the manifest says %s (the manifest was edited)", got, m.ConfigSHA256)
-	}
+	checkConfigSum(rep, m)
 	cfg, err := config.Parse(m.ConfigYAML, "")
 	if err != nil {
 		return rep, fmt.Errorf("recorded config: %w", err)
@@ -168,6 +175,48 @@ func Manifest(ctx context.Context, manifestPath, input string) (*Report, error) 
 		return rep, fmt.Errorf("%w: %d difference(s)", ErrMismatch, len(rep.diffs))
 	}
 	return rep, nil
+}
+
+// Published checks a manifest alone, without reading the inputs or rerunning: every
+// file it lists must be beside it with the recorded bytes, its recorded config must
+// hash to the recorded SHA-256, and each manifest of the supersedes chain must be
+// beside it with the SHA-256 its successor recorded. It reads nothing else and writes
+// nothing. The error wraps ErrMismatch when anything differs.
+func Published(manifestPath string) (*Report, error) {
+	_, m, err := readManifest(manifestPath)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{manifest: manifestPath, m: m, manifestOnly: true}
+	published := filepath.Dir(manifestPath)
+	checkConfigSum(rep, m)
+	checkPublished(rep, m, published)
+	checkChain(rep, m, published)
+	if len(rep.diffs) > 0 {
+		return rep, fmt.Errorf("%w: %d difference(s)", ErrMismatch, len(rep.diffs))
+	}
+	return rep, nil
+}
+
+// readManifest reads and decodes the manifest to check; a file that is not there or
+// not a manifest is a usage error.
+func readManifest(manifestPath string) ([]byte, *manifest.Manifest, error) {
+	raw, err := os.ReadFile(manifestPath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: manifest: %v", job.ErrUsage, err)
+	}
+	m, err := manifest.Unmarshal(raw)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %s: %v", job.ErrUsage, manifestPath, err)
+	}
+	return raw, m, nil
+}
+
+// checkConfigSum checks that the recorded config hashes to the recorded SHA-256.
+func checkConfigSum(rep *Report, m *manifest.Manifest) {
+	if got := manifest.Sum(m.ConfigYAML); got != m.ConfigSHA256 {
+		rep.differ("config: the recorded YAML hashes to %s, the manifest says %s (the manifest was edited)", got, m.ConfigSHA256)
+	}
 }
 
 // verifyInput opens the extract set to check: input when given, else the recorded
@@ -266,21 +315,77 @@ func compareOutputs(rep *Report, m *manifest.Manifest, raw []byte, files []publi
 	if len(rep.diffs) == 0 && !bytes.Equal(manifestFile.Data, raw) {
 		rep.differ("manifest differs: the rerun's %s is not byte-identical to %s", manifestFile.Name, rep.manifest)
 	}
-	// The files on disk beside the manifest, when they are there, must be the ones it
-	// lists: a file edited after publication is a difference too.
+}
+
+// checkPublished checks the files on disk beside the manifest: each one it lists must
+// be there with the bytes it records. A missing file (deleted, or never published) and
+// a file edited after publication are differences.
+func checkPublished(rep *Report, m *manifest.Manifest, published string) {
 	for _, o := range m.Outputs {
+		rep.files++
 		b, err := os.ReadFile(filepath.Join(published, filepath.FromSlash(o.Path)))
-		if errors.Is(err, fs.ErrNotExist) {
-			rep.note("%s is not beside the manifest; compared with the recorded SHA-256 only", o.Path)
-			continue
-		}
-		if err != nil {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			rep.differ("published file missing: %s (%d bytes, sha256 %s) is listed in the manifest and is not beside it", o.Path, o.Size, o.SHA256)
+		case err != nil:
 			rep.differ("published file unreadable: %s: %v", o.Path, err)
-			continue
+		default:
+			if got := manifest.Sum(b); got != o.SHA256 {
+				rep.differ("published file altered: %s hashes to %s, the manifest recorded %s", o.Path, got, o.SHA256)
+			}
 		}
-		if got := manifest.Sum(b); got != o.SHA256 {
-			rep.differ("published file altered: %s hashes to %s, the manifest recorded %s", o.Path, got, o.SHA256)
+	}
+}
+
+// checkChain follows the supersedes chain from m down to the first edition: each
+// superseded manifest must be beside m, hash to the SHA-256 its successor recorded and
+// be the edition before it. A missing, unrecorded or altered predecessor is a
+// difference.
+func checkChain(rep *Report, m *manifest.Manifest, published string) {
+	cur, name := m, filepath.Base(rep.manifest)
+	for cur.Edition > 1 {
+		s := cur.Supersedes
+		if s == nil {
+			rep.differ("supersedes: %s is edition %d and names no edition it supersedes", name, cur.Edition)
+			return
 		}
+		rep.chain++
+		if s.Edition != cur.Edition-1 {
+			rep.differ("supersedes: %s (edition %d) names edition %d, want %d", name, cur.Edition, s.Edition, cur.Edition-1)
+		}
+		if s.Manifest == "" || s.Manifest != filepath.Base(s.Manifest) {
+			rep.differ("supersedes: %s names no manifest file beside it (%q)", name, s.Manifest)
+			return
+		}
+		b, err := os.ReadFile(filepath.Join(published, s.Manifest))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			rep.differ("superseded manifest missing: %s (edition %d, sha256 %s), named by %s, is not beside it", s.Manifest, s.Edition, s.SHA256, name)
+			return
+		case err != nil:
+			rep.differ("superseded manifest unreadable: %s: %v", s.Manifest, err)
+			return
+		}
+		got := manifest.Sum(b)
+		switch {
+		case s.SHA256 == "":
+			rep.differ("supersedes: %s records no SHA-256 for %s, so it cannot be checked (it hashes to %s now)", name, s.Manifest, got)
+		case got != s.SHA256:
+			rep.differ("superseded manifest altered: %s hashes to %s, %s recorded %s", s.Manifest, got, name, s.SHA256)
+		}
+		prev, err := manifest.Unmarshal(b)
+		if err != nil {
+			rep.differ("superseded manifest %s: %v", s.Manifest, err)
+			return
+		}
+		if prev.Quarter != m.Quarter || prev.Edition != s.Edition {
+			rep.differ("superseded manifest %s is quarter %s edition %d, want quarter %s edition %d", s.Manifest, prev.Quarter, prev.Edition, m.Quarter, s.Edition)
+			return
+		}
+		cur, name = prev, s.Manifest
+	}
+	if cur.Supersedes != nil {
+		rep.differ("supersedes: %s is edition 1 and names an edition it supersedes", name)
 	}
 }
 
