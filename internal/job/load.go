@@ -68,7 +68,7 @@ func (j *Job) Load(ctx context.Context) (*Loaded, error) {
 		return nil, err
 	}
 	if err := j.gate(l.quality, true); err != nil {
-		if perr := publish.Replace(j.output, l.quarantine); perr != nil {
+		if perr := publish.Replace(ctx, j.output, l.quarantine); perr != nil {
 			return nil, errors.Join(err, perr)
 		}
 		return nil, err

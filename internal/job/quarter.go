@@ -48,7 +48,7 @@ func (r *Result) Report(w io.Writer) {
 func (j *Job) RunQuarter(ctx context.Context, l *Loaded, quarter string, restate bool) (*Result, error) {
 	sc, err := j.scorecard(ctx, l, quarter)
 	if err != nil {
-		return nil, j.quarantineOnDataError(l, err)
+		return nil, j.quarantineOnDataError(ctx, l, err)
 	}
 	res := &Result{Quarter: sc.Quarter.Label, AsOf: sc.AsOf.Format("2006-01-02T15:04:05.999999Z07:00")}
 	for _, q := range l.quality {
@@ -70,11 +70,11 @@ func (j *Job) RunQuarter(ctx context.Context, l *Loaded, quarter string, restate
 // the data (pipeline.ErrNoData: a sum that overflows, an implausible default as_of),
 // and returns err. The quarantine describes the extract read, not the quarter, so it
 // is written whether or not a scorecard can be.
-func (j *Job) quarantineOnDataError(l *Loaded, err error) error {
+func (j *Job) quarantineOnDataError(ctx context.Context, l *Loaded, err error) error {
 	if !errors.Is(err, pipeline.ErrNoData) {
 		return err
 	}
-	if perr := publish.Replace(j.output, l.quarantine); perr != nil {
+	if perr := publish.Replace(ctx, j.output, l.quarantine); perr != nil {
 		return errors.Join(err, perr)
 	}
 	return err

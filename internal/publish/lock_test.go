@@ -103,7 +103,7 @@ func TestStaleQuarantine(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	first := []File{{Name: "quarantine/purchases.parquet", Data: []byte("p")}, {Name: "quarantine/offers.parquet", Data: []byte("o")}}
-	if err := Replace(dir, first); err != nil {
+	if err := Replace(context.Background(), dir, first); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "quarantine", "notes.txt"), nil, 0o644); err != nil {
@@ -121,7 +121,7 @@ func TestStaleQuarantine(t *testing.T) {
 	if !exists("quarantine/purchases.parquet") || exists("quarantine/offers.parquet") {
 		t.Errorf("after an extract with purchases set aside: purchases %v (want true), offers %v (want false)", exists("quarantine/purchases.parquet"), exists("quarantine/offers.parquet"))
 	}
-	if err := Replace(dir, nil); err != nil {
+	if err := Replace(context.Background(), dir, nil); err != nil {
 		t.Fatal(err)
 	}
 	if exists("quarantine/purchases.parquet") {

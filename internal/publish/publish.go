@@ -112,8 +112,8 @@ func publishNew(temp, final string, data []byte) error {
 // description of the extract: any other quarantine/<name>.parquet (directly in the
 // quarantine folder, not an edition's copy under quarantine/<label>/) describes an
 // extract read earlier, whose table now has no set-aside rows, and is removed.
-func Replace(dir string, outs []File) error {
-	lock, err := lockFolder(context.Background(), dir, LockWait)
+func Replace(ctx context.Context, dir string, outs []File) error {
+	lock, err := lockFolder(ctx, dir, LockWait)
 	if err != nil {
 		return err
 	}
