@@ -23,6 +23,9 @@ type parquetFile struct {
 	path string
 	rows int64 // the row count the footer declares
 	f    fs.File
+	info fs.FileInfo            // f's own Stat when it was opened: what is parsed
+	src  parquet.ReaderAtSeeker // f, or its bytes when f has no random access
+	size int64                  // the bytes of src
 	rdr  *file.Reader
 	fr   *pqarrow.FileReader
 	rr   pqarrow.RecordReader
@@ -46,11 +49,22 @@ func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64, di
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
 	pf := &parquetFile{path: p, f: f}
-	src, err := readerAtSeeker(f)
+	if pf.info, err = f.Stat(); err != nil {
+		pf.close()
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	// Discover refuses non-regular files before opening them; this catches one put in
+	// place since (a device opens at once and never ends).
+	if err := regular(p, pf.info); err != nil {
+		pf.close()
+		return nil, unusable(err)
+	}
+	src, size, err := readerAtSeeker(f, pf.info)
 	if err != nil {
 		pf.close()
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
+	pf.src, pf.size = src, size
 	err = pf.guard(func() error {
 		props := parquet.NewReaderProperties(memory.DefaultAllocator)
 		props.BufferedStreamEnabled = true
@@ -138,17 +152,17 @@ func hideArrowSchema(rdr *file.Reader) {
 	}
 }
 
-// readerAtSeeker returns f itself when it supports random access (os and
-// embed files do), else its whole content in memory.
-func readerAtSeeker(f fs.File) (parquet.ReaderAtSeeker, error) {
+// readerAtSeeker returns f itself and its size (info is f's Stat) when it supports
+// random access (os and embed files do), else its whole content in memory.
+func readerAtSeeker(f fs.File, info fs.FileInfo) (parquet.ReaderAtSeeker, int64, error) {
 	if rs, ok := f.(parquet.ReaderAtSeeker); ok {
-		return rs, nil
+		return rs, info.Size(), nil
 	}
 	b, err := io.ReadAll(f)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return bytes.NewReader(b), nil
+	return bytes.NewReader(b), int64(len(b)), nil
 }
 
 // guard runs fn, a call into the Parquet or Arrow library, and turns a panic
