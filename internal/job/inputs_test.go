@@ -27,7 +27,7 @@ type swapFS struct {
 	dir, target string
 	replacement []byte
 	at          int
-	when        string // "open": as Open returns; "read": after the handle's first ReadAt; "close": after it is closed
+	when        string // "open": as Open returns; "read": after the handle's first Read or ReadAt; "close": after it is closed
 
 	mu      sync.Mutex
 	opens   int
@@ -73,11 +73,19 @@ func (s *swapFS) swap() {
 }
 
 // swapLater is an input file (with ReadAt, Seek and Stat) that swaps the path after
-// its first ReadAt or when it is closed.
+// its first Read or ReadAt or when it is closed.
 type swapLater struct {
 	*os.File
 	s    *swapFS
 	once sync.Once
+}
+
+func (f *swapLater) Read(b []byte) (int, error) {
+	n, err := f.File.Read(b)
+	if f.s.when == "read" {
+		f.once.Do(f.s.swap)
+	}
+	return n, err
 }
 
 func (f *swapLater) ReadAt(b []byte, off int64) (int, error) {
