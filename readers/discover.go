@@ -130,6 +130,9 @@ func Discover(ctx context.Context, fsys fs.FS, opts Options) (_ *Extract, err er
 		}
 		t := &TableSource{Def: def, Files: files, fsys: fsys, opts: opts, mapping: m}
 		if err := t.checkSchemas(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err() // cancelled, not unusable
+			}
 			return nil, unusable(err)
 		}
 		ex.tables = append(ex.tables, t)
@@ -218,7 +221,7 @@ func (t *TableSource) checkSchemas(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		cols, pf, err := t.fileColumns(f)
+		cols, pf, err := t.fileColumns(ctx, f)
 		if err != nil {
 			return err
 		}
@@ -254,8 +257,8 @@ func (t *TableSource) checkSchemas(ctx context.Context) error {
 
 // fileColumns opens one file's footer, classifies its contract columns and
 // returns them with the file, closed, for its row count and Stat.
-func (t *TableSource) fileColumns(f FileInfo) ([]sourceColumn, *parquetFile, error) {
-	pf, err := openParquet(t.fsys, f.Path, t.opts.Allocator, 0, t.opts.Dictionaries)
+func (t *TableSource) fileColumns(ctx context.Context, f FileInfo) ([]sourceColumn, *parquetFile, error) {
+	pf, err := openParquet(ctx, t.fsys, f.Path, t.opts.Allocator, 0, t.opts.Dictionaries)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,7 +1,9 @@
 package readers
 
 import (
+	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -313,5 +315,60 @@ func TestDiscoverFollowsLinksToFiles(t *testing.T) {
 	}
 	if want := []string{"customers/part-0.parquet", "customers/x/part-1.parquet"}; !reflect.DeepEqual(paths, want) {
 		t.Errorf("customers files %v, want %v", paths, want)
+	}
+}
+
+// pipeBehindFS is dir, where Stat of name describes the regular file decoy but Open
+// of name opens the named pipe pipe: a pipe put in place after Discover checked the
+// path.
+type pipeBehindFS struct {
+	fs.FS
+	name, decoy, pipe string
+}
+
+func (p pipeBehindFS) Stat(name string) (fs.FileInfo, error) {
+	if name == p.name {
+		name = p.decoy
+	}
+	return fs.Stat(p.FS, name)
+}
+
+func (p pipeBehindFS) Open(name string) (fs.File, error) {
+	if name == p.name {
+		name = p.pipe
+	}
+	return p.FS.Open(name)
+}
+
+// An open that waits without end (a named pipe put in place after Discover checked
+// the path) does not keep a cancelled Discover from returning: SIGTERM ends the run.
+func TestDiscoverCancelledWhileOpenWaits(t *testing.T) {
+	dir := t.TempDir()
+	writeArrow(t, dir, "purchases.parquet", arrowOpts{}, basePurchases(col{})...)
+	pipe := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(pipe, 0o644); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	t.Cleanup(func() {
+		// A writer ends the open still waiting on the pipe.
+		if w, err := os.OpenFile(pipe, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			_ = w.Close()
+		}
+	})
+	fsys := pipeBehindFS{FS: os.DirFS(dir), name: "offers.parquet", decoy: "purchases.parquet", pipe: "pipe"}
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := Discover(ctx, fsys, Options{})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrUnusable) {
+			t.Errorf("want the context's error alone, got %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Discover still waits 10 s after its context ended")
 	}
 }

@@ -36,15 +36,15 @@ type parquetFile struct {
 // group is large.
 const streamBufferSize = 1 << 20
 
-// openParquet opens the file p of fsys and parses its footer. Buffers of the
+// openParquet opens the file p of fsys (see openFile) and parses its footer. Buffers of the
 // delivered Arrow arrays come from mem; the library's internal scratch
 // buffers come from Go's allocator (they are pooled and freed by finalizers,
 // which a checked allocator would report as leaks).
 //
 // With dict, the text columns that the file stores dictionary-encoded are
 // delivered as dictionary<int32, utf8> arrays (see DictionaryEncoded).
-func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64, dict bool) (*parquetFile, error) {
-	f, err := fsys.Open(p)
+func openParquet(ctx context.Context, fsys fs.FS, p string, mem memory.Allocator, batchSize int64, dict bool) (*parquetFile, error) {
+	f, err := openFile(ctx, fsys, p)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
@@ -96,6 +96,33 @@ func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64, di
 		return nil, Incomplete(fmt.Errorf("%s: not a readable parquet file: %w", p, err))
 	}
 	return pf, nil
+}
+
+// openFile opens the file p of fsys, or returns ctx's error as soon as ctx ends. An
+// open can wait without end (a named pipe put in place after Discover checked the
+// path, a stalled network mount), and a cancelled run must still end: the open then
+// goes on on its own goroutine, which closes the file if the open ever returns.
+func openFile(ctx context.Context, fsys fs.FS, p string) (fs.File, error) {
+	type opened struct {
+		f   fs.File
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		f, err := fsys.Open(p)
+		ch <- opened{f, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.f, o.err
+	case <-ctx.Done():
+		go func() {
+			if o := <-ch; o.err == nil {
+				_ = o.f.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
 }
 
 // DictionaryEncoded reports whether the file stores the leaf column as text,

@@ -430,7 +430,7 @@ func (r *TableReader) decodeFile(ctx context.Context, i int, send func(decoded) 
 // saw, and returns it with the schema of its delivered batches.
 func (r *TableReader) openFile(ctx context.Context, i int) (*parquetFile, *arrow.Schema, error) {
 	f := r.src.Files[i]
-	pf, err := openParquet(r.src.fsys, f.Path, r.mem, r.opts.batchSize(), r.opts.Dictionaries)
+	pf, err := openParquet(ctx, r.src.fsys, f.Path, r.mem, r.opts.batchSize(), r.opts.Dictionaries)
 	if err != nil {
 		return nil, nil, err
 	}
