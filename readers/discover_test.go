@@ -316,6 +316,9 @@ func TestDiscoverFollowsLinksToFiles(t *testing.T) {
 	if want := []string{"customers/part-0.parquet", "customers/x/part-1.parquet"}; !reflect.DeepEqual(paths, want) {
 		t.Errorf("customers files %v, want %v", paths, want)
 	}
+	if res := readTable(t, dir, "customers", Options{HashFiles: true}, nil); res.quality.RowsRead != 2 || len(res.quality.SHA256) != 2 {
+		t.Errorf("read %d rows and hashed %d files through the links, want 2 and 2", res.quality.RowsRead, len(res.quality.SHA256))
+	}
 }
 
 // pipeBehindFS is dir, where Stat of name describes the regular file decoy but Open
