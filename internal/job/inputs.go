@@ -46,13 +46,21 @@ func fillHashes(inputs []manifestout.InputFile, quality map[string]readers.Table
 }
 
 // HashFile returns the size and hex SHA-256 of the file p of fsys, reading it once
-// from start to end.
+// from start to end. A path that does not name a regular file (a named pipe, whose
+// open would wait for a writer) is refused before it is opened.
 func HashFile(ctx context.Context, fsys fs.FS, p string) (size int64, sha256 string, err error) {
 	s, err := hashFile(ctx, fsys, p)
 	return s.size, s.sha256, err
 }
 
 func hashFile(ctx context.Context, fsys fs.FS, p string) (fileSum, error) {
+	st, err := fs.Stat(fsys, p)
+	if err != nil {
+		return fileSum{}, err
+	}
+	if !st.Mode().IsRegular() {
+		return fileSum{}, fmt.Errorf("%w: %s is not a regular file (mode %s)", readers.ErrUnusable, p, st.Mode())
+	}
 	f, err := fsys.Open(p)
 	if err != nil {
 		return fileSum{}, err

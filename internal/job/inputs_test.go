@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/recoverykpi/recoverykpi/config"
 	"github.com/recoverykpi/recoverykpi/generate"
@@ -200,4 +202,25 @@ func offersRows(t *testing.T, sum generate.Summary) int64 {
 	}
 	t.Fatal("generate wrote no single offers file")
 	return 0
+}
+
+// HashFile (verify's rehash of an input) refuses a named pipe without opening it.
+func TestHashFileRefusesANamedPipe(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "offers.parquet"), 0o644); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := HashFile(t.Context(), os.DirFS(dir), "offers.parquet")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, readers.ErrUnusable) || !strings.Contains(err.Error(), "offers.parquet is not a regular file") {
+			t.Errorf("want a refusal naming offers.parquet, got %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("HashFile still waits after 10 s: it opened the pipe")
+	}
 }
