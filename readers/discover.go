@@ -18,6 +18,8 @@ type FileInfo struct {
 	Path string // slash path relative to the input root
 	Size int64  // bytes
 	Rows int64  // rows, as the footer declares them (set by Discover)
+
+	info fs.FileInfo // the Stat of the handle whose footer Discover checked
 }
 
 // Extract is the extract set found by Discover: the tables present, each
@@ -128,6 +130,9 @@ func Discover(ctx context.Context, fsys fs.FS, opts Options) (_ *Extract, err er
 		}
 		t := &TableSource{Def: def, Files: files, fsys: fsys, opts: opts, mapping: m}
 		if err := t.checkSchemas(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err() // cancelled, not unusable
+			}
 			return nil, unusable(err)
 		}
 		ex.tables = append(ex.tables, t)
@@ -156,6 +161,9 @@ func findFiles(fsys fs.FS, table, p string) ([]FileInfo, error) {
 			return nil, fmt.Errorf("table %s: %w", table, err)
 		}
 		if !st.IsDir() {
+			if err := regular(c, st); err != nil {
+				return nil, fmt.Errorf("table %s: %w", table, err)
+			}
 			return []FileInfo{{Path: c, Size: st.Size()}}, nil
 		}
 		return walkParts(fsys, table, c)
@@ -182,21 +190,21 @@ func walkParts(fsys fs.FS, table, dir string) ([]FileInfo, error) {
 		if err != nil {
 			return fmt.Errorf("table %s: %s: %w", table, p, err)
 		}
-		if !info.Mode().IsRegular() && info.Mode()&fs.ModeSymlink == 0 {
-			return nil
-		}
-		size := info.Size()
 		if info.Mode()&fs.ModeSymlink != 0 {
-			st, err := fs.Stat(fsys, p)
-			if err != nil {
+			// A link is followed to what it names; a link to a folder is not walked.
+			if info, err = fs.Stat(fsys, p); err != nil {
 				return fmt.Errorf("table %s: %s: %w", table, p, err)
 			}
-			if st.IsDir() {
+			if info.IsDir() {
 				return nil
 			}
-			size = st.Size()
 		}
-		out = append(out, FileInfo{Path: p, Size: size})
+		// Refused rather than skipped: a part file that cannot be read is not an
+		// absent part, and opening a named pipe would wait forever.
+		if err := regular(p, info); err != nil {
+			return fmt.Errorf("table %s: %w", table, err)
+		}
+		out = append(out, FileInfo{Path: p, Size: info.Size()})
 		return nil
 	})
 	if err != nil {
@@ -213,12 +221,14 @@ func (t *TableSource) checkSchemas(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		cols, rows, err := t.fileColumns(f)
+		cols, pf, err := t.fileColumns(ctx, f)
 		if err != nil {
 			return err
 		}
 		t.files[i] = cols
-		t.Files[i].Rows = rows
+		// The footer checked is of the file opened, whatever the path named when
+		// it was listed; the decoder must open this same file.
+		t.Files[i].Rows, t.Files[i].Size, t.Files[i].info = pf.rows, pf.size, pf.info
 	}
 	t.present = make([]bool, len(t.Def.Columns))
 	for j := range t.Def.Columns {
@@ -246,15 +256,15 @@ func (t *TableSource) checkSchemas(ctx context.Context) error {
 }
 
 // fileColumns opens one file's footer, classifies its contract columns and
-// returns the number of rows it declares.
-func (t *TableSource) fileColumns(f FileInfo) ([]sourceColumn, int64, error) {
-	pf, err := openParquet(t.fsys, f.Path, t.opts.Allocator, 0, t.opts.Dictionaries)
+// returns them with the file, closed, for its row count and Stat.
+func (t *TableSource) fileColumns(ctx context.Context, f FileInfo) ([]sourceColumn, *parquetFile, error) {
+	pf, err := openParquet(ctx, t.fsys, f.Path, t.opts.Allocator, 0, t.opts.Dictionaries)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
 	defer pf.close()
 	cols, err := t.classifyFile(f, pf)
-	return cols, pf.rows, err
+	return cols, pf, err
 }
 
 func (t *TableSource) classifyFile(f FileInfo, pf *parquetFile) ([]sourceColumn, error) {

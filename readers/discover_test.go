@@ -1,13 +1,17 @@
 package readers
 
 import (
+	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -215,5 +219,159 @@ func TestCorruptDataPages(t *testing.T) {
 	}
 	if failures == 0 {
 		t.Error("no corruption was detected")
+	}
+}
+
+// A named pipe where a table's file is expected is refused by Discover with an error
+// naming it, without opening it (which would wait forever for a writer, deaf to
+// cancellation): as the table's file, as a part file, or named by a link. The error is
+// unusable but not retryable.
+func TestDiscoverRefusesNonRegularFiles(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		pipe  string // made a named pipe
+		link  string // when set, a link to the pipe
+		named string // the path the error names
+	}{
+		{"table file", "offers.parquet", "", "offers.parquet"},
+		{"part file", "offers/dt=1/part-0.parquet", "", "offers/dt=1/part-0.parquet"},
+		{"link to a pipe", "pipe", "offers/part-0.parquet", "offers/part-0.parquet"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeArrow(t, dir, "purchases.parquet", arrowOpts{}, basePurchases(col{})...)
+			p := filepath.Join(dir, filepath.FromSlash(tc.pipe))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := syscall.Mkfifo(p, 0o644); err != nil {
+				t.Skipf("no named pipes here: %v", err)
+			}
+			if tc.link != "" {
+				l := filepath.Join(dir, filepath.FromSlash(tc.link))
+				if err := os.MkdirAll(filepath.Dir(l), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(p, l); err != nil {
+					t.Fatal(err)
+				}
+			}
+			done := make(chan error, 1)
+			go func() {
+				_, err := Discover(t.Context(), os.DirFS(dir), Options{})
+				done <- err
+			}()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("Discover still waits after 10 s: it opened the pipe")
+			}
+			if err == nil {
+				t.Fatal("a named pipe was accepted")
+			}
+			if !errors.Is(err, ErrUnusable) || errors.Is(err, ErrIncomplete) {
+				t.Errorf("want unusable, not retryable: %v", err)
+			}
+			if !strings.Contains(err.Error(), tc.named+": a named pipe (FIFO), not a regular file") {
+				t.Errorf("the error should name %s as a named pipe: %v", tc.named, err)
+			}
+		})
+	}
+}
+
+// A link to a Parquet file is read as that file, as the table's file or as a part
+// file; a link to a folder inside a table's folder is not followed.
+func TestDiscoverFollowsLinksToFiles(t *testing.T) {
+	dir := t.TempDir()
+	writeArrow(t, dir, "real/purchases.parquet", arrowOpts{}, basePurchases(col{})...)
+	customers := c("customer_id", arrow.BinaryTypes.String, `["a"]`)
+	writeArrow(t, dir, "real/part-1.parquet", arrowOpts{}, customers)
+	writeArrow(t, dir, "real/sub/part-2.parquet", arrowOpts{}, customers)
+	for link, target := range map[string]string{
+		"purchases.parquet":          "real/purchases.parquet",
+		"customers/part-0.parquet":   "real/part-1.parquet",
+		"customers/linked.parquet":   "real/sub",
+		"customers/x/part-1.parquet": "real/part-1.parquet",
+	} {
+		l := filepath.Join(dir, filepath.FromSlash(link))
+		if err := os.MkdirAll(filepath.Dir(l), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.Join(dir, filepath.FromSlash(target)), l); err != nil {
+			t.Skipf("no links here: %v", err)
+		}
+	}
+	ex, err := Discover(t.Context(), os.DirFS(dir), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ex.Table("purchases").Files; len(got) != 1 || got[0].Path != "purchases.parquet" || got[0].Size <= 0 {
+		t.Errorf("purchases files %+v", got)
+	}
+	var paths []string
+	for _, f := range ex.Table("customers").Files {
+		paths = append(paths, f.Path)
+	}
+	if want := []string{"customers/part-0.parquet", "customers/x/part-1.parquet"}; !reflect.DeepEqual(paths, want) {
+		t.Errorf("customers files %v, want %v", paths, want)
+	}
+	if res := readTable(t, dir, "customers", Options{HashFiles: true}, nil); res.quality.RowsRead != 2 || len(res.quality.SHA256) != 2 {
+		t.Errorf("read %d rows and hashed %d files through the links, want 2 and 2", res.quality.RowsRead, len(res.quality.SHA256))
+	}
+}
+
+// pipeBehindFS is dir, where Stat of name describes the regular file decoy but Open
+// of name opens the named pipe pipe: a pipe put in place after Discover checked the
+// path.
+type pipeBehindFS struct {
+	fs.FS
+	name, decoy, pipe string
+}
+
+func (p pipeBehindFS) Stat(name string) (fs.FileInfo, error) {
+	if name == p.name {
+		name = p.decoy
+	}
+	return fs.Stat(p.FS, name)
+}
+
+func (p pipeBehindFS) Open(name string) (fs.File, error) {
+	if name == p.name {
+		name = p.pipe
+	}
+	return p.FS.Open(name)
+}
+
+// An open that waits without end (a named pipe put in place after Discover checked
+// the path) does not keep a cancelled Discover from returning: SIGTERM ends the run.
+func TestDiscoverCancelledWhileOpenWaits(t *testing.T) {
+	dir := t.TempDir()
+	writeArrow(t, dir, "purchases.parquet", arrowOpts{}, basePurchases(col{})...)
+	pipe := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(pipe, 0o644); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	t.Cleanup(func() {
+		// A writer ends the open still waiting on the pipe.
+		if w, err := os.OpenFile(pipe, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			_ = w.Close()
+		}
+	})
+	fsys := pipeBehindFS{FS: os.DirFS(dir), name: "offers.parquet", decoy: "purchases.parquet", pipe: "pipe"}
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := Discover(ctx, fsys, Options{})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrUnusable) {
+			t.Errorf("want the context's error alone, got %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Discover still waits 10 s after its context ended")
 	}
 }

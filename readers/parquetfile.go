@@ -23,6 +23,9 @@ type parquetFile struct {
 	path string
 	rows int64 // the row count the footer declares
 	f    fs.File
+	info fs.FileInfo            // f's own Stat when it was opened: what is parsed
+	src  parquet.ReaderAtSeeker // f, or its bytes when f has no random access
+	size int64                  // the bytes of src
 	rdr  *file.Reader
 	fr   *pqarrow.FileReader
 	rr   pqarrow.RecordReader
@@ -33,24 +36,35 @@ type parquetFile struct {
 // group is large.
 const streamBufferSize = 1 << 20
 
-// openParquet opens the file p of fsys and parses its footer. Buffers of the
+// openParquet opens the file p of fsys (see openFile) and parses its footer. Buffers of the
 // delivered Arrow arrays come from mem; the library's internal scratch
 // buffers come from Go's allocator (they are pooled and freed by finalizers,
 // which a checked allocator would report as leaks).
 //
 // With dict, the text columns that the file stores dictionary-encoded are
 // delivered as dictionary<int32, utf8> arrays (see DictionaryEncoded).
-func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64, dict bool) (*parquetFile, error) {
-	f, err := fsys.Open(p)
+func openParquet(ctx context.Context, fsys fs.FS, p string, mem memory.Allocator, batchSize int64, dict bool) (*parquetFile, error) {
+	f, err := openFile(ctx, fsys, p)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
 	pf := &parquetFile{path: p, f: f}
-	src, err := readerAtSeeker(f)
+	if pf.info, err = f.Stat(); err != nil {
+		pf.close()
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	// Discover refuses non-regular files before opening them; this catches one put in
+	// place since (a device opens at once and never ends).
+	if err := regular(p, pf.info); err != nil {
+		pf.close()
+		return nil, unusable(err)
+	}
+	src, size, err := readerAtSeeker(f, pf.info)
 	if err != nil {
 		pf.close()
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
+	pf.src, pf.size = src, size
 	err = pf.guard(func() error {
 		props := parquet.NewReaderProperties(memory.DefaultAllocator)
 		props.BufferedStreamEnabled = true
@@ -82,6 +96,33 @@ func openParquet(fsys fs.FS, p string, mem memory.Allocator, batchSize int64, di
 		return nil, Incomplete(fmt.Errorf("%s: not a readable parquet file: %w", p, err))
 	}
 	return pf, nil
+}
+
+// openFile opens the file p of fsys, or returns ctx's error as soon as ctx ends. An
+// open can wait without end (a named pipe put in place after Discover checked the
+// path, a stalled network mount), and a cancelled run must still end: the open then
+// goes on on its own goroutine, which closes the file if the open ever returns.
+func openFile(ctx context.Context, fsys fs.FS, p string) (fs.File, error) {
+	type opened struct {
+		f   fs.File
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		f, err := fsys.Open(p)
+		ch <- opened{f, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.f, o.err
+	case <-ctx.Done():
+		go func() {
+			if o := <-ch; o.err == nil {
+				_ = o.f.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
 }
 
 // DictionaryEncoded reports whether the file stores the leaf column as text,
@@ -138,17 +179,17 @@ func hideArrowSchema(rdr *file.Reader) {
 	}
 }
 
-// readerAtSeeker returns f itself when it supports random access (os and
-// embed files do), else its whole content in memory.
-func readerAtSeeker(f fs.File) (parquet.ReaderAtSeeker, error) {
+// readerAtSeeker returns f itself and its size (info is f's Stat) when it supports
+// random access (os and embed files do), else its whole content in memory.
+func readerAtSeeker(f fs.File, info fs.FileInfo) (parquet.ReaderAtSeeker, int64, error) {
 	if rs, ok := f.(parquet.ReaderAtSeeker); ok {
-		return rs, nil
+		return rs, info.Size(), nil
 	}
 	b, err := io.ReadAll(f)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return bytes.NewReader(b), nil
+	return bytes.NewReader(b), int64(len(b)), nil
 }
 
 // guard runs fn, a call into the Parquet or Arrow library, and turns a panic

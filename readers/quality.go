@@ -16,6 +16,9 @@ type TableQuality struct {
 	RowsSetAside int64                  // rows set aside for any reason
 	ByReason     map[string]int64       // reason text -> rows
 	Files        []contract.FileQuality // per file, in read order
+	// SHA256 holds, for each file of Files that was read to its end, the hex
+	// SHA-256 of the bytes parsed ("" without Options.HashFiles).
+	SHA256 []string
 	// Examples holds the first maxExamples set-aside rows per reason, for a
 	// validate report.
 	Examples map[string][]Example
@@ -50,6 +53,7 @@ func (q TableQuality) clone() TableQuality {
 	c := q
 	c.ByReason = maps.Clone(q.ByReason)
 	c.Files = slices.Clone(q.Files)
+	c.SHA256 = slices.Clone(q.SHA256)
 	c.Examples = make(map[string][]Example, len(q.Examples))
 	for k, v := range q.Examples {
 		c.Examples[k] = slices.Clone(v)

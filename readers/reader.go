@@ -58,6 +58,7 @@ type TableReader struct {
 	keyOut                                   bool // the key column is delivered
 
 	dec     *decoder // decodes ahead on its own goroutine; nil until the first Next
+	hashBuf []byte   // the decoder's hash buffer (Options.HashFiles)
 	fileIdx int      // the file of the batches being processed
 	curRow  int64    // rows of that file processed so far
 	done    bool
@@ -253,6 +254,9 @@ func (r *TableReader) next(ctx context.Context) (arrow.RecordBatch, error) {
 			return nil, r.err
 		case d.err != nil:
 			return nil, r.fail(d.err)
+		case d.end:
+			r.quality.SHA256 = append(r.quality.SHA256, d.sha256)
+			continue
 		case d.rec == nil: // a file begins
 			r.fileIdx, r.fileSchema, r.curRow = d.file, d.schema, 0
 			f := r.src.Files[d.file]
@@ -279,11 +283,14 @@ func (r *TableReader) fail(err error) error {
 
 // decoded is what the decoder hands over, in order: for each file, its start
 // (rec nil, with the schema of its delivered batches), then its batches as
-// read; or an error, after which nothing follows.
+// read, then its end (end true, with its SHA-256 under Options.HashFiles); or
+// an error, after which nothing follows.
 type decoded struct {
 	file   int
 	schema *arrow.Schema
 	rec    arrow.RecordBatch // retained for the receiver, who releases it
+	end    bool
+	sha256 string
 	err    error
 }
 
@@ -354,48 +361,84 @@ func (r *TableReader) decodeFiles(ctx context.Context, out chan<- decoded) (comp
 			return false
 		}
 	}
-	for i, f := range r.src.Files {
+	for i := range r.src.Files {
 		if r.opts.testHook != nil {
 			r.opts.testHook("decode")
 		}
-		pf, schema, err := r.openFile(ctx, i)
-		if err != nil {
-			send(decoded{err: err})
-			return false
-		}
-		ok := send(decoded{file: i, schema: schema})
-		var rows int64
-		for ok {
-			var rec arrow.RecordBatch
-			if rec, err = pf.next(); err != nil {
-				break
-			}
-			rows += rec.NumRows()
-			rec.Retain()
-			ok = send(decoded{file: i, rec: rec})
-		}
-		pf.close()
-		switch {
-		case !ok:
-			return false
-		case !errors.Is(err, io.EOF):
-			send(decoded{err: err})
-			return false
-		case rows != pf.rows:
-			send(decoded{err: Incomplete(fmt.Errorf("%s: read %d rows, footer says %d", f.Path, rows, pf.rows))})
+		if !r.decodeFile(ctx, i, send) {
 			return false
 		}
 	}
 	return true
 }
 
+// decodeFile opens file i and sends its start, its batches and its end (with the
+// SHA-256 of its bytes under Options.HashFiles), or an error; it reports whether it
+// sent the end.
+func (r *TableReader) decodeFile(ctx context.Context, i int, send func(decoded) bool) bool {
+	f := r.src.Files[i]
+	pf, schema, err := r.openFile(ctx, i)
+	if err != nil {
+		send(decoded{err: err})
+		return false
+	}
+	defer pf.close()
+	var hash *fileHash
+	if r.opts.HashFiles {
+		if r.hashBuf == nil {
+			r.hashBuf = make([]byte, hashBufferSize)
+		}
+		hash = pf.startHash(ctx, r.hashBuf)
+		defer hash.stop() // before pf.close: the hasher reads pf's handle
+	}
+	ok := send(decoded{file: i, schema: schema})
+	var rows int64
+	for ok {
+		var rec arrow.RecordBatch
+		if rec, err = pf.next(); err != nil {
+			break
+		}
+		rows += rec.NumRows()
+		rec.Retain()
+		ok = send(decoded{file: i, rec: rec})
+	}
+	switch {
+	case !ok:
+		return false
+	case !errors.Is(err, io.EOF):
+		send(decoded{err: err})
+		return false
+	case rows != pf.rows:
+		send(decoded{err: Incomplete(fmt.Errorf("%s: read %d rows, footer says %d", f.Path, rows, pf.rows))})
+		return false
+	}
+	end := decoded{file: i, end: true}
+	if hash != nil {
+		if end.sha256, err = hash.wait(); err != nil {
+			send(decoded{err: err})
+			return false
+		}
+	}
+	if err := pf.checkUnchanged(r.src.fsys); err != nil {
+		send(decoded{err: err})
+		return false
+	}
+	return send(end)
+}
+
 // openFile opens file i, checks that its schema is still the one Discover
 // saw, and returns it with the schema of its delivered batches.
 func (r *TableReader) openFile(ctx context.Context, i int) (*parquetFile, *arrow.Schema, error) {
 	f := r.src.Files[i]
-	pf, err := openParquet(r.src.fsys, f.Path, r.mem, r.opts.batchSize(), r.opts.Dictionaries)
+	pf, err := openParquet(ctx, r.src.fsys, f.Path, r.mem, r.opts.batchSize(), r.opts.Dictionaries)
 	if err != nil {
 		return nil, nil, err
+	}
+	if f.info != nil {
+		if change := fileChange(f.info, pf.info); change != "" {
+			pf.close()
+			return nil, nil, changedSinceDiscovered(f.Path, change)
+		}
 	}
 	cols, err := r.src.classifyFile(f, pf)
 	if err != nil {

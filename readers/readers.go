@@ -72,6 +72,10 @@ type Options struct {
 	// row nor hashed per row downstream. A batch's schema then says so for
 	// those columns; the values are the same.
 	Dictionaries bool
+	// HashFiles computes the SHA-256 of each file as the reader reads it, from
+	// the handle the decoder parses (TableQuality.SHA256), on a goroutine
+	// beside the decoding.
+	HashFiles bool
 
 	// testHook, when set, is called with "validate" before each batch is
 	// validated and with "decode" before the decoder goroutine opens each

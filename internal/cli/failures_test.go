@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -220,6 +221,22 @@ func TestFailuresNeverReplacePublishedOutput(t *testing.T) {
 		{name: "unreadable file (dangling link)", code: ExitData, want: []string{"purchases/", "zz-gone.parquet"},
 			break_: func(t *testing.T, root string) []string {
 				os.Symlink(filepath.Join(root, "nowhere.parquet"), filepath.Join(root, "purchases", "zz-gone.parquet"))
+				return nil
+			}},
+		{name: "named pipe as a table file", code: ExitData, want: []string{"offers.parquet: a named pipe (FIFO), not a regular file"},
+			break_: func(t *testing.T, root string) []string {
+				p := filepath.Join(root, "offers.parquet")
+				os.Remove(p)
+				if err := syscall.Mkfifo(p, 0o644); err != nil {
+					t.Skipf("no named pipes here: %v", err)
+				}
+				return nil
+			}},
+		{name: "named pipe as a part file", code: ExitData, want: []string{"purchases/zz-pipe.parquet: a named pipe (FIFO), not a regular file"},
+			break_: func(t *testing.T, root string) []string {
+				if err := syscall.Mkfifo(filepath.Join(root, "purchases", "zz-pipe.parquet"), 0o644); err != nil {
+					t.Skipf("no named pipes here: %v", err)
+				}
 				return nil
 			}},
 		{name: "missing input folder", code: ExitData, want: []string{"no-such-folder"},

@@ -12,15 +12,12 @@ import (
 	manifestout "github.com/recoverykpi/recoverykpi/writers/manifest"
 )
 
-// Input files are hashed in one sequential read each, on a goroutine of their own that
-// runs while the readers parse the same files, rather than inside the readers' stream.
-// The readers cannot hash as they go: pqarrow reads a Parquet file by random access
-// (footer first, then the column chunks it needs, in its own order) and skips the
-// columns nobody asked for, so the bytes it reads are neither in file order nor
-// complete. A sequential read of the whole file beside the parse keeps each file's
-// bytes read once for hashing, warms the page cache for the parser, and leaves the
-// readers untouched. Each hashed size is checked against the size Discover saw, so a
-// file replaced during the run is an error, not a silent mismatch.
+// Input files are hashed by the readers as they read them (readers.Options.HashFiles):
+// from the very handle the Parquet reader parses, by ReadAt on a goroutine beside the
+// decoding, so the hash is of the bytes parsed even when the path is renamed over
+// during the run; and a file whose path no longer names it, unchanged, after it was
+// read fails the run as an extract still landing (readers.ErrIncomplete). A second,
+// sequential read by path would hash whatever the path names by then.
 
 // fileSum is the size and hex SHA-256 of one input file.
 type fileSum struct {
@@ -28,74 +25,42 @@ type fileSum struct {
 	sha256 string
 }
 
-// inputHasher hashes the part files of an extract set in the background.
-type inputHasher struct {
-	cancel context.CancelFunc
-	done   chan struct{}
-	sums   map[string]fileSum // by slash path relative to the input root
-	err    error
-}
-
-// hashInputs starts hashing every part file of ex, in table and path order. The
-// caller must call stop (safe after sums).
-func hashInputs(ctx context.Context, fsys fs.FS, ex *readers.Extract) *inputHasher {
-	ctx, cancel := context.WithCancel(ctx)
-	h := &inputHasher{cancel: cancel, done: make(chan struct{}), sums: map[string]fileSum{}}
-	var files []readers.FileInfo
-	for _, t := range ex.Tables() {
-		files = append(files, t.Files...)
-	}
-	go func() {
-		defer close(h.done)
-		for _, f := range files {
-			if _, ok := h.sums[f.Path]; ok {
-				continue
+// fillHashes sets the SHA-256 of every input from the readers' quality, by path.
+func fillHashes(inputs []manifestout.InputFile, quality map[string]readers.TableQuality) error {
+	sums := map[string]string{}
+	for _, q := range quality {
+		for i, f := range q.Files {
+			if i < len(q.SHA256) && q.SHA256[i] != "" {
+				sums[f.Path] = q.SHA256[i]
 			}
-			s, err := hashFile(ctx, fsys, f.Path)
-			if err != nil {
-				h.err = fmt.Errorf("%w: hash %s: %w", readers.ErrUnusable, f.Path, err)
-				return
-			}
-			if s.size != f.Size {
-				h.err = fmt.Errorf("%w: %s changed while it was read: %d bytes, %d when the run started", readers.ErrUnusable, f.Path, s.size, f.Size)
-				return
-			}
-			h.sums[f.Path] = s
 		}
-	}()
-	return h
-}
-
-// stop cancels the hashing if it is still running and waits for it to end.
-func (h *inputHasher) stop() {
-	h.cancel()
-	<-h.done
-}
-
-// fill waits for the hashing to finish and sets the SHA-256 of every input.
-func (h *inputHasher) fill(inputs []manifestout.InputFile) error {
-	<-h.done
-	if h.err != nil {
-		return h.err
 	}
 	for i := range inputs {
-		s, ok := h.sums[inputs[i].Path]
+		s, ok := sums[inputs[i].Path]
 		if !ok {
 			return fmt.Errorf("input %s was read but not hashed", inputs[i].Path)
 		}
-		inputs[i].SHA256 = s.sha256
+		inputs[i].SHA256 = s
 	}
 	return nil
 }
 
 // HashFile returns the size and hex SHA-256 of the file p of fsys, reading it once
-// from start to end.
+// from start to end. A path that does not name a regular file (a named pipe, whose
+// open would wait for a writer) is refused before it is opened.
 func HashFile(ctx context.Context, fsys fs.FS, p string) (size int64, sha256 string, err error) {
 	s, err := hashFile(ctx, fsys, p)
 	return s.size, s.sha256, err
 }
 
 func hashFile(ctx context.Context, fsys fs.FS, p string) (fileSum, error) {
+	st, err := fs.Stat(fsys, p)
+	if err != nil {
+		return fileSum{}, err
+	}
+	if !st.Mode().IsRegular() {
+		return fileSum{}, fmt.Errorf("%w: %s is not a regular file (mode %s)", readers.ErrUnusable, p, st.Mode())
+	}
 	f, err := fsys.Open(p)
 	if err != nil {
 		return fileSum{}, err

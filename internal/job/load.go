@@ -34,12 +34,12 @@ func (l *Loaded) Inputs() []manifestout.InputFile { return l.inputs }
 // the quarantine. When the limit is exceeded, the quarantine is still published and
 // the error wraps ErrTooManyInvalid.
 func (j *Job) Load(ctx context.Context) (*Loaded, error) {
-	ex, err := readers.Discover(ctx, j.input, j.readerOptions())
+	opts := j.readerOptions()
+	opts.HashFiles = true // for the manifest, from the handles parsed (inputs.go)
+	ex, err := readers.Discover(ctx, j.input, opts)
 	if err != nil {
 		return nil, err
 	}
-	hashed := hashInputs(ctx, j.input, ex) // in the background, while the engine reads
-	defer hashed.stop()
 	ad := &extractAdapter{ex: ex, quality: map[string]readers.TableQuality{}, setAside: map[string]*readers.SetAside{}}
 	data, err := pipeline.Load(ctx, ad)
 	if err != nil {
@@ -64,7 +64,7 @@ func (j *Job) Load(ctx context.Context) (*Loaded, error) {
 			l.quarantine = append(l.quarantine, publish.File{Name: "quarantine/" + name + ".parquet", Data: buf.Bytes()})
 		}
 	}
-	if err := hashed.fill(l.inputs); err != nil {
+	if err := fillHashes(l.inputs, ad.quality); err != nil {
 		return nil, err
 	}
 	if err := j.gate(l.quality, true); err != nil {
