@@ -78,11 +78,13 @@ func (t *TableSource) SourceName(name string) string {
 // and checks each file's schema from its footer before any data is read.
 //
 // A table is the file <table>.parquet or the folder <table>/ (or the
-// Mapping's Path), whose *.parquet files at any depth are its parts, in
-// lexical order of their full slash path. Names starting with "_" or "."
-// (_SUCCESS, _temporary/, .part-0.parquet.crc) are skipped, as are files not
-// ending in ".parquet". A folder without Parquet files is an absent table.
-// Hive partition folders (dt=2026-09-30/) do not add columns.
+// Mapping's Path), whose files at any depth are its parts, in lexical order of
+// their full slash path. Names starting with "_" or "." (_SUCCESS, _temporary/,
+// _delta_log/, .part-0.parquet.crc) are skipped; every other file is a part
+// whatever its name (Hive's 000000_0, Impala's .parq) and must hold the Parquet
+// magic at its start and end, else it is an error naming it. A folder without
+// part files is an absent table. Hive partition folders (dt=2026-09-30/) do
+// not add columns.
 //
 // Every contract column present in a file must have a type of SPEC §2, even
 // an optional one that no caller reads; every required column must be in
@@ -114,12 +116,15 @@ func Discover(ctx context.Context, fsys fs.FS, opts Options) (_ *Extract, err er
 			return nil, err
 		}
 		m := opts.Tables[def.Name]
-		files, err := findFiles(fsys, def.Name, m.Path)
+		files, dir, err := findFiles(fsys, def.Name, m.Path)
 		if err != nil {
 			return nil, unusable(err)
 		}
 		if len(files) == 0 {
 			if def.Required {
+				if dir != "" {
+					return nil, Incomplete(fmt.Errorf("missing required table %s (%s/ holds no part files; names starting with _ or . are skipped)", def.Name, dir))
+				}
 				where := m.Path
 				if where == "" {
 					where = def.Name + ".parquet or " + def.Name + "/"
@@ -140,15 +145,16 @@ func Discover(ctx context.Context, fsys fs.FS, opts Options) (_ *Extract, err er
 	return ex, nil
 }
 
-// findFiles lists a table's part files. p is the mapped path ("" = default).
-func findFiles(fsys fs.FS, table, p string) ([]FileInfo, error) {
+// findFiles lists a table's part files. p is the mapped path ("" = default). dir
+// is the table folder found, "" when the table is a single file or nothing was found.
+func findFiles(fsys fs.FS, table, p string) (_ []FileInfo, dir string, _ error) {
 	var candidates []string
 	if p == "" {
 		candidates = []string{table + ".parquet", table}
 	} else {
 		clean := strings.TrimSuffix(path.Clean(strings.TrimPrefix(p, "./")), "/")
 		if !fs.ValidPath(clean) {
-			return nil, fmt.Errorf("table %s: invalid path %q", table, p)
+			return nil, "", fmt.Errorf("table %s: invalid path %q", table, p)
 		}
 		candidates = []string{clean}
 	}
@@ -158,17 +164,18 @@ func findFiles(fsys fs.FS, table, p string) ([]FileInfo, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("table %s: %w", table, err)
+			return nil, "", fmt.Errorf("table %s: %w", table, err)
 		}
 		if !st.IsDir() {
 			if err := regular(c, st); err != nil {
-				return nil, fmt.Errorf("table %s: %w", table, err)
+				return nil, "", fmt.Errorf("table %s: %w", table, err)
 			}
-			return []FileInfo{{Path: c, Size: st.Size()}}, nil
+			return []FileInfo{{Path: c, Size: st.Size()}}, "", nil
 		}
-		return walkParts(fsys, table, c)
+		files, err := walkParts(fsys, table, c)
+		return files, c, err
 	}
-	return nil, nil
+	return nil, "", nil
 }
 
 func walkParts(fsys fs.FS, table, dir string) ([]FileInfo, error) {
@@ -183,9 +190,12 @@ func walkParts(fsys fs.FS, table, dir string) ([]FileInfo, error) {
 			}
 			return nil
 		}
-		if d.IsDir() || !strings.HasSuffix(d.Name(), ".parquet") {
+		if d.IsDir() {
 			return nil
 		}
+		// Every other file is a part, whatever its name (Hive's 000000_0, Trino's
+		// 20260101_..._<uuid>, Impala's .parq): openParquet refuses one that does not
+		// hold the Parquet magic rather than let a table read as absent.
 		info, err := d.Info()
 		if err != nil {
 			return fmt.Errorf("table %s: %s: %w", table, p, err)

@@ -26,7 +26,6 @@ func TestDiscoverLayout(t *testing.T) {
 	writeFile(t, dir, "purchases/dt=2026-01-01/.part-0.parquet.crc", []byte("crc"))
 	writeFile(t, dir, "purchases/_temporary/0/part-9.parquet", []byte("garbage"))
 	writeFile(t, dir, "purchases/.hidden.parquet", []byte("garbage"))
-	writeFile(t, dir, "purchases/notes.txt", []byte("hello"))
 	if err := os.MkdirAll(filepath.Join(dir, "complaints", "dt=2026-01-01"), 0o755); err != nil { // no parquet: absent
 		t.Fatal(err)
 	}

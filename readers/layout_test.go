@@ -1,0 +1,125 @@
+package readers
+
+import (
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/parquet-go/parquet-go"
+)
+
+// Part files are recognised by content, not by name: the names that Hive,
+// Trino/Athena, Impala and BigQuery give them are read, in lexical order of
+// their path, and the names starting with "_" or "." are still skipped.
+func TestDiscoverPartsByContent(t *testing.T) {
+	dir := t.TempDir()
+	base := basePurchases(col{})
+	writeArrow(t, dir, "purchases/000000_0", arrowOpts{}, base...)                                                         // Hive
+	writeArrow(t, dir, "purchases/20260101_120000_00001_abcde_0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", arrowOpts{}, base...) // Trino, Athena
+	writeArrow(t, dir, "purchases/dt=2026-01-01/4a4b5c6d7e8f9a0b_1234567890abcdef_data.0.parq", arrowOpts{}, base...)      // Impala
+	pgWrite(t, dir, "purchases/export/000000000000", map[string]parquet.Node{                                              // BigQuery's .../*
+		"customer_id":  parquet.String(),
+		"purchased_at": parquet.Timestamp(parquet.Microsecond),
+		"amount":       parquet.Leaf(parquet.DoubleType),
+	}, []map[string]any{{"customer_id": "d", "purchased_at": int64(1767225600000000), "amount": 4.0}})
+	writeFile(t, dir, "purchases/_SUCCESS", nil)
+	writeFile(t, dir, "purchases/.000000_0.crc", []byte("crc"))
+	writeFile(t, dir, "purchases/_delta_log/00000000000000000000.json", []byte("{}"))
+	writeFile(t, dir, "purchases/_temporary/0/000001_0", []byte("garbage"))
+	// An optional table whose only part has no suffix is present, not absent.
+	writeArrow(t, dir, "complaints/000000_0", arrowOpts{},
+		c("customer_id", arrow.BinaryTypes.String, `["a"]`),
+		c("reported_at", tsUTC(arrow.Microsecond), `[1767225600000000]`))
+
+	ex, err := Discover(t.Context(), os.DirFS(dir), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, f := range ex.Table("purchases").Files {
+		paths = append(paths, f.Path)
+	}
+	want := []string{
+		"purchases/000000_0",
+		"purchases/20260101_120000_00001_abcde_0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+		"purchases/dt=2026-01-01/4a4b5c6d7e8f9a0b_1234567890abcdef_data.0.parq",
+		"purchases/export/000000000000",
+	}
+	if !reflect.DeepEqual(paths, want) {
+		t.Errorf("files %v, want %v", paths, want)
+	}
+	if ex.Table("complaints") == nil {
+		t.Error("complaints/000000_0 should make complaints present")
+	}
+	res := readTable(t, dir, "purchases", Options{}, nil)
+	if got := column(res.rows, "customer_id"); !reflect.DeepEqual(got, []any{"a", "b", "c", "a", "b", "c", "a", "b", "c", "d"}) {
+		t.Errorf("customer_id in read order %v", got)
+	}
+}
+
+// A file in a table folder that is not Parquet stops the run naming it: it is
+// neither skipped (the table would read as absent or short) nor retried.
+func TestDiscoverRefusesFilesThatAreNotParquet(t *testing.T) {
+	good, err := arrowBytes(arrowOpts{}, basePurchases(col{})...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	customers, err := arrowBytes(arrowOpts{}, c("customer_id", arrow.BinaryTypes.String, `["a"]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		files      map[string][]byte
+		want       string
+		incomplete bool
+	}{
+		{"csv beside parts", map[string][]byte{"purchases/part-0.parquet": good, "purchases/part-0.csv": []byte("customer_id,amount\n1,2\n")},
+			"purchases/part-0.csv: not a Parquet file", false},
+		{"readme in an optional table", map[string][]byte{"purchases.parquet": good, "customers/000000_0": customers, "customers/README": []byte("exported by hand\n")},
+			"customers/README: not a Parquet file", false},
+		{"only a text file", map[string][]byte{"purchases/000000_0": []byte("hello world\n")},
+			"purchases/000000_0: not a Parquet file", false},
+		{"still being written", map[string][]byte{"purchases/000000_0": good[:len(good)-1]},
+			"purchases/000000_0: not a readable parquet file", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for p, b := range tt.files {
+				writeFile(t, dir, p, b)
+			}
+			_, err := Discover(t.Context(), os.DirFS(dir), Options{})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !errors.Is(err, ErrUnusable) || errors.Is(err, ErrIncomplete) != tt.incomplete {
+				t.Errorf("%v: unusable %v, incomplete %v (want %v)", err, errors.Is(err, ErrUnusable), errors.Is(err, ErrIncomplete), tt.incomplete)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not mention %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// A purchases folder that holds no part file (only skipped names) is a missing
+// table, and the message says that the folder was found.
+func TestMissingPurchasesFolderMessage(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "purchases/_SUCCESS", nil)
+	writeFile(t, dir, "purchases/.part-0.crc", []byte("crc"))
+	_, err := Discover(t.Context(), os.DirFS(dir), Options{})
+	if !errors.Is(err, ErrIncomplete) {
+		t.Fatalf("want a missing table, got %v", err)
+	}
+	if want := "missing required table purchases (purchases/ holds no part files"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q, want %q", err, want)
+	}
+	if strings.Contains(err.Error(), "looked for") {
+		t.Errorf("error %q says it looked for a folder that exists", err)
+	}
+}
