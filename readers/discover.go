@@ -52,6 +52,21 @@ type TableSource struct {
 	mapping Mapping
 	present []bool           // by contract column index
 	files   [][]sourceColumn // by file, then contract column index (leaf -1 when absent)
+	found   []string         // by contract column index: its name in the first file that has it
+	warns   []string
+}
+
+// Warnings returns what Discover accepted but a person should know, one sentence
+// each: a column matched to a contract column only when case is ignored.
+func (t *TableSource) Warnings() []string { return slices.Clone(t.warns) }
+
+// Warnings returns the warnings of every present table, in contract order.
+func (e *Extract) Warnings() []string {
+	var out []string
+	for _, t := range e.tables {
+		out = append(out, t.warns...)
+	}
+	return out
 }
 
 // HasColumn reports whether the contract column name is present in the
@@ -65,9 +80,21 @@ func (t *TableSource) HasColumn(name string) bool {
 	return false
 }
 
-// SourceName returns the name that the contract column name has in the files
-// (the config's mapping, else the contract name).
+// SourceName returns the name that the contract column name has in the files:
+// as found in the first file that has it (which may differ in case from the
+// name looked for), else the config's mapping, else the contract name.
 func (t *TableSource) SourceName(name string) string {
+	for i, c := range t.Def.Columns {
+		if c.Name == name && i < len(t.found) && t.found[i] != "" {
+			return t.found[i]
+		}
+	}
+	return t.lookupName(name)
+}
+
+// lookupName returns the name looked for in the files for the contract column
+// name: the config's mapping, else the contract name.
+func (t *TableSource) lookupName(name string) string {
 	if s, ok := t.mapping.Columns[name]; ok && s != "" {
 		return s
 	}
@@ -241,8 +268,20 @@ func (t *TableSource) checkSchemas(ctx context.Context) error {
 		t.Files[i].Rows, t.Files[i].Size, t.Files[i].info = pf.rows, pf.size, pf.info
 	}
 	t.present = make([]bool, len(t.Def.Columns))
+	t.found = make([]string, len(t.Def.Columns))
 	for j := range t.Def.Columns {
 		t.present[j] = t.files[0][j].leaf >= 0
+		t.found[j] = t.files[0][j].name
+	}
+	// One warning per column and name found, naming the first file it came from.
+	seen := map[string]bool{}
+	for i, cols := range t.files {
+		for _, sc := range cols {
+			if sc.warning != "" && !seen[sc.warning] {
+				seen[sc.warning] = true
+				t.warns = append(t.warns, fmt.Sprintf("table %s: %s, first in %s", t.Def.Name, sc.warning, t.Files[i].Path))
+			}
+		}
 	}
 	for i := 1; i < len(t.files); i++ {
 		for j, c := range t.Def.Columns {
@@ -277,14 +316,22 @@ func (t *TableSource) fileColumns(ctx context.Context, f FileInfo) ([]sourceColu
 	return cols, pf, err
 }
 
+// classifyFile finds and classifies the contract columns in one file. Each
+// column's entry has the name it was found under (name, "" when absent) and
+// the warning its match gave ("" for none).
 func (t *TableSource) classifyFile(f FileInfo, pf *parquetFile) ([]sourceColumn, error) {
 	cols := make([]sourceColumn, len(t.Def.Columns))
+	names := pf.columnNames()
 	for j, c := range t.Def.Columns {
-		name := t.SourceName(c.Name)
+		want := t.lookupName(c.Name)
+		name, warning, err := matchColumn(names, want)
+		if err != nil {
+			return nil, fmt.Errorf("%s: table %s: column %s: %w", f.Path, t.Def.Name, want, err)
+		}
 		node, dt, leaf, ok := pf.column(name)
 		if !ok {
 			if c.Required {
-				return nil, fmt.Errorf("%s: table %s: missing required column %s", f.Path, t.Def.Name, name)
+				return nil, fmt.Errorf("%s: table %s: missing required column %s", f.Path, t.Def.Name, want)
 			}
 			cols[j] = sourceColumn{leaf: -1}
 			continue
@@ -294,7 +341,38 @@ func (t *TableSource) classifyFile(f FileInfo, pf *parquetFile) ([]sourceColumn,
 			return nil, fmt.Errorf("%s: table %s: column %s: %w", f.Path, t.Def.Name, name, err)
 		}
 		sc.leaf = leaf
+		sc.name, sc.warning = name, warning
 		cols[j] = sc
 	}
 	return cols, nil
+}
+
+// matchColumn finds the column want among a file's top-level column names.
+// SPEC §2 (v2): "A column whose name matches a contract column only when case
+// is ignored is matched, with a warning in the log and on the Audit sheet; two
+// such candidates are an error." A column named exactly want is taken, with a
+// warning naming any other that differs from it only in case. It returns ""
+// when no column matches.
+func matchColumn(names []string, want string) (name, warning string, err error) {
+	exact := false
+	var folded []string
+	for _, n := range names {
+		switch {
+		case n == want:
+			exact = true
+		case strings.EqualFold(n, want):
+			folded = append(folded, n)
+		}
+	}
+	switch {
+	case exact && len(folded) > 0:
+		return want, fmt.Sprintf("column %s is read; %s, which differs from it only in case, is not", want, strings.Join(folded, " and ")), nil
+	case exact:
+		return want, "", nil
+	case len(folded) == 1:
+		return folded[0], fmt.Sprintf("column %s is read from %s (the names differ only in case)", want, folded[0]), nil
+	case len(folded) > 1:
+		return "", "", fmt.Errorf("several columns differ from it only in case: %s", strings.Join(folded, " and "))
+	}
+	return "", "", nil
 }

@@ -2,8 +2,10 @@ package readers
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -122,4 +124,93 @@ func TestMissingPurchasesFolderMessage(t *testing.T) {
 	if strings.Contains(err.Error(), "looked for") {
 		t.Errorf("error %q says it looked for a folder that exists", err)
 	}
+}
+
+// A column named like a contract column (or a mapped name) in another case is
+// matched, with a warning; two such candidates are an error naming both.
+func TestCaseInsensitiveColumns(t *testing.T) {
+	issued, redeemed := int64(1767225600000000), int64(1767312000000000)
+	t.Run("matched with a warning", func(t *testing.T) {
+		dir := t.TempDir()
+		writeArrow(t, dir, "purchases.parquet", arrowOpts{},
+			c("Customer_ID", arrow.BinaryTypes.String, `["a"]`),
+			c("purchased_at", tsUTC(arrow.Microsecond), `[1767225600000000]`),
+			c("NET_AMOUNT", arrow.PrimitiveTypes.Float64, `[1]`))
+		writeArrow(t, dir, "offers/part-0.parquet", arrowOpts{},
+			c("customer_id", arrow.BinaryTypes.String, `["a", "b"]`),
+			c("issued_at", tsUTC(arrow.Microsecond), fmt.Sprintf("[%d, %d]", issued, issued)),
+			c("REDEEMED_AT", tsUTC(arrow.Microsecond), fmt.Sprintf("[%d, %d]", redeemed, issued-1)))
+		writeArrow(t, dir, "offers/part-1.parquet", arrowOpts{},
+			c("customer_id", arrow.BinaryTypes.String, `["c"]`),
+			c("issued_at", tsUTC(arrow.Microsecond), fmt.Sprintf("[%d]", issued)),
+			c("REDEEMED_AT", tsUTC(arrow.Microsecond), `[null]`))
+		opts := Options{Tables: map[string]Mapping{"purchases": {Columns: map[string]string{"amount": "net_amount"}}}}
+		ex, err := Discover(t.Context(), os.DirFS(dir), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		of := ex.Table("offers")
+		if !of.HasColumn("redeemed_at") || of.SourceName("redeemed_at") != "REDEEMED_AT" {
+			t.Errorf("redeemed_at: present %v, source name %q", of.HasColumn("redeemed_at"), of.SourceName("redeemed_at"))
+		}
+		want := []string{
+			"table purchases: column customer_id is read from Customer_ID (the names differ only in case), first in purchases.parquet",
+			"table purchases: column net_amount is read from NET_AMOUNT (the names differ only in case), first in purchases.parquet",
+			"table offers: column redeemed_at is read from REDEEMED_AT (the names differ only in case), first in offers/part-0.parquet",
+		}
+		if got := ex.Warnings(); !reflect.DeepEqual(got, want) {
+			t.Errorf("warnings\n%q\nwant\n%q", got, want)
+		}
+		res := readTable(t, dir, "offers", opts, nil)
+		if got := column(res.rows, "redeemed_at"); !reflect.DeepEqual(got, []any{redeemed, nil}) {
+			t.Errorf("redeemed_at %v", got)
+		}
+		if res.quality.ByReason[ReasonRedeemedBefore] != 1 {
+			t.Errorf("reasons %v", res.quality.ByReason)
+		}
+		var sources []string
+		for _, sc := range res.setAside.Columns {
+			sources = append(sources, sc.Source)
+		}
+		if !slices.Contains(sources, "REDEEMED_AT") {
+			t.Errorf("quarantine columns %v, want the name in the files", sources)
+		}
+		pu := readTable(t, dir, "purchases", opts, nil)
+		if got := column(pu.rows, "amount"); !reflect.DeepEqual(got, []any{1.0}) {
+			t.Errorf("amount %v", got)
+		}
+	})
+	t.Run("exact name preferred", func(t *testing.T) {
+		dir := t.TempDir()
+		writeArrow(t, dir, "purchases.parquet", arrowOpts{}, basePurchases(c("AMOUNT", arrow.PrimitiveTypes.Float64, `[7, 8, 9]`))...)
+		ex, err := Discover(t.Context(), os.DirFS(dir), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"table purchases: column amount is read; AMOUNT, which differs from it only in case, is not, first in purchases.parquet"}
+		if got := ex.Warnings(); !reflect.DeepEqual(got, want) {
+			t.Errorf("warnings %q, want %q", got, want)
+		}
+		if got := column(readTable(t, dir, "purchases", Options{}, nil).rows, "amount"); !reflect.DeepEqual(got, []any{1.0, 2.0, 3.0}) {
+			t.Errorf("amount %v", got)
+		}
+	})
+	t.Run("two candidates", func(t *testing.T) {
+		dir := t.TempDir()
+		writeArrow(t, dir, "purchases.parquet", arrowOpts{}, basePurchases(col{})...)
+		writeArrow(t, dir, "offers.parquet", arrowOpts{},
+			c("customer_id", arrow.BinaryTypes.String, `["a"]`),
+			c("issued_at", tsUTC(arrow.Microsecond), fmt.Sprintf("[%d]", issued)),
+			c("Redeemed_At", tsUTC(arrow.Microsecond), `[null]`),
+			c("REDEEMED_AT", tsUTC(arrow.Microsecond), `[null]`))
+		_, err := Discover(t.Context(), os.DirFS(dir), Options{})
+		if !errors.Is(err, ErrUnusable) {
+			t.Fatalf("want an unusable extract, got %v", err)
+		}
+		for _, w := range []string{"offers.parquet", "column redeemed_at", "Redeemed_At and REDEEMED_AT"} {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("error %q does not mention %q", err, w)
+			}
+		}
+	})
 }

@@ -261,6 +261,16 @@ func (pf *parquetFile) column(name string) (schema.Node, arrow.DataType, int, bo
 	return node, field.Type, leaf, true
 }
 
+// columnNames returns the names of the file's top-level columns, in file order.
+func (pf *parquetFile) columnNames() []string {
+	root := pf.rdr.MetaData().Schema.Root()
+	names := make([]string, root.NumFields())
+	for i := range names {
+		names[i] = root.Field(i).Name()
+	}
+	return names
+}
+
 // startRecords prepares to read the given leaf columns, in this order.
 func (pf *parquetFile) startRecords(ctx context.Context, leaves []int) error {
 	return pf.guard(func() error {
