@@ -115,8 +115,9 @@ func (t *TableSource) lookupName(name string) string {
 //
 // Every contract column present in a file must have a type of SPEC §2, even
 // an optional one that no caller reads; every required column must be in
-// every file; part files must agree on which contract columns they hold and
-// on their type family. Any such problem, an unreadable file or a missing
+// every file; an optional column may be missing from some part files (its
+// values are null in their rows), but the files that hold it must agree on its
+// type family. Any such problem, an unreadable file or a missing
 // purchases table is an error wrapping ErrUnusable. A mapping naming an
 // unknown table or column is an error that does not.
 //
@@ -267,11 +268,30 @@ func (t *TableSource) checkSchemas(ctx context.Context) error {
 		// it was listed; the decoder must open this same file.
 		t.Files[i].Rows, t.Files[i].Size, t.Files[i].info = pf.rows, pf.size, pf.info
 	}
+	// A column is present when any part has it; SPEC §2 (v2): "Part files of one
+	// table may differ by optional columns (schema evolution): a part without an
+	// optional column has nulls there. They may not disagree on a column's kind."
+	// (A part without a required column was refused by classifyFile.)
 	t.present = make([]bool, len(t.Def.Columns))
 	t.found = make([]string, len(t.Def.Columns))
-	for j := range t.Def.Columns {
-		t.present[j] = t.files[0][j].leaf >= 0
-		t.found[j] = t.files[0][j].name
+	first := make([]int, len(t.Def.Columns)) // by contract column: the first file that has it
+	for j, c := range t.Def.Columns {
+		first[j] = -1
+		for i := range t.files {
+			b := t.files[i][j]
+			if b.leaf < 0 {
+				continue
+			}
+			if first[j] < 0 {
+				first[j] = i
+				t.present[j], t.found[j] = true, b.name
+				continue
+			}
+			if a := t.files[first[j]][j]; a.family() != b.family() {
+				return fmt.Errorf("table %s: part files disagree: column %s is %s (%s) in %s but %s (%s) in %s",
+					t.Def.Name, t.SourceName(c.Name), a.family(), a.desc, t.Files[first[j]].Path, b.family(), b.desc, t.Files[i].Path)
+			}
+		}
 	}
 	// One warning per column and name found, naming the first file it came from.
 	seen := map[string]bool{}
@@ -280,24 +300,6 @@ func (t *TableSource) checkSchemas(ctx context.Context) error {
 			if sc.warning != "" && !seen[sc.warning] {
 				seen[sc.warning] = true
 				t.warns = append(t.warns, fmt.Sprintf("table %s: %s, first in %s", t.Def.Name, sc.warning, t.Files[i].Path))
-			}
-		}
-	}
-	for i := 1; i < len(t.files); i++ {
-		for j, c := range t.Def.Columns {
-			a, b := t.files[0][j], t.files[i][j]
-			first, other := t.Files[0].Path, t.Files[i].Path
-			switch {
-			case (a.leaf >= 0) != (b.leaf >= 0):
-				has, hasNot := first, other
-				if b.leaf >= 0 {
-					has, hasNot = other, first
-				}
-				return fmt.Errorf("table %s: part files disagree: %s has column %s, %s does not",
-					t.Def.Name, has, t.SourceName(c.Name), hasNot)
-			case a.leaf >= 0 && a.family() != b.family():
-				return fmt.Errorf("table %s: part files disagree: column %s is %s (%s) in %s but %s (%s) in %s",
-					t.Def.Name, t.SourceName(c.Name), a.family(), a.desc, first, b.family(), b.desc, other)
 			}
 		}
 	}

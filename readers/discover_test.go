@@ -131,10 +131,6 @@ func TestSchemaErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	withOrder, err := arrowBytes(arrowOpts{}, basePurchases(c("order_id", arrow.BinaryTypes.String, `["1","2","3"]`))...)
-	if err != nil {
-		t.Fatal(err)
-	}
 	intID, err := arrowBytes(arrowOpts{}, basePurchases(c("customer_id", arrow.PrimitiveTypes.Int64, `[1,2,3]`))...)
 	if err != nil {
 		t.Fatal(err)
@@ -163,8 +159,6 @@ func TestSchemaErrors(t *testing.T) {
 			[]string{"purchases/part-0002.parquet", "column amount", "want a number, found BYTE_ARRAY (string)"}},
 		{"optional column of wrong type", map[string][]byte{"purchases.parquet": good, "customers.parquet": binText},
 			[]string{"customers.parquet", "column segment", "want text, found BYTE_ARRAY"}},
-		{"conflicting presence", map[string][]byte{"purchases/a.parquet": good, "purchases/b.parquet": withOrder},
-			[]string{"purchases/b.parquet has column order_id", "purchases/a.parquet does not"}},
 		{"conflicting family", map[string][]byte{"purchases/a.parquet": good, "purchases/b.parquet": intID},
 			[]string{"column customer_id", "purchases/a.parquet", "purchases/b.parquet"}},
 		{"truncated", map[string][]byte{"purchases.parquet": good[:len(good)/2]}, []string{"purchases.parquet"}},

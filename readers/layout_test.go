@@ -214,3 +214,116 @@ func TestCaseInsensitiveColumns(t *testing.T) {
 		}
 	})
 }
+
+// Part files of one table may differ by optional columns: the rows of a part
+// without one have nulls there (SPEC §2 (v2), schema evolution).
+func TestSchemaEvolution(t *testing.T) {
+	issued := int64(1767225600000000)
+	dir := t.TempDir()
+	// The oldest part predates redeemed_at and offer_id; one of its rows lacks a customer.
+	writeArrow(t, dir, "offers/part-0.parquet", arrowOpts{},
+		c("customer_id", arrow.BinaryTypes.String, `["a", null]`),
+		c("issued_at", tsUTC(arrow.Microsecond), fmt.Sprintf("[%d, %d]", issued, issued)))
+	writeArrow(t, dir, "offers/part-1.parquet", arrowOpts{},
+		c("customer_id", arrow.BinaryTypes.String, `["b", "c", "d"]`),
+		c("offer_id", arrow.PrimitiveTypes.Int64, `[7, 7, 8]`),
+		c("issued_at", tsUTC(arrow.Millisecond), fmt.Sprintf("[%d, %d, %d]", issued/1000, issued/1000, issued/1000)),
+		c("redeemed_at", tsUTC(arrow.Microsecond), fmt.Sprintf("[%d, null, %d]", issued+1, issued-1)),
+		c("offer_type", arrow.BinaryTypes.String, `["voucher", "voucher", "refund"]`))
+	// The newest part drops offer_type again and has no key.
+	writeArrow(t, dir, "offers/part-2.parquet", arrowOpts{},
+		c("customer_id", arrow.BinaryTypes.String, `["e"]`),
+		c("issued_at", tsUTC(arrow.Microsecond), fmt.Sprintf("[%d]", issued)),
+		c("redeemed_at", tsUTC(arrow.Microsecond), fmt.Sprintf("[%d]", issued+2)))
+	writeArrow(t, dir, "purchases.parquet", arrowOpts{}, basePurchases(col{})...)
+
+	ex, err := Discover(t.Context(), os.DirFS(dir), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	of := ex.Table("offers")
+	for _, name := range []string{"redeemed_at", "offer_id", "offer_type"} {
+		if !of.HasColumn(name) {
+			t.Errorf("offers should have %s", name)
+		}
+	}
+	for _, dict := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dictionaries %v", dict), func(t *testing.T) {
+			res := readTable(t, dir, "offers", Options{Dictionaries: dict}, nil)
+			if got := column(res.rows, "customer_id"); !reflect.DeepEqual(got, []any{"a", "b", "e"}) {
+				t.Errorf("customer_id %v", got)
+			}
+			if got := column(res.rows, "redeemed_at"); !reflect.DeepEqual(got, []any{nil, issued + 1, issued + 2}) {
+				t.Errorf("redeemed_at %v", got)
+			}
+			if got := column(res.rows, "offer_id"); !reflect.DeepEqual(got, []any{nil, "7", nil}) {
+				t.Errorf("offer_id %v", got)
+			}
+			if got := column(res.rows, "offer_type"); !reflect.DeepEqual(got, []any{nil, "voucher", nil}) {
+				t.Errorf("offer_type %v", got)
+			}
+			want := map[string]int64{"missing customer_id": 1, ReasonDuplicateKey: 1, ReasonRedeemedBefore: 1}
+			if !reflect.DeepEqual(res.quality.ByReason, want) {
+				t.Errorf("reasons %v, want %v", res.quality.ByReason, want)
+			}
+			if err := checkSetAside(res.setAside); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	// Only the columns asked for, one of them absent from the first part.
+	res := readTable(t, dir, "offers", Options{}, []string{"customer_id", "offer_type"})
+	if got := column(res.rows, "offer_type"); !reflect.DeepEqual(got, []any{nil, "voucher", nil}) {
+		t.Errorf("offer_type %v", got)
+	}
+}
+
+// Parts may lack an optional column but not disagree on its kind, and every
+// part must hold the required columns: both errors name the files.
+func TestSchemaEvolutionLimits(t *testing.T) {
+	good, err := arrowBytes(arrowOpts{}, basePurchases(col{})...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	textID, err := arrowBytes(arrowOpts{}, basePurchases(c("order_id", arrow.BinaryTypes.String, `["1","2","3"]`))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	intID, err := arrowBytes(arrowOpts{}, basePurchases(c("order_id", arrow.PrimitiveTypes.Int64, `[1,2,3]`))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noAmount, err := arrowBytes(arrowOpts{}, basePurchases(col{})[:2]...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		files map[string][]byte
+		want  []string
+	}{
+		{"kinds differ after a part without the column",
+			map[string][]byte{"purchases/a.parquet": good, "purchases/b.parquet": textID, "purchases/c.parquet": intID},
+			[]string{"part files disagree", "column order_id is text", "purchases/b.parquet", "integer", "purchases/c.parquet"}},
+		{"first part lacks a required column",
+			map[string][]byte{"purchases/a.parquet": noAmount, "purchases/b.parquet": good},
+			[]string{"purchases/a.parquet", "missing required column amount"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for p, b := range tt.files {
+				writeFile(t, dir, p, b)
+			}
+			_, err := Discover(t.Context(), os.DirFS(dir), Options{})
+			if !errors.Is(err, ErrUnusable) {
+				t.Fatalf("want an unusable extract, got %v", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
