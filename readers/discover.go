@@ -117,8 +117,11 @@ func (t *TableSource) lookupName(name string) string {
 // an optional one that no caller reads; every required column must be in
 // every file; an optional column may be missing from some part files (its
 // values are null in their rows), but the files that hold it must agree on its
-// type family. Any such problem, an unreadable file or a missing
-// purchases table is an error wrapping ErrUnusable. A mapping naming an
+// type family. A column is looked for under its mapped or contract name, else
+// under a name that differs only in case (with a warning, see Warnings); two
+// such names in one file are an error. Any such problem, an unreadable or
+// non-Parquet file or a missing purchases table is an error wrapping
+// ErrUnusable. A mapping naming an
 // unknown table or column is an error that does not.
 //
 // A panic in this package's code is returned as an error wrapping ErrInternal.
