@@ -52,6 +52,21 @@ type TableSource struct {
 	mapping Mapping
 	present []bool           // by contract column index
 	files   [][]sourceColumn // by file, then contract column index (leaf -1 when absent)
+	found   []string         // by contract column index: its name in the first file that has it
+	warns   []string
+}
+
+// Warnings returns what Discover accepted but a person should know, one sentence
+// each: a column matched to a contract column only when case is ignored.
+func (t *TableSource) Warnings() []string { return slices.Clone(t.warns) }
+
+// Warnings returns the warnings of every present table, in contract order.
+func (e *Extract) Warnings() []string {
+	var out []string
+	for _, t := range e.tables {
+		out = append(out, t.warns...)
+	}
+	return out
 }
 
 // HasColumn reports whether the contract column name is present in the
@@ -65,9 +80,21 @@ func (t *TableSource) HasColumn(name string) bool {
 	return false
 }
 
-// SourceName returns the name that the contract column name has in the files
-// (the config's mapping, else the contract name).
+// SourceName returns the name that the contract column name has in the files:
+// as found in the first file that has it (which may differ in case from the
+// name looked for), else the config's mapping, else the contract name.
 func (t *TableSource) SourceName(name string) string {
+	for i, c := range t.Def.Columns {
+		if c.Name == name && i < len(t.found) && t.found[i] != "" {
+			return t.found[i]
+		}
+	}
+	return t.lookupName(name)
+}
+
+// lookupName returns the name looked for in the files for the contract column
+// name: the config's mapping, else the contract name.
+func (t *TableSource) lookupName(name string) string {
 	if s, ok := t.mapping.Columns[name]; ok && s != "" {
 		return s
 	}
@@ -78,17 +105,23 @@ func (t *TableSource) SourceName(name string) string {
 // and checks each file's schema from its footer before any data is read.
 //
 // A table is the file <table>.parquet or the folder <table>/ (or the
-// Mapping's Path), whose *.parquet files at any depth are its parts, in
-// lexical order of their full slash path. Names starting with "_" or "."
-// (_SUCCESS, _temporary/, .part-0.parquet.crc) are skipped, as are files not
-// ending in ".parquet". A folder without Parquet files is an absent table.
-// Hive partition folders (dt=2026-09-30/) do not add columns.
+// Mapping's Path), whose files at any depth are its parts, in lexical order of
+// their full slash path. Names starting with "_" or "." (_SUCCESS, _temporary/,
+// _delta_log/, .part-0.parquet.crc) are skipped; every other file is a part
+// whatever its name (Hive's 000000_0, Impala's .parq) and must hold the Parquet
+// magic at its start and end, else it is an error naming it. A folder without
+// part files is an absent table. Hive partition folders (dt=2026-09-30/) do
+// not add columns.
 //
 // Every contract column present in a file must have a type of SPEC §2, even
 // an optional one that no caller reads; every required column must be in
-// every file; part files must agree on which contract columns they hold and
-// on their type family. Any such problem, an unreadable file or a missing
-// purchases table is an error wrapping ErrUnusable. A mapping naming an
+// every file; an optional column may be missing from some part files (its
+// values are null in their rows), but the files that hold it must agree on its
+// type family. A column is looked for under its mapped or contract name, else
+// under a name that differs only in case (with a warning, see Warnings); two
+// such names in one file are an error. Any such problem, an unreadable or
+// non-Parquet file or a missing purchases table is an error wrapping
+// ErrUnusable. A mapping naming an
 // unknown table or column is an error that does not.
 //
 // A panic in this package's code is returned as an error wrapping ErrInternal.
@@ -114,12 +147,15 @@ func Discover(ctx context.Context, fsys fs.FS, opts Options) (_ *Extract, err er
 			return nil, err
 		}
 		m := opts.Tables[def.Name]
-		files, err := findFiles(fsys, def.Name, m.Path)
+		files, dir, err := findFiles(fsys, def.Name, m.Path)
 		if err != nil {
 			return nil, unusable(err)
 		}
 		if len(files) == 0 {
 			if def.Required {
+				if dir != "" {
+					return nil, Incomplete(fmt.Errorf("missing required table %s (%s/ holds no part files; names starting with _ or . are skipped)", def.Name, dir))
+				}
 				where := m.Path
 				if where == "" {
 					where = def.Name + ".parquet or " + def.Name + "/"
@@ -140,15 +176,16 @@ func Discover(ctx context.Context, fsys fs.FS, opts Options) (_ *Extract, err er
 	return ex, nil
 }
 
-// findFiles lists a table's part files. p is the mapped path ("" = default).
-func findFiles(fsys fs.FS, table, p string) ([]FileInfo, error) {
+// findFiles lists a table's part files. p is the mapped path ("" = default). dir
+// is the table folder found, "" when the table is a single file or nothing was found.
+func findFiles(fsys fs.FS, table, p string) (_ []FileInfo, dir string, _ error) {
 	var candidates []string
 	if p == "" {
 		candidates = []string{table + ".parquet", table}
 	} else {
 		clean := strings.TrimSuffix(path.Clean(strings.TrimPrefix(p, "./")), "/")
 		if !fs.ValidPath(clean) {
-			return nil, fmt.Errorf("table %s: invalid path %q", table, p)
+			return nil, "", fmt.Errorf("table %s: invalid path %q", table, p)
 		}
 		candidates = []string{clean}
 	}
@@ -158,17 +195,18 @@ func findFiles(fsys fs.FS, table, p string) ([]FileInfo, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("table %s: %w", table, err)
+			return nil, "", fmt.Errorf("table %s: %w", table, err)
 		}
 		if !st.IsDir() {
 			if err := regular(c, st); err != nil {
-				return nil, fmt.Errorf("table %s: %w", table, err)
+				return nil, "", fmt.Errorf("table %s: %w", table, err)
 			}
-			return []FileInfo{{Path: c, Size: st.Size()}}, nil
+			return []FileInfo{{Path: c, Size: st.Size()}}, "", nil
 		}
-		return walkParts(fsys, table, c)
+		files, err := walkParts(fsys, table, c)
+		return files, c, err
 	}
-	return nil, nil
+	return nil, "", nil
 }
 
 func walkParts(fsys fs.FS, table, dir string) ([]FileInfo, error) {
@@ -183,9 +221,12 @@ func walkParts(fsys fs.FS, table, dir string) ([]FileInfo, error) {
 			}
 			return nil
 		}
-		if d.IsDir() || !strings.HasSuffix(d.Name(), ".parquet") {
+		if d.IsDir() {
 			return nil
 		}
+		// Every other file is a part, whatever its name (Hive's 000000_0, Trino's
+		// 20260101_..._<uuid>, Impala's .parq): openParquet refuses one that does not
+		// hold the Parquet magic rather than let a table read as absent.
 		info, err := d.Info()
 		if err != nil {
 			return fmt.Errorf("table %s: %s: %w", table, p, err)
@@ -230,25 +271,38 @@ func (t *TableSource) checkSchemas(ctx context.Context) error {
 		// it was listed; the decoder must open this same file.
 		t.Files[i].Rows, t.Files[i].Size, t.Files[i].info = pf.rows, pf.size, pf.info
 	}
+	// A column is present when any part has it; SPEC §2 (v2): "Part files of one
+	// table may differ by optional columns (schema evolution): a part without an
+	// optional column has nulls there. They may not disagree on a column's kind."
+	// (A part without a required column was refused by classifyFile.)
 	t.present = make([]bool, len(t.Def.Columns))
-	for j := range t.Def.Columns {
-		t.present[j] = t.files[0][j].leaf >= 0
-	}
-	for i := 1; i < len(t.files); i++ {
-		for j, c := range t.Def.Columns {
-			a, b := t.files[0][j], t.files[i][j]
-			first, other := t.Files[0].Path, t.Files[i].Path
-			switch {
-			case (a.leaf >= 0) != (b.leaf >= 0):
-				has, hasNot := first, other
-				if b.leaf >= 0 {
-					has, hasNot = other, first
-				}
-				return fmt.Errorf("table %s: part files disagree: %s has column %s, %s does not",
-					t.Def.Name, has, t.SourceName(c.Name), hasNot)
-			case a.leaf >= 0 && a.family() != b.family():
+	t.found = make([]string, len(t.Def.Columns))
+	first := make([]int, len(t.Def.Columns)) // by contract column: the first file that has it
+	for j, c := range t.Def.Columns {
+		first[j] = -1
+		for i := range t.files {
+			b := t.files[i][j]
+			if b.leaf < 0 {
+				continue
+			}
+			if first[j] < 0 {
+				first[j] = i
+				t.present[j], t.found[j] = true, b.name
+				continue
+			}
+			if a := t.files[first[j]][j]; a.family() != b.family() {
 				return fmt.Errorf("table %s: part files disagree: column %s is %s (%s) in %s but %s (%s) in %s",
-					t.Def.Name, t.SourceName(c.Name), a.family(), a.desc, first, b.family(), b.desc, other)
+					t.Def.Name, t.SourceName(c.Name), a.family(), a.desc, t.Files[first[j]].Path, b.family(), b.desc, t.Files[i].Path)
+			}
+		}
+	}
+	// One warning per column and name found, naming the first file it came from.
+	seen := map[string]bool{}
+	for i, cols := range t.files {
+		for _, sc := range cols {
+			if sc.warning != "" && !seen[sc.warning] {
+				seen[sc.warning] = true
+				t.warns = append(t.warns, fmt.Sprintf("table %s: %s, first in %s", t.Def.Name, sc.warning, t.Files[i].Path))
 			}
 		}
 	}
@@ -267,14 +321,22 @@ func (t *TableSource) fileColumns(ctx context.Context, f FileInfo) ([]sourceColu
 	return cols, pf, err
 }
 
+// classifyFile finds and classifies the contract columns in one file. Each
+// column's entry has the name it was found under (name, "" when absent) and
+// the warning its match gave ("" for none).
 func (t *TableSource) classifyFile(f FileInfo, pf *parquetFile) ([]sourceColumn, error) {
 	cols := make([]sourceColumn, len(t.Def.Columns))
+	names := pf.columnNames()
 	for j, c := range t.Def.Columns {
-		name := t.SourceName(c.Name)
+		want := t.lookupName(c.Name)
+		name, warning, err := matchColumn(names, want)
+		if err != nil {
+			return nil, fmt.Errorf("%s: table %s: column %s: %w", f.Path, t.Def.Name, want, err)
+		}
 		node, dt, leaf, ok := pf.column(name)
 		if !ok {
 			if c.Required {
-				return nil, fmt.Errorf("%s: table %s: missing required column %s", f.Path, t.Def.Name, name)
+				return nil, fmt.Errorf("%s: table %s: missing required column %s", f.Path, t.Def.Name, want)
 			}
 			cols[j] = sourceColumn{leaf: -1}
 			continue
@@ -284,7 +346,38 @@ func (t *TableSource) classifyFile(f FileInfo, pf *parquetFile) ([]sourceColumn,
 			return nil, fmt.Errorf("%s: table %s: column %s: %w", f.Path, t.Def.Name, name, err)
 		}
 		sc.leaf = leaf
+		sc.name, sc.warning = name, warning
 		cols[j] = sc
 	}
 	return cols, nil
+}
+
+// matchColumn finds the column want among a file's top-level column names.
+// SPEC §2 (v2): "A column whose name matches a contract column only when case
+// is ignored is matched, with a warning in the log and on the Audit sheet; two
+// such candidates are an error." A column named exactly want is taken, with a
+// warning naming any other that differs from it only in case. It returns ""
+// when no column matches.
+func matchColumn(names []string, want string) (name, warning string, err error) {
+	exact := false
+	var folded []string
+	for _, n := range names {
+		switch {
+		case n == want:
+			exact = true
+		case strings.EqualFold(n, want):
+			folded = append(folded, n)
+		}
+	}
+	switch {
+	case exact && len(folded) > 0:
+		return want, fmt.Sprintf("column %s is read; %s, which differs from it only in case, is not", want, strings.Join(folded, " and ")), nil
+	case exact:
+		return want, "", nil
+	case len(folded) == 1:
+		return folded[0], fmt.Sprintf("column %s is read from %s (the names differ only in case)", want, folded[0]), nil
+	case len(folded) > 1:
+		return "", "", fmt.Errorf("several columns differ from it only in case: %s", strings.Join(folded, " and "))
+	}
+	return "", "", nil
 }

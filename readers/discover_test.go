@@ -26,7 +26,6 @@ func TestDiscoverLayout(t *testing.T) {
 	writeFile(t, dir, "purchases/dt=2026-01-01/.part-0.parquet.crc", []byte("crc"))
 	writeFile(t, dir, "purchases/_temporary/0/part-9.parquet", []byte("garbage"))
 	writeFile(t, dir, "purchases/.hidden.parquet", []byte("garbage"))
-	writeFile(t, dir, "purchases/notes.txt", []byte("hello"))
 	if err := os.MkdirAll(filepath.Join(dir, "complaints", "dt=2026-01-01"), 0o755); err != nil { // no parquet: absent
 		t.Fatal(err)
 	}
@@ -132,10 +131,6 @@ func TestSchemaErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	withOrder, err := arrowBytes(arrowOpts{}, basePurchases(c("order_id", arrow.BinaryTypes.String, `["1","2","3"]`))...)
-	if err != nil {
-		t.Fatal(err)
-	}
 	intID, err := arrowBytes(arrowOpts{}, basePurchases(c("customer_id", arrow.PrimitiveTypes.Int64, `[1,2,3]`))...)
 	if err != nil {
 		t.Fatal(err)
@@ -164,8 +159,6 @@ func TestSchemaErrors(t *testing.T) {
 			[]string{"purchases/part-0002.parquet", "column amount", "want a number, found BYTE_ARRAY (string)"}},
 		{"optional column of wrong type", map[string][]byte{"purchases.parquet": good, "customers.parquet": binText},
 			[]string{"customers.parquet", "column segment", "want text, found BYTE_ARRAY"}},
-		{"conflicting presence", map[string][]byte{"purchases/a.parquet": good, "purchases/b.parquet": withOrder},
-			[]string{"purchases/b.parquet has column order_id", "purchases/a.parquet does not"}},
 		{"conflicting family", map[string][]byte{"purchases/a.parquet": good, "purchases/b.parquet": intID},
 			[]string{"column customer_id", "purchases/a.parquet", "purchases/b.parquet"}},
 		{"truncated", map[string][]byte{"purchases.parquet": good[:len(good)/2]}, []string{"purchases.parquet"}},

@@ -65,6 +65,10 @@ func openParquet(ctx context.Context, fsys fs.FS, p string, mem memory.Allocator
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
 	pf.src, pf.size = src, size
+	if err := checkMagic(p, src, size); err != nil {
+		pf.close()
+		return nil, err
+	}
 	err = pf.guard(func() error {
 		props := parquet.NewReaderProperties(memory.DefaultAllocator)
 		props.BufferedStreamEnabled = true
@@ -96,6 +100,38 @@ func openParquet(ctx context.Context, fsys fs.FS, p string, mem memory.Allocator
 		return nil, Incomplete(fmt.Errorf("%s: not a readable parquet file: %w", p, err))
 	}
 	return pf, nil
+}
+
+// parquetMagic opens and ends every Parquet file.
+const parquetMagic = "PAR1"
+
+// checkMagic refuses the file p (src, of size bytes) unless it starts and ends with
+// the Parquet magic. A file that does not start with it is not Parquet (a CSV or a
+// README in a table folder): an error wrapping ErrUnusable that waiting does not fix.
+// One that starts with it but is too short or does not end with it may still be
+// landing: an error wrapping ErrIncomplete.
+func checkMagic(p string, src io.ReaderAt, size int64) error {
+	n := int64(len(parquetMagic))
+	head := make([]byte, n)
+	if size >= n {
+		if _, err := src.ReadAt(head, 0); err != nil {
+			return Incomplete(fmt.Errorf("%s: %w", p, err))
+		}
+		if string(head) != parquetMagic {
+			return unusable(fmt.Errorf("%s: not a Parquet file (it does not start with %q)", p, parquetMagic))
+		}
+	}
+	tail := make([]byte, n)
+	if size < 2*n {
+		return Incomplete(fmt.Errorf("%s: not a readable parquet file: %d bytes, too short for a Parquet file", p, size))
+	}
+	if _, err := src.ReadAt(tail, size-n); err != nil {
+		return Incomplete(fmt.Errorf("%s: %w", p, err))
+	}
+	if string(tail) != parquetMagic {
+		return Incomplete(fmt.Errorf("%s: not a readable parquet file: it does not end with %q (still being written?)", p, parquetMagic))
+	}
+	return nil
 }
 
 // openFile opens the file p of fsys, or returns ctx's error as soon as ctx ends. An
@@ -223,6 +259,16 @@ func (pf *parquetFile) column(name string) (schema.Node, arrow.DataType, int, bo
 		leaf = sc.ColumnIndexByNode(node)
 	}
 	return node, field.Type, leaf, true
+}
+
+// columnNames returns the names of the file's top-level columns, in file order.
+func (pf *parquetFile) columnNames() []string {
+	root := pf.rdr.MetaData().Schema.Root()
+	names := make([]string, root.NumFields())
+	for i := range names {
+		names[i] = root.Field(i).Name()
+	}
+	return names
 }
 
 // startRecords prepares to read the given leaf columns, in this order.

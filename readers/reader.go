@@ -445,15 +445,17 @@ func (r *TableReader) openFile(ctx context.Context, i int) (*parquetFile, *arrow
 		pf.close()
 		return nil, nil, err
 	}
-	leaves := make([]int, len(r.read))
-	for k, j := range r.read {
+	leaves := make([]int, 0, len(r.read))
+	for _, j := range r.read {
 		want := r.src.files[i][j]
 		got := cols[j]
-		if got.leaf < 0 || !arrow.TypeEqual(got.arrow, want.arrow) || got.local != want.local {
+		if (got.leaf < 0) != (want.leaf < 0) || !arrow.TypeEqual(got.arrow, want.arrow) || got.local != want.local {
 			pf.close()
 			return nil, nil, Incomplete(fmt.Errorf("%s: file changed since it was discovered (column %s)", f.Path, r.src.SourceName(r.src.Def.Columns[j].Name)))
 		}
-		leaves[k] = got.leaf
+		if got.leaf >= 0 { // a column this part lacks is filled with nulls in process
+			leaves = append(leaves, got.leaf)
+		}
 	}
 	if err := pf.startRecords(ctx, leaves); err != nil {
 		pf.close()
@@ -485,11 +487,21 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 		r.opts.testHook("validate")
 	}
 	n := int(rec.NumRows())
-	if int(rec.NumCols()) != len(r.read) {
-		return nil, fmt.Errorf("read %d columns, want %d", rec.NumCols(), len(r.read))
-	}
 	def := r.src.Def
 	fileCols := r.src.files[r.fileIdx]
+	// recCol is where each column read is in rec: -1 for one this part lacks.
+	recCol := make([]int, len(r.read))
+	inFile := 0
+	for k, j := range r.read {
+		recCol[k] = -1
+		if fileCols[j].leaf >= 0 {
+			recCol[k] = inFile
+			inFile++
+		}
+	}
+	if int(rec.NumCols()) != inFile {
+		return nil, fmt.Errorf("read %d columns, want %d", rec.NumCols(), inFile)
+	}
 	norm := make([]arrow.Array, len(r.read))
 	defer func() {
 		for _, a := range norm {
@@ -499,7 +511,12 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 		}
 	}()
 	for k, j := range r.read {
-		src := rec.Column(k)
+		if recCol[k] < 0 {
+			// SPEC §2 (v2): "a part without an optional column has nulls there".
+			norm[k] = array.MakeArrayOfNull(r.mem, normalisedType(def.Columns[j].Kind), n)
+			continue
+		}
+		src := rec.Column(recCol[k])
 		if src.Len() != n {
 			return nil, fmt.Errorf("column %s: %d values in a batch of %d rows", r.src.SourceName(def.Columns[j].Name), src.Len(), n)
 		}
@@ -583,10 +600,10 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 		}
 	}
 	// 6. duplicate keys among the rows still valid, in read order
-	if r.keyPos >= 0 {
+	if r.keyPos >= 0 && recCol[r.keyPos] >= 0 { // a part without the key has only null keys
 		j := r.read[r.keyPos]
 		kn := newTextArray(norm[r.keyPos])
-		r.keyCol.load(rec.Column(r.keyPos), kn, fileCols[j].class != srcString)
+		r.keyCol.load(rec.Column(recCol[r.keyPos]), kn, fileCols[j].class != srcString)
 		for i := range n {
 			if reasons[i] == 0 && kn.a.IsValid(i) && !r.keyCol.add(r.keys, i) {
 				reasons[i] = r.codeDup

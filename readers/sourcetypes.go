@@ -36,6 +36,9 @@ type sourceColumn struct {
 	local bool
 	desc  string // the Parquet type as error messages show it
 	kind  contract.Kind
+	// name is the column's name in the file (it may differ in case from the name
+	// looked for); warning is what its match warns about ("" for nothing).
+	name, warning string
 }
 
 // family groups the source classes whose values mean the same thing. Part

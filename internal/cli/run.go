@@ -28,8 +28,11 @@ func openJob(f runFlags, e *Env) (*job.Job, error) {
 // warn prints the config's warnings (an http:// webhook, a PostgreSQL lock without TLS
 // verification) to stderr, or as log records with --log-format json. The scheduler logs
 // them once when it starts instead.
-func warn(e *Env, j *job.Job) {
-	for _, w := range j.Warnings() {
+func warn(e *Env, j *job.Job) { warnEach(e, j.Warnings()) }
+
+// warnEach writes each warning to the log (JSON logs) or standard error.
+func warnEach(e *Env, warnings []string) {
+	for _, w := range warnings {
 		if e.jsonLogs {
 			e.log.Warn(w)
 			continue
@@ -60,6 +63,7 @@ func runCommand(ctx context.Context, args []string, e *Env) error {
 	if err != nil {
 		return finish(e, s, f.formatFlags, err)
 	}
+	warnEach(e, loaded.Warnings())
 	s.SetTables(loaded.Quality())
 	res, err := j.RunQuarter(ctx, loaded, f.quarter, f.restate)
 	if err != nil {

@@ -82,6 +82,7 @@ func runDue(ctx context.Context, configPath string, e *Env) (*schedule.Result, e
 	if err != nil {
 		return nil, err
 	}
+	warnEach(e, l.Warnings())
 	res, err := j.RunQuarter(ctx, l, "", false)
 	if err != nil {
 		return nil, err

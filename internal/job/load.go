@@ -21,7 +21,12 @@ type Loaded struct {
 	quality    []pipeline.TableQuality // present tables, contract order
 	inputs     []manifestout.InputFile
 	quarantine []publish.File // quarantine/<table>.parquet of the tables with set-aside rows
+	warnings   []string
 }
+
+// Warnings returns what reading the extract set accepted but a person should know
+// (readers.Extract.Warnings), one sentence each.
+func (l *Loaded) Warnings() []string { return l.warnings }
 
 // Quality returns the rows read and set aside of each table present, in contract
 // order.
@@ -45,7 +50,7 @@ func (j *Job) Load(ctx context.Context) (*Loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Loaded{data: data}
+	l := &Loaded{data: data, warnings: ex.Warnings()}
 	for _, t := range ex.Tables() {
 		name := t.Def.Name
 		q, ok := ad.quality[name]

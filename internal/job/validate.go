@@ -34,6 +34,9 @@ func (j *Job) Check(ctx context.Context, w io.Writer) ([]pipeline.TableQuality, 
 		fmt.Fprintf(w, "result: unusable\n")
 		return nil, err
 	}
+	for _, warning := range ex.Warnings() {
+		fmt.Fprintf(w, "warning: %s\n", warning)
+	}
 	var qs []readers.TableQuality
 	for _, t := range ex.Tables() {
 		q, err := readAll(ctx, t)
