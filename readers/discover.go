@@ -210,6 +210,9 @@ func findFiles(fsys fs.FS, table, p string) (_ []FileInfo, dir string, _ error) 
 }
 
 func walkParts(fsys fs.FS, table, dir string) ([]FileInfo, error) {
+	if err := refuseTableFormat(fsys, table, dir); err != nil {
+		return nil, err
+	}
 	var out []FileInfo
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -380,4 +383,26 @@ func matchColumn(names []string, want string) (name, warning string, err error) 
 		return "", "", fmt.Errorf("several columns differ from it only in case: %s", strings.Join(folded, " and "))
 	}
 	return "", "", nil
+}
+
+// refuseTableFormat stops a table folder that holds a table format's log rather than
+// plain part files: a Delta Lake table (_delta_log/) or an Iceberg table (metadata/
+// with *.metadata.json). Its part files include removed files, rows hidden by deletion
+// vectors or delete files, and files of uncommitted writes, so reading them as plain
+// Parquet would misread the table without a word (SPEC §2: a table format that cannot
+// be applied exactly is refused, naming it).
+func refuseTableFormat(fsys fs.FS, table, dir string) error {
+	if st, err := fs.Stat(fsys, path.Join(dir, "_delta_log")); err == nil && st.IsDir() {
+		return fmt.Errorf("%w: table %s: %s/ is a Delta Lake table (%s/_delta_log/): reading a Delta table's snapshot is not supported; export the table as plain Parquet files", ErrUnusable, table, dir, dir)
+	}
+	entries, err := fs.ReadDir(fsys, path.Join(dir, "metadata"))
+	if err != nil {
+		return nil
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".metadata.json") {
+			return fmt.Errorf("%w: table %s: %s/ is an Iceberg table (%s/metadata/%s): reading an Iceberg table's snapshot is not supported; export the table as plain Parquet files", ErrUnusable, table, dir, dir, e.Name())
+		}
+	}
+	return nil
 }

@@ -29,7 +29,6 @@ func TestDiscoverPartsByContent(t *testing.T) {
 	}, []map[string]any{{"customer_id": "d", "purchased_at": int64(1767225600000000), "amount": 4.0}})
 	writeFile(t, dir, "purchases/_SUCCESS", nil)
 	writeFile(t, dir, "purchases/.000000_0.crc", []byte("crc"))
-	writeFile(t, dir, "purchases/_delta_log/00000000000000000000.json", []byte("{}"))
 	writeFile(t, dir, "purchases/_temporary/0/000001_0", []byte("garbage"))
 	// An optional table whose only part has no suffix is present, not absent.
 	writeArrow(t, dir, "complaints/000000_0", arrowOpts{},
@@ -325,5 +324,34 @@ func TestSchemaEvolutionLimits(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A table folder that holds a Delta Lake or Iceberg table is refused, naming the
+// format: its part files are not the table (removed files, deletion vectors, delete
+// files), so reading them as plain Parquet would misread it without a word.
+func TestTableFormatsAreRefused(t *testing.T) {
+	for _, c := range []struct{ name, marker, want string }{
+		{"delta", "purchases/_delta_log/00000000000000000000.json", "purchases/ is a Delta Lake table (purchases/_delta_log/)"},
+		{"iceberg", "purchases/metadata/v2.metadata.json", "purchases/ is an Iceberg table (purchases/metadata/v2.metadata.json)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writePurchaseParts(t, dir, 1, 3)
+			writeFile(t, dir, c.marker, []byte("{}"))
+			_, err := Discover(t.Context(), os.DirFS(dir), Options{})
+			if !errors.Is(err, ErrUnusable) || errors.Is(err, ErrIncomplete) {
+				t.Fatalf("want an unusable (not incomplete) extract, got %v", err)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %q, want %q", err, c.want)
+			}
+		})
+	}
+	// A plain folder with a metadata/ folder of other files is not an Iceberg table.
+	dir := t.TempDir()
+	writePurchaseParts(t, dir, 1, 3)
+	if _, err := Discover(t.Context(), os.DirFS(dir), Options{}); err != nil {
+		t.Fatalf("plain parts: %v", err)
 	}
 }
