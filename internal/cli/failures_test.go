@@ -183,12 +183,13 @@ func TestFailuresNeverReplacePublishedOutput(t *testing.T) {
 				writeRecord(t, filepath.Join(root, "purchases", "zz-extra.parquet"), rec)
 				return nil
 			}},
-		{name: "conflicting part schemas", code: ExitData, want: []string{"purchases/", "zz-float.parquet"},
+		{name: "a part without a required column", code: ExitData, want: []string{"purchases/zz-noamount.parquet", "amount"},
 			break_: func(t *testing.T, root string) []string {
-				// the generated parts store customer_id dictionary-encoded and have order_id; this part has no order_id
-				rec := purchasesRecord(10, false, false)
+				// Parts may differ by optional columns (schema evolution), never by a
+				// required one: this part has no amount.
+				rec := purchasesRecord(10, false, true)
 				defer rec.Release()
-				writeRecord(t, filepath.Join(root, "purchases", "zz-float.parquet"), rec)
+				writeRecord(t, filepath.Join(root, "purchases", "zz-noamount.parquet"), rec)
 				return nil
 			}},
 		{name: "truncated file", code: ExitData, want: []string{"purchases/", "part-"},
