@@ -1,0 +1,43 @@
+package readers
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkKeySet checks 1,000,000 unique text keys, as a warehouse's
+// PLAIN-encoded order ids arrive: "ORD-" and eight digits, in order and
+// shuffled, and random text with no digit suffix (hex).
+func BenchmarkKeySet(b *testing.B) {
+	const n = 1_000_000
+	r := rand.New(rand.NewPCG(5, 6))
+	seq := make([]string, n)
+	for i := range seq {
+		seq[i] = fmt.Sprintf("ORD-%08d", 10_000_000+i)
+	}
+	shuffled := append([]string(nil), seq...)
+	r.Shuffle(n, func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	hex := make([]string, n)
+	for i := range hex {
+		hex[i] = fmt.Sprintf("%016x-k", r.Uint64())
+	}
+	for _, tc := range []struct {
+		name string
+		keys []string
+	}{{"ordered", seq}, {"shuffled", shuffled}, {"hex", hex}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				s := newKeySet(n)
+				for _, k := range tc.keys {
+					if !s.addString(k) {
+						b.Fatalf("%q reported as a duplicate", k)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/key")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
