@@ -2,38 +2,105 @@ package readers
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-
-	"github.com/recoverykpi/recoverykpi/internal/intern"
 )
 
-// keySet is the duplicate-key seen-set of one table. Integer keys (and text
-// that is an integral decimal from an integer-typed column) are kept as
-// int64 in an intSet; other keys as copies in an intern.Table, one byte arena
-// that the garbage collector does not scan.
+// keySet is the exact duplicate-key seen-set of one table (SPEC §2 rule 6).
+// It keeps no copy of a key that it can keep as a number:
+//
+//   - Integer keys (and text that is an integral decimal from an
+//     integer-typed column) are int64s in an intSet.
+//   - Text that ends in ASCII digits, such as the order id "ORD-00012345", is
+//     split into its prefix ("ORD-"), the number of trailing digits (at most
+//     18, so the number fits an int64: 8) and their value (12345), and the
+//     value goes to the intSet of that prefix and width. The text is exactly
+//     prefix + the value padded with zeros to the width, so two texts are
+//     equal exactly when their prefix, width and value are. A sequence of ids
+//     then costs a few bits a key (intSet's bitmap) and no text at all.
+//   - Other text, and text whose prefix and width are not among the first
+//     keySetClasses ones of the table, is kept in a textSet: a set of 64-bit
+//     hashes that compares the text when hashes are equal.
+//
+// A key's path depends on its text alone (a prefix and width has an intSet
+// from its first key on, or never), so each key is always looked for where it
+// was recorded, and the rows set aside do not depend on the hash function.
 type keySet struct {
-	ints intSet
-	strs intern.Table
-	rows int // the table's rows: the text set is sized for them at its first key
+	ints    intSet
+	texts   *textSet
+	classes map[string]*suffixSets // by prefix
+	nclass  int                    // intSets in classes
+	last    *suffixSets            // the sets of the latest suffixed key's prefix
 }
 
+// suffixSets are the intSets of one prefix, by the number of digits.
+type suffixSets struct {
+	prefix string
+	width  [maxSuffixDigits + 1]*intSet
+}
+
+const (
+	maxSuffixDigits = 18  // 10^18-1 < 2^63
+	keySetClasses   = 256 // the most intSets for prefixes and widths
+)
+
 // newKeySet returns the seen-set of a table of about rows rows.
-func newKeySet(rows int64) *keySet { return &keySet{rows: int(min(rows, 1<<30))} }
+func newKeySet(rows int64) *keySet { return newKeySetHash(rows, nil) }
+
+// newKeySetHash returns the seen-set of a table of about rows rows whose text
+// keys without a decimal suffix are placed by hash (nil: maphash); tests pass
+// a hash with collisions.
+func newKeySetHash(rows int64, hash func(string) uint64) *keySet {
+	return &keySet{texts: newTextSet(rows, hash), classes: make(map[string]*suffixSets)}
+}
 
 // addInt reports whether k is new, and records it.
 func (s *keySet) addInt(k int64) bool { return s.ints.add(k) }
 
-// addString reports whether k is new, and records a copy of it. k may point
-// into an Arrow buffer.
+// addString reports whether k is new, and records it (a copy of its text, if
+// any). k may point into an Arrow buffer.
 func (s *keySet) addString(k string) bool {
-	if s.rows > 0 {
-		s.strs.Reserve(s.rows, 0)
-		s.rows = 0
+	p := len(k)
+	var v int64
+	for p > 0 && len(k)-p < maxSuffixDigits && '0' <= k[p-1] && k[p-1] <= '9' {
+		p--
 	}
-	_, added := s.strs.ID(k)
-	return added
+	if p == len(k) {
+		return s.texts.add(k)
+	}
+	for _, c := range []byte(k[p:]) {
+		v = 10*v + int64(c-'0')
+	}
+	if set := s.suffixSet(k[:p], len(k)-p); set != nil {
+		return set.add(v)
+	}
+	return s.texts.add(k)
+}
+
+// suffixSet returns the intSet of the keys of prefix and width digits, or
+// nil when it has none and the table has as many as it may have.
+func (s *keySet) suffixSet(prefix string, width int) *intSet {
+	sets := s.last
+	if sets == nil || prefix != sets.prefix {
+		if sets = s.classes[prefix]; sets == nil {
+			if s.nclass >= keySetClasses {
+				return nil
+			}
+			sets = &suffixSets{prefix: strings.Clone(prefix)}
+			s.classes[sets.prefix] = sets
+		}
+		s.last = sets
+	}
+	if sets.width[width] == nil {
+		if s.nclass >= keySetClasses {
+			return nil
+		}
+		sets.width[width] = new(intSet)
+		s.nclass++
+	}
+	return sets.width[width]
 }
 
 // keyColumn reads the key of each row of one batch. For an integer-typed

@@ -3,6 +3,7 @@ package readers
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -22,6 +23,16 @@ func BenchmarkKeySet(b *testing.B) {
 	for i := range hex {
 		hex[i] = fmt.Sprintf("%016x-k", r.Uint64())
 	}
+	// The keys end to end in one string, as in an Arrow buffer.
+	contiguous := func(keys []string) []string {
+		all := strings.Join(keys, "")
+		out := make([]string, len(keys))
+		for i, k := range keys {
+			out[i], all = all[:len(k)], all[len(k):]
+		}
+		return out
+	}
+	seq, shuffled, hex = contiguous(seq), contiguous(shuffled), contiguous(hex)
 	for _, tc := range []struct {
 		name string
 		keys []string

@@ -1,0 +1,142 @@
+package readers
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+// collidingHashes are placement hashes under which many different keys have
+// equal 64-bit hashes: whether a key is a duplicate must not depend on them.
+var collidingHashes = []struct {
+	name string
+	hash func(string) uint64
+}{
+	{"maphash", nil},
+	{"constant", func(string) uint64 { return 42 }},
+	{"zero", func(string) uint64 { return 0 }},
+	{"length", func(s string) uint64 { return uint64(len(s)) }},
+	{"first byte", func(s string) uint64 {
+		if s == "" {
+			return 7
+		}
+		return uint64(s[0]) << 60
+	}},
+}
+
+// TestKeySetCollisions checks that text keys with equal hashes are told
+// apart by their text: different texts are not duplicates, equal texts are.
+func TestKeySetCollisions(t *testing.T) {
+	keys := []struct {
+		k   string
+		new bool
+	}{
+		{"alpha", true}, {"bravo", true}, {"alpha", false}, {"charlie", true},
+		{"bravo", false}, {"Alpha", true}, {"alpha ", true}, {"alpha", false},
+		{"ORD-A", true}, {"ORD-B", true}, {"ORD-A", false}, {"ünï", true}, {"ünï", false},
+		{strings.Repeat("x", textChunk+10), true}, {"delta", true},
+		{strings.Repeat("x", textChunk+10), false}, {strings.Repeat("x", textChunk+9), true},
+	}
+	for _, h := range collidingHashes {
+		t.Run(h.name, func(t *testing.T) {
+			s := newKeySetHash(100, h.hash)
+			for i, x := range keys {
+				if got := s.addString(x.k); got != x.new {
+					t.Errorf("key %d (%.20q): new %v, want %v", i, x.k, got, x.new)
+				}
+			}
+		})
+	}
+}
+
+// TestKeySetSuffixes checks that keys with a decimal suffix are equal exactly
+// when their text is: leading zeros, widths and prefixes count.
+func TestKeySetSuffixes(t *testing.T) {
+	keys := []struct {
+		k   string
+		new bool
+	}{
+		{"ORD-12", true}, {"ORD-012", true}, {"ORD-0012", true}, {"ORD-12", false}, {"ORD-012", false},
+		{"ORD12", true}, {"ORD-12 ", true}, {"ord-12", true}, {"12", true}, {"012", true}, {"12", false},
+		{"0", true}, {"00", true}, {"0", false}, {"A0", true}, {"A00", true}, {"A0", false},
+		{"999999999999999999", true}, {"1999999999999999999", true}, {"2999999999999999999", true},
+		{"1999999999999999999", false}, {"99999999999999999999999", true}, {"99999999999999999999999", false},
+		{"x-18446744073709551616", true}, {"x-18446744073709551616", false},
+		{"ORD-1٣", true}, {"ORD-1٣", false}, {"ORD-1", true},
+	}
+	s := newKeySet(100)
+	for i, x := range keys {
+		if got := s.addString(x.k); got != x.new {
+			t.Errorf("key %d (%q): new %v, want %v", i, x.k, got, x.new)
+		}
+	}
+}
+
+// TestKeySetMatchesMap checks the key set against a map of texts on random
+// streams of text keys of many shapes (order ids of several prefixes and
+// widths, more prefixes than keySetClasses, no digits, long digit runs,
+// empty text), with repeats near and far, under hashes with many collisions.
+func TestKeySetMatchesMap(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	key := func() string {
+		switch r.IntN(8) {
+		case 0:
+			return fmt.Sprintf("ORD-%08d", r.IntN(5000))
+		case 1:
+			return fmt.Sprintf("ORD-%d", r.IntN(5000))
+		case 2:
+			return fmt.Sprintf("P%d-%0*d", r.IntN(400), 1+r.IntN(4), r.IntN(100))
+		case 3:
+			return fmt.Sprintf("%x", r.IntN(3000))
+		case 4:
+			return fmt.Sprintf("%d%d", r.IntN(30), r.Uint64()%1000)
+		case 5:
+			return fmt.Sprintf("k-%d-%d", r.Uint64(), r.IntN(3))
+		case 6:
+			return strings.Repeat("z", r.IntN(4))
+		default:
+			return fmt.Sprintf("u%03d", r.IntN(300))
+		}
+	}
+	var stream []string
+	for range 60_000 {
+		if len(stream) > 0 && r.IntN(5) == 0 {
+			back := 1 + r.IntN(min(len(stream), 1+r.IntN(2)*len(stream)))
+			stream = append(stream, stream[len(stream)-back])
+			continue
+		}
+		stream = append(stream, key())
+	}
+	for _, h := range collidingHashes {
+		if h.name == "constant" || h.name == "zero" {
+			continue // quadratic: TestKeySetCollisions covers them
+		}
+		t.Run(h.name, func(t *testing.T) {
+			s := newKeySetHash(int64(len(stream)), h.hash)
+			seen := map[string]bool{}
+			dups := 0
+			for i, k := range stream {
+				want := !seen[k]
+				seen[k] = true
+				if !want {
+					dups++
+				}
+				// The key in a buffer then overwritten, as an Arrow buffer
+				// is reused: the set must keep its own copy.
+				b := []byte(k)
+				if got := s.addString(unsafe.String(unsafe.SliceData(b), len(b))); got != want {
+					t.Fatalf("key %d (%q): new %v, want %v", i, k, got, want)
+				}
+				clear(b)
+			}
+			if s.nclass != keySetClasses {
+				t.Errorf("%d suffix classes, want the limit %d to be reached", s.nclass, keySetClasses)
+			}
+			if dups < 10_000 || s.texts.n < 1000 {
+				t.Errorf("stream too easy: %d duplicates, %d keys in the text set", dups, s.texts.n)
+			}
+		})
+	}
+}
