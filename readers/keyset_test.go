@@ -140,3 +140,23 @@ func TestKeySetMatchesMap(t *testing.T) {
 		})
 	}
 }
+
+// TestTextSetRehash checks a text set whose table outgrows the positions its
+// tags give, so that growing hashes the keys again from their text.
+func TestTextSetRehash(t *testing.T) {
+	for _, h := range collidingHashes[:1] {
+		s := newTextSet(0, h.hash)
+		s.tagged = 2048
+		const n = 20_000
+		for round := range 2 {
+			for i := range n {
+				if got := s.add(fmt.Sprintf("key-%d-x", i)); got != (round == 0) {
+					t.Fatalf("round %d key %d: new %v", round, i, got)
+				}
+			}
+		}
+		if len(s.slots) <= s.tagged {
+			t.Fatalf("%d slots: the table did not outgrow its tags", len(s.slots))
+		}
+	}
+}
