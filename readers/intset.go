@@ -14,7 +14,7 @@ type intSet struct {
 	span  int64    // bits in the bitmap, 64*len(bits)
 	bits  []uint64 // nil until seeded
 	n     int64    // keys in the set
-	other map[int64]struct{}
+	other int64Table
 	next  int // size of other at which to try seeding the bitmap
 }
 
@@ -39,16 +39,14 @@ func (s *intSet) add(k int64) bool {
 	if s.bits != nil && s.extend(k) {
 		return s.add(k)
 	}
-	if s.other == nil {
-		s.other = make(map[int64]struct{})
+	if s.next == 0 {
 		s.next = intSetSeed
 	}
-	if _, ok := s.other[k]; ok {
+	if !s.other.add(k) {
 		return false
 	}
-	s.other[k] = struct{}{}
 	s.n++
-	if s.bits == nil && len(s.other) >= s.next {
+	if s.bits == nil && s.other.len() >= s.next {
 		s.seed()
 	}
 	return true
@@ -90,13 +88,13 @@ func (s *intSet) extend(k int64) bool {
 // enough of them are dense there; otherwise it tries again when the hash set
 // has grown eightfold.
 func (s *intSet) seed() {
-	keys := make([]int64, 0, len(s.other))
-	for k := range s.other {
+	keys := make([]int64, 0, s.other.len())
+	s.other.keys(func(k int64) {
 		if k > -intSetLimit && k < intSetLimit {
 			keys = append(keys, k)
 		}
-	}
-	s.next = 8 * len(s.other)
+	})
+	s.next = 8 * s.other.len()
 	if len(keys) == 0 {
 		return
 	}
@@ -121,12 +119,13 @@ func (s *intSet) place(lo, hi int64) {
 		copy(bits[(s.lo-lo)/64:], s.bits)
 	}
 	s.lo, s.span, s.bits = lo, hi-lo, bits
-	for k := range s.other {
+	s.other.removeIf(func(k int64) bool {
 		if i := uint64(k) - uint64(lo); i < uint64(s.span) {
 			s.bits[i>>6] |= 1 << (i & 63)
-			delete(s.other, k)
+			return true
 		}
-	}
+		return false
+	})
 }
 
 func roundUp64(v int64) int64 { return (v + 63) &^ 63 }
