@@ -33,6 +33,7 @@ type keySet struct {
 	classes map[string]*suffixSets // by prefix
 	nclass  int                    // intSets in classes
 	last    *suffixSets            // the sets of the latest suffixed key's prefix
+	hint    int                    // keys to make room for in the first intSet of the classes
 }
 
 // suffixSets are the intSets of one prefix, by the number of digits.
@@ -53,7 +54,10 @@ func newKeySet(rows int64) *keySet { return newKeySetHash(rows, nil) }
 // keys without a decimal suffix are placed by hash (nil: maphash); tests pass
 // a hash with collisions.
 func newKeySetHash(rows int64, hash func(string) uint64) *keySet {
-	return &keySet{texts: newTextSet(rows, hash), classes: make(map[string]*suffixSets)}
+	// The first integer set (a table's keys are usually of one kind) makes room
+	// for an eighth of the rows outside its bitmap at once, to grow less.
+	hint := int(min(rows, 1<<30) / 8)
+	return &keySet{ints: intSet{hint: hint}, texts: newTextSet(rows, hash), classes: make(map[string]*suffixSets), hint: hint}
 }
 
 // addInt reports whether k is new, and records it.
@@ -97,7 +101,8 @@ func (s *keySet) suffixSet(prefix string, width int) *intSet {
 		if s.nclass >= keySetClasses {
 			return nil
 		}
-		sets.width[width] = new(intSet)
+		sets.width[width] = &intSet{hint: s.hint}
+		s.hint = 0
 		s.nclass++
 	}
 	return sets.width[width]

@@ -51,6 +51,18 @@ func (t *int64Table) add(k int64) bool {
 	return true
 }
 
+// reserve makes an empty table room for about n keys.
+func (t *int64Table) reserve(n int) {
+	if t.slots != nil {
+		return
+	}
+	size := int64TableMin
+	for n*8 > size*5 && size < 1<<40 {
+		size *= 2
+	}
+	t.resize(size)
+}
+
 // keys calls f for each key, in no particular order.
 func (t *int64Table) keys(f func(int64)) {
 	if t.hasZero {

@@ -16,12 +16,14 @@ type intSet struct {
 	n     int64    // keys in the set
 	other int64Table
 	next  int // size of other at which to try seeding the bitmap
+	hint  int // keys outside the bitmap to make room for at the first
 }
 
 const (
-	intSetSlack = 1 << 23 // bits the bitmap may have beyond 64 per key (1 MiB)
-	intSetSeed  = 4096    // keys in the hash set before a bitmap is placed
-	intSetLimit = 1 << 62 // the bitmap covers keys in (-limit, limit) only
+	intSetSlack  = 1 << 23 // bits the bitmap may have beyond 64 per key (1 MiB)
+	intSetSeed   = 4096    // keys in the hash set before a bitmap is placed
+	intSetSample = 8192    // the most keys seed sorts
+	intSetLimit  = 1 << 62 // the bitmap covers keys in (-limit, limit) only
 )
 
 // add reports whether k is new, and records it.
@@ -41,6 +43,7 @@ func (s *intSet) add(k int64) bool {
 	}
 	if s.next == 0 {
 		s.next = intSetSeed
+		s.other.reserve(s.hint)
 	}
 	if !s.other.add(k) {
 		return false
@@ -86,13 +89,18 @@ func (s *intSet) extend(k int64) bool {
 
 // seed places the bitmap around the median of the keys seen so far, if
 // enough of them are dense there; otherwise it tries again when the hash set
-// has grown eightfold.
+// has grown eightfold. It judges from an even sample of at most
+// intSetSample keys (in the hash set's order, which is the hash's): where the
+// bitmap goes changes the cost, never the result.
 func (s *intSet) seed() {
-	keys := make([]int64, 0, s.other.len())
+	step := max(1, s.other.len()/intSetSample)
+	keys := make([]int64, 0, min(s.other.len(), 2*intSetSample))
+	i := 0
 	s.other.keys(func(k int64) {
-		if k > -intSetLimit && k < intSetLimit {
+		if i%step == 0 && k > -intSetLimit && k < intSetLimit {
 			keys = append(keys, k)
 		}
+		i++
 	})
 	s.next = 8 * s.other.len()
 	if len(keys) == 0 {
