@@ -8,25 +8,33 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
-// keySet is the exact duplicate-key seen-set of one table (SPEC §2 rule 6).
-// It keeps no copy of a key that it can keep as a number:
+// keySet is the exact duplicate-key seen-set of one table (SPEC §2 rule 6):
+// every row whose key text equals an earlier recorded key's is a duplicate,
+// and no other. Rows are judged as their batch is processed, and the batch is
+// handed on at once, so a key cannot be checked later or against the source
+// read again: the set must be able to tell every recorded key from any other
+// text. It keeps no copy of a key that it can keep as a number:
 //
 //   - Integer keys (and text that is an integral decimal from an
 //     integer-typed column) are int64s in an intSet.
 //   - Text that ends in ASCII digits, such as the order id "ORD-00012345", is
-//     split into its prefix ("ORD-"), the number of trailing digits (at most
-//     18, so the number fits an int64: 8) and their value (12345), and the
-//     value goes to the intSet of that prefix and width. The text is exactly
-//     prefix + the value padded with zeros to the width, so two texts are
-//     equal exactly when their prefix, width and value are. A sequence of ids
-//     then costs a few bits a key (intSet's bitmap) and no text at all.
+//     split into its prefix ("ORD-"), the number of trailing digits (8; at
+//     most 18, so that the number fits an int64: a longer run leaves its
+//     first digits in the prefix) and their value (12345), and the value goes
+//     to the intSet of that prefix and width. The text is exactly prefix +
+//     the value padded with zeros to the width, so two texts are equal
+//     exactly when their prefix, width and value are. A sequence of ids then
+//     costs a few bits a key (intSet's bitmap) and no text at all; scattered
+//     ids 8 to 13 bytes a key (int64Table).
 //   - Other text, and text whose prefix and width are not among the first
-//     keySetClasses ones of the table, is kept in a textSet: a set of 64-bit
-//     hashes that compares the text when hashes are equal.
+//     keySetClasses ones of the table, is in a textSet: a hash table that
+//     keeps each key's text once and compares texts only when their hashes'
+//     tags are equal, so that two different texts are never taken as one.
 //
 // A key's path depends on its text alone (a prefix and width has an intSet
 // from its first key on, or never), so each key is always looked for where it
-// was recorded, and the rows set aside do not depend on the hash function.
+// was recorded, and the rows set aside depend neither on the hash function
+// nor on its seed.
 type keySet struct {
 	ints    intSet
 	texts   *textSet
