@@ -3,9 +3,12 @@ package readers
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
 )
 
 // collidingHashes are placement hashes under which many different keys have
@@ -158,5 +161,50 @@ func TestTextSetRehash(t *testing.T) {
 		if len(s.slots) <= s.tagged {
 			t.Fatalf("%d slots: the table did not outgrow its tags", len(s.slots))
 		}
+	}
+}
+
+// TestReaderTextKeyDuplicates reads text order ids of every path of keySet
+// (decimal suffixes with leading zeros, plain text, a 19-digit id) in
+// batches of 3 across two files, and checks that exactly the second and later
+// rows of each text are set aside, in read order, and that a null key and a
+// row set aside for an earlier rule are never duplicates nor make one.
+func TestReaderTextKeyDuplicates(t *testing.T) {
+	dir := t.TempDir()
+	ts := func(n int) string {
+		return "[" + strings.TrimSuffix(strings.Repeat(`"2026-01-01T00:00:00Z", `, n), ", ") + "]"
+	}
+	writeArrow(t, dir, "purchases/part-1.parquet", arrowOpts{},
+		c("customer_id", arrow.BinaryTypes.String, `["a", "b", "c", "d", "e", "f", "", "h"]`),
+		c("purchased_at", &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, ts(8)),
+		c("amount", arrow.PrimitiveTypes.Float64, `[1, 2, 3, 4, 5, 6, 7, 8]`),
+		c("order_id", arrow.BinaryTypes.String, `["ORD-1", "ORD-01", "ORD-1", null, "X", "x", "Q-7", "X"]`))
+	writeArrow(t, dir, "purchases/part-2.parquet", arrowOpts{},
+		c("customer_id", arrow.BinaryTypes.String, `["i", "j", "k", "l", "m", "n", "o"]`),
+		c("purchased_at", &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, ts(7)),
+		c("amount", arrow.PrimitiveTypes.Float64, `[1, 2, 3, 4, 5, 6, 7]`),
+		c("order_id", arrow.BinaryTypes.String, `["ORD-01", null, "Q-7", "1234567890123456789", "2234567890123456789", "1234567890123456789", "ORD-001"]`))
+	res := readTable(t, dir, "purchases", Options{BatchSize: 3}, nil)
+	type row struct {
+		reason, file string
+		row          int64
+	}
+	var got []row
+	for i := range res.setAside.Len() {
+		f, n := res.setAside.SourceFile(i)
+		got = append(got, row{res.setAside.Reason(i), f, n})
+	}
+	want := []row{
+		{ReasonDuplicateKey, "purchases/part-1.parquet", 2},
+		{"missing customer_id", "purchases/part-1.parquet", 6}, // its "Q-7" is not recorded
+		{ReasonDuplicateKey, "purchases/part-1.parquet", 7},
+		{ReasonDuplicateKey, "purchases/part-2.parquet", 0},
+		{ReasonDuplicateKey, "purchases/part-2.parquet", 5},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("set aside:\n got  %v\n want %v", got, want)
+	}
+	if len(res.rows) != 10 {
+		t.Errorf("delivered %d rows, want 10", len(res.rows))
 	}
 }
