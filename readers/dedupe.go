@@ -26,19 +26,19 @@ import (
 //     exactly when their prefix, width and value are. A sequence of ids then
 //     costs a few bits a key (intSet's bitmap) and no text at all; scattered
 //     ids 8 to 13 bytes a key (int64Table).
-//   - Other text, and text whose prefix and width are not among the first
-//     keySetClasses ones of the table, is in a textSet: a hash table that
-//     keeps each key's text once and compares texts only when their hashes'
-//     tags are equal, so that two different texts are never taken as one.
+//   - Other text is in a textSet: a hash table that keeps each key's text
+//     once and compares texts only when their hashes' tags are equal, so
+//     that two different texts are never taken as one.
 //
-// A key's path depends on its text alone (a prefix and width has an intSet
-// from its first key on, or never), so each key is always looked for where it
-// was recorded, and the rows set aside depend neither on the hash function
-// nor on its seed.
+// When the table's text keys would need more than keySetClasses intSets
+// (UUIDs, whose prefixes differ from key to key), the keys of the intSets are
+// written back as text into the textSet and every later text key goes there.
+// Either way each key is looked for where every earlier equal key is, and the
+// rows set aside depend neither on the hash function nor on its seed.
 type keySet struct {
 	ints    intSet
 	texts   *textSet
-	classes map[string]*suffixSets // by prefix
+	classes map[string]*suffixSets // by prefix; nil when all text keys are in texts
 	nclass  int                    // intSets in classes
 	last    *suffixSets            // the sets of the latest suffixed key's prefix
 	hint    int                    // keys to make room for in the first intSet of the classes
@@ -74,6 +74,9 @@ func (s *keySet) addInt(k int64) bool { return s.ints.add(k) }
 // addString reports whether k is new, and records it (a copy of its text, if
 // any). k may point into an Arrow buffer.
 func (s *keySet) addString(k string) bool {
+	if s.classes == nil {
+		return s.texts.add(k)
+	}
 	p := len(k)
 	var v int64
 	for p > 0 && len(k)-p < maxSuffixDigits && '0' <= k[p-1] && k[p-1] <= '9' {
@@ -92,12 +95,14 @@ func (s *keySet) addString(k string) bool {
 }
 
 // suffixSet returns the intSet of the keys of prefix and width digits, or
-// nil when it has none and the table has as many as it may have.
+// nil when the table would have more than keySetClasses of them: then their
+// keys are moved to the text set, for good.
 func (s *keySet) suffixSet(prefix string, width int) *intSet {
 	sets := s.last
 	if sets == nil || prefix != sets.prefix {
 		if sets = s.classes[prefix]; sets == nil {
 			if s.nclass >= keySetClasses {
+				s.toText()
 				return nil
 			}
 			sets = &suffixSets{prefix: strings.Clone(prefix)}
@@ -107,6 +112,7 @@ func (s *keySet) suffixSet(prefix string, width int) *intSet {
 	}
 	if sets.width[width] == nil {
 		if s.nclass >= keySetClasses {
+			s.toText()
 			return nil
 		}
 		sets.width[width] = &intSet{hint: s.hint}
@@ -114,6 +120,29 @@ func (s *keySet) suffixSet(prefix string, width int) *intSet {
 		s.nclass++
 	}
 	return sets.width[width]
+}
+
+// toText adds the keys of the intSets of text keys to the text set, as the
+// text they were, and sends all later text keys there.
+func (s *keySet) toText() {
+	var buf []byte
+	for _, sets := range s.classes {
+		for width, set := range sets.width {
+			if set == nil {
+				continue
+			}
+			set.keys(func(v int64) {
+				buf = append(buf[:0], sets.prefix...)
+				digits := strconv.AppendInt(nil, v, 10)
+				for range width - len(digits) {
+					buf = append(buf, '0')
+				}
+				buf = append(buf, digits...)
+				s.texts.add(string(buf))
+			})
+		}
+	}
+	s.classes, s.last = nil, nil
 }
 
 // keyColumn reads the key of each row of one batch. For an integer-typed

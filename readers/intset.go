@@ -1,6 +1,9 @@
 package readers
 
-import "slices"
+import (
+	"math/bits"
+	"slices"
+)
 
 // intSet is a set of int64 keys. Warehouse keys are mostly sequences, so the
 // keys of one dense range are bits of a bitmap (a few bits per key, and
@@ -143,4 +146,14 @@ func countIn(sorted []int64, lo, hi int64) int {
 	a, _ := slices.BinarySearch(sorted, lo)
 	b, _ := slices.BinarySearch(sorted, hi)
 	return b - a
+}
+
+// keys calls f for each key, in no particular order.
+func (s *intSet) keys(f func(int64)) {
+	for w, word := range s.bits {
+		for ; word != 0; word &= word - 1 {
+			f(s.lo + int64(64*w+bits.TrailingZeros64(word)))
+		}
+	}
+	s.other.keys(f)
 }
