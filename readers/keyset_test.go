@@ -94,7 +94,7 @@ func TestKeySetMatchesMap(t *testing.T) {
 			return fmt.Sprintf("ORD-%d", r.IntN(5000))
 		case 2:
 			if i < 30_000 {
-				return fmt.Sprintf("ORD-%d", 20_000+r.IntN(5000))
+				return fmt.Sprintf("ORD-%08d", 5000+r.IntN(10_000))
 			}
 			return fmt.Sprintf("P%d-%0*d", r.IntN(400), 1+r.IntN(4), r.IntN(100))
 		case 3:
@@ -102,6 +102,9 @@ func TestKeySetMatchesMap(t *testing.T) {
 		case 4:
 			return fmt.Sprintf("%d%d", r.IntN(30), r.Uint64()%1000)
 		case 5:
+			if i < 30_000 {
+				return fmt.Sprintf("k-%x-z", r.Uint64()%50_000)
+			}
 			return fmt.Sprintf("k-%d-%d", r.Uint64(), r.IntN(3))
 		case 6:
 			return strings.Repeat("z", r.IntN(4))
@@ -125,8 +128,9 @@ func TestKeySetMatchesMap(t *testing.T) {
 		t.Run(h.name, func(t *testing.T) {
 			s := newKeySetHash(int64(len(stream)), h.hash)
 			seen := map[string]bool{}
-			dups := 0
+			dups, moved := 0, 0
 			for i, k := range stream {
+				before, classes := s.texts.n, s.classes != nil
 				want := !seen[k]
 				seen[k] = true
 				if !want {
@@ -139,6 +143,12 @@ func TestKeySetMatchesMap(t *testing.T) {
 					t.Fatalf("key %d (%q): new %v, want %v", i, k, got, want)
 				}
 				clear(b)
+				if classes && s.classes == nil {
+					moved = s.texts.n - before
+				}
+			}
+			if moved < 5000 {
+				t.Errorf("%d keys moved to the text set, want many", moved)
 			}
 			if s.classes != nil {
 				t.Errorf("%d suffix classes: want the limit %d reached, the keys moved to text", s.nclass, keySetClasses)
