@@ -2,38 +2,147 @@ package readers
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-
-	"github.com/recoverykpi/recoverykpi/internal/intern"
 )
 
-// keySet is the duplicate-key seen-set of one table. Integer keys (and text
-// that is an integral decimal from an integer-typed column) are kept as
-// int64 in an intSet; other keys as copies in an intern.Table, one byte arena
-// that the garbage collector does not scan.
+// keySet is the exact duplicate-key seen-set of one table (SPEC §2 rule 6):
+// every row whose key text equals an earlier recorded key's is a duplicate,
+// and no other. Rows are judged as their batch is processed, and the batch is
+// handed on at once, so a key cannot be checked later or against the source
+// read again: the set must be able to tell every recorded key from any other
+// text. It keeps no copy of a key that it can keep as a number:
+//
+//   - Integer keys (and text that is an integral decimal from an
+//     integer-typed column) are int64s in an intSet.
+//   - Text that ends in ASCII digits, such as the order id "ORD-00012345", is
+//     split into its prefix ("ORD-"), the number of trailing digits (8; at
+//     most 18, so that the number fits an int64: a longer run leaves its
+//     first digits in the prefix) and their value (12345), and the value goes
+//     to the intSet of that prefix and width. The text is exactly prefix +
+//     the value padded with zeros to the width, so two texts are equal
+//     exactly when their prefix, width and value are. A sequence of ids then
+//     costs a few bits a key (intSet's bitmap) and no text at all; scattered
+//     ids 8 to 13 bytes a key (int64Table).
+//   - Other text is in a textSet: a hash table that keeps each key's text
+//     once and compares texts only when their hashes' tags are equal, so
+//     that two different texts are never taken as one.
+//
+// When the table's text keys would need more than keySetClasses intSets
+// (UUIDs, whose prefixes differ from key to key), the keys of the intSets are
+// written back as text into the textSet and every later text key goes there.
+// Either way each key is looked for where every earlier equal key is, and the
+// rows set aside depend neither on the hash function nor on its seed.
 type keySet struct {
-	ints intSet
-	strs intern.Table
-	rows int // the table's rows: the text set is sized for them at its first key
+	ints    intSet
+	texts   *textSet
+	classes map[string]*suffixSets // by prefix; nil when all text keys are in texts
+	nclass  int                    // intSets in classes
+	last    *suffixSets            // the sets of the latest suffixed key's prefix
+	hint    int                    // keys to make room for in the first intSet of the classes
 }
 
+// suffixSets are the intSets of one prefix, by the number of digits.
+type suffixSets struct {
+	prefix string
+	width  [maxSuffixDigits + 1]*intSet
+}
+
+const (
+	maxSuffixDigits = 18  // 10^18-1 < 2^63
+	keySetClasses   = 256 // the most intSets for prefixes and widths
+)
+
 // newKeySet returns the seen-set of a table of about rows rows.
-func newKeySet(rows int64) *keySet { return &keySet{rows: int(min(rows, 1<<30))} }
+func newKeySet(rows int64) *keySet { return newKeySetHash(rows, nil) }
+
+// newKeySetHash returns the seen-set of a table of about rows rows whose text
+// keys without a decimal suffix are placed by hash (nil: maphash); tests pass
+// a hash with collisions.
+func newKeySetHash(rows int64, hash func(string) uint64) *keySet {
+	// The first integer set (a table's keys are usually of one kind) makes room
+	// for an eighth of the rows outside its bitmap at once, to grow less.
+	hint := int(min(rows, 1<<30) / 8)
+	return &keySet{ints: intSet{hint: hint}, texts: newTextSet(rows, hash), classes: make(map[string]*suffixSets), hint: hint}
+}
 
 // addInt reports whether k is new, and records it.
 func (s *keySet) addInt(k int64) bool { return s.ints.add(k) }
 
-// addString reports whether k is new, and records a copy of it. k may point
-// into an Arrow buffer.
+// addString reports whether k is new, and records it (a copy of its text, if
+// any). k may point into an Arrow buffer.
 func (s *keySet) addString(k string) bool {
-	if s.rows > 0 {
-		s.strs.Reserve(s.rows, 0)
-		s.rows = 0
+	if s.classes == nil {
+		return s.texts.add(k)
 	}
-	_, added := s.strs.ID(k)
-	return added
+	p := len(k)
+	var v int64
+	for p > 0 && len(k)-p < maxSuffixDigits && '0' <= k[p-1] && k[p-1] <= '9' {
+		p--
+	}
+	if p == len(k) {
+		return s.texts.add(k)
+	}
+	for _, c := range []byte(k[p:]) {
+		v = 10*v + int64(c-'0')
+	}
+	if set := s.suffixSet(k[:p], len(k)-p); set != nil {
+		return set.add(v)
+	}
+	return s.texts.add(k)
+}
+
+// suffixSet returns the intSet of the keys of prefix and width digits, or
+// nil when the table would have more than keySetClasses of them: then their
+// keys are moved to the text set, for good.
+func (s *keySet) suffixSet(prefix string, width int) *intSet {
+	sets := s.last
+	if sets == nil || prefix != sets.prefix {
+		if sets = s.classes[prefix]; sets == nil {
+			if s.nclass >= keySetClasses {
+				s.toText()
+				return nil
+			}
+			sets = &suffixSets{prefix: strings.Clone(prefix)}
+			s.classes[sets.prefix] = sets
+		}
+		s.last = sets
+	}
+	if sets.width[width] == nil {
+		if s.nclass >= keySetClasses {
+			s.toText()
+			return nil
+		}
+		sets.width[width] = &intSet{hint: s.hint}
+		s.hint = 0
+		s.nclass++
+	}
+	return sets.width[width]
+}
+
+// toText adds the keys of the intSets of text keys to the text set, as the
+// text they were, and sends all later text keys there.
+func (s *keySet) toText() {
+	var buf []byte
+	for _, sets := range s.classes {
+		for width, set := range sets.width {
+			if set == nil {
+				continue
+			}
+			set.keys(func(v int64) {
+				buf = append(buf[:0], sets.prefix...)
+				digits := strconv.AppendInt(nil, v, 10)
+				for range width - len(digits) {
+					buf = append(buf, '0')
+				}
+				buf = append(buf, digits...)
+				s.texts.add(string(buf))
+			})
+		}
+	}
+	s.classes, s.last = nil, nil
 }
 
 // keyColumn reads the key of each row of one batch. For an integer-typed

@@ -1,6 +1,9 @@
 package readers
 
-import "slices"
+import (
+	"math/bits"
+	"slices"
+)
 
 // intSet is a set of int64 keys. Warehouse keys are mostly sequences, so the
 // keys of one dense range are bits of a bitmap (a few bits per key, and
@@ -14,14 +17,16 @@ type intSet struct {
 	span  int64    // bits in the bitmap, 64*len(bits)
 	bits  []uint64 // nil until seeded
 	n     int64    // keys in the set
-	other map[int64]struct{}
+	other int64Table
 	next  int // size of other at which to try seeding the bitmap
+	hint  int // keys outside the bitmap to make room for at the first
 }
 
 const (
-	intSetSlack = 1 << 23 // bits the bitmap may have beyond 64 per key (1 MiB)
-	intSetSeed  = 4096    // keys in the hash set before a bitmap is placed
-	intSetLimit = 1 << 62 // the bitmap covers keys in (-limit, limit) only
+	intSetSlack  = 1 << 23 // bits the bitmap may have beyond 64 per key (1 MiB)
+	intSetSeed   = 4096    // keys in the hash set before a bitmap is placed
+	intSetSample = 8192    // the most keys seed sorts
+	intSetLimit  = 1 << 62 // the bitmap covers keys in (-limit, limit) only
 )
 
 // add reports whether k is new, and records it.
@@ -39,16 +44,15 @@ func (s *intSet) add(k int64) bool {
 	if s.bits != nil && s.extend(k) {
 		return s.add(k)
 	}
-	if s.other == nil {
-		s.other = make(map[int64]struct{})
+	if s.next == 0 {
 		s.next = intSetSeed
+		s.other.reserve(s.hint)
 	}
-	if _, ok := s.other[k]; ok {
+	if !s.other.add(k) {
 		return false
 	}
-	s.other[k] = struct{}{}
 	s.n++
-	if s.bits == nil && len(s.other) >= s.next {
+	if s.bits == nil && s.other.len() >= s.next {
 		s.seed()
 	}
 	return true
@@ -88,15 +92,20 @@ func (s *intSet) extend(k int64) bool {
 
 // seed places the bitmap around the median of the keys seen so far, if
 // enough of them are dense there; otherwise it tries again when the hash set
-// has grown eightfold.
+// has grown eightfold. It judges from an even sample of at most
+// intSetSample keys (in the hash set's order, which is the hash's): where the
+// bitmap goes changes the cost, never the result.
 func (s *intSet) seed() {
-	keys := make([]int64, 0, len(s.other))
-	for k := range s.other {
-		if k > -intSetLimit && k < intSetLimit {
+	step := max(1, s.other.len()/intSetSample)
+	keys := make([]int64, 0, min(s.other.len(), 2*intSetSample))
+	i := 0
+	s.other.keys(func(k int64) {
+		if i%step == 0 && k > -intSetLimit && k < intSetLimit {
 			keys = append(keys, k)
 		}
-	}
-	s.next = 8 * len(s.other)
+		i++
+	})
+	s.next = 8 * s.other.len()
 	if len(keys) == 0 {
 		return
 	}
@@ -121,12 +130,13 @@ func (s *intSet) place(lo, hi int64) {
 		copy(bits[(s.lo-lo)/64:], s.bits)
 	}
 	s.lo, s.span, s.bits = lo, hi-lo, bits
-	for k := range s.other {
+	s.other.removeIf(func(k int64) bool {
 		if i := uint64(k) - uint64(lo); i < uint64(s.span) {
 			s.bits[i>>6] |= 1 << (i & 63)
-			delete(s.other, k)
+			return true
 		}
-	}
+		return false
+	})
 }
 
 func roundUp64(v int64) int64 { return (v + 63) &^ 63 }
@@ -136,4 +146,14 @@ func countIn(sorted []int64, lo, hi int64) int {
 	a, _ := slices.BinarySearch(sorted, lo)
 	b, _ := slices.BinarySearch(sorted, hi)
 	return b - a
+}
+
+// keys calls f for each key, in no particular order.
+func (s *intSet) keys(f func(int64)) {
+	for w, word := range s.bits {
+		for ; word != 0; word &= word - 1 {
+			f(s.lo + int64(64*w+bits.TrailingZeros64(word)))
+		}
+	}
+	s.other.keys(f)
 }

@@ -125,3 +125,51 @@ func BenchmarkIntSet(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(keys)), "ns/key")
 	})
 }
+
+// TestInt64TableMatchesMap checks int64Table against a map, with the key 0,
+// the extremes, strides of powers of two and removals.
+func TestInt64TableMatchesMap(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	var tb int64Table
+	want := map[int64]bool{}
+	check := func(k int64) {
+		t.Helper()
+		if got := tb.add(k); got != !want[k] {
+			t.Fatalf("add(%d) = %v, want %v", k, got, !want[k])
+		}
+		want[k] = true
+	}
+	for i := range 100_000 {
+		switch i % 5 {
+		case 0:
+			check(int64(i) << 32)
+		case 1:
+			check(r.Int64N(50_000) - 25_000)
+		case 2:
+			check([]int64{0, math.MinInt64, math.MaxInt64, -1, 1}[r.IntN(5)])
+		default:
+			check(int64(r.Uint64()))
+		}
+		if i%30_000 == 29_999 {
+			tb.removeIf(func(k int64) bool { return k%3 == 0 })
+			for k := range want {
+				if k%3 == 0 {
+					delete(want, k)
+				}
+			}
+		}
+	}
+	if tb.len() != len(want) {
+		t.Fatalf("len %d, want %d", tb.len(), len(want))
+	}
+	n := 0
+	tb.keys(func(k int64) {
+		if !want[k] {
+			t.Fatalf("key %d not added", k)
+		}
+		n++
+	})
+	if n != len(want) {
+		t.Fatalf("%d keys, want %d", n, len(want))
+	}
+}
