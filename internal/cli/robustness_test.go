@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"strings"
@@ -33,5 +34,25 @@ func TestPanicIsAnInternalError(t *testing.T) {
 	}
 	if got := scheduleKind(err); got != schedule.KindInternal {
 		t.Errorf("scheduler kind %q, want %q", got, schedule.KindInternal)
+	}
+}
+
+// TestGenerateLogsJSON checks that generate, like every command that does work, takes
+// --log-format json and writes its log line as one JSON object.
+func TestGenerateLogsJSON(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	e := &Env{Stdout: &stdout, Stderr: &stderr}
+	if code := Run(context.Background(), []string{"generate", "--output", t.TempDir(), "--customers", "20", "--log-format", "json"}, e); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(bytes.TrimSpace(stderr.Bytes()), &rec); err != nil {
+		t.Fatalf("stderr is not one JSON object: %v\n%s", err, stderr.String())
+	}
+	if rec["command"] != "generate" || rec["level"] != "INFO" {
+		t.Errorf("log record %v", rec)
+	}
+	if !strings.Contains(stdout.String(), "purchases") {
+		t.Errorf("stdout lacks the tables written:\n%s", stdout.String())
 	}
 }
