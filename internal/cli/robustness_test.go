@@ -26,7 +26,7 @@ func TestPanicIsAnInternalError(t *testing.T) {
 	if !errors.Is(err, ErrInternal) {
 		t.Fatalf("err = %v, want ErrInternal", err)
 	}
-	if !strings.Contains(err.Error(), "panic in boom") || !strings.Contains(err.Error(), "internal_error_test.go") {
+	if !strings.Contains(err.Error(), "panic in boom") || !strings.Contains(err.Error(), "robustness_test.go") {
 		t.Errorf("the error names neither the command nor the stack:\n%v", err)
 	}
 	if got := ExitCode(err); got != ExitFailure {
