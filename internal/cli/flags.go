@@ -39,16 +39,8 @@ func newFlags(name string, e *Env) *flag.FlagSet {
 // parseFlags parses args and maps flag errors to ErrUsage, suggesting the flag meant
 // when one is mistyped.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	out := fs.Output()
-	fs.SetOutput(io.Discard) // the error is reported once, by Run
-	err := fs.Parse(args)
-	fs.SetOutput(out)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.Usage()
-		return errHelpShown
-	}
-	if err != nil {
-		return flagError(fs, err)
+	if err := parseSome(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", ErrUsage, fs.Arg(0))
@@ -145,4 +137,21 @@ func (f *runFlags) check() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// parseSome parses the flags of args up to the first argument that is not one, which
+// it leaves in fs.Args(); flag errors are ErrUsage, as parseFlags gives them.
+func parseSome(fs *flag.FlagSet, args []string) error {
+	out := fs.Output()
+	fs.SetOutput(io.Discard) // the error is reported once, by Run
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return errHelpShown
+	}
+	if err != nil {
+		return flagError(fs, err)
+	}
+	return nil
 }

@@ -3,8 +3,6 @@ package cli
 import (
 	"cmp"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -132,16 +130,8 @@ func verifyCommand(ctx context.Context, args []string, e *Env) error {
 	var manifestPath string
 	// Flags may come before or after the manifest.
 	for rest := args; ; {
-		out := fl.Output()
-		fl.SetOutput(io.Discard) // the error is reported once, by Run
-		err := fl.Parse(rest)
-		fl.SetOutput(out)
-		if errors.Is(err, flag.ErrHelp) {
-			fl.Usage()
-			return errHelpShown
-		}
-		if err != nil {
-			return flagError(fl, err)
+		if err := parseSome(fl, rest); err != nil {
+			return err
 		}
 		if fl.NArg() == 0 {
 			break
