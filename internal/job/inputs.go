@@ -19,12 +19,6 @@ import (
 // read fails the run as an extract still landing (readers.ErrIncomplete). A second,
 // sequential read by path would hash whatever the path names by then.
 
-// fileSum is the size and hex SHA-256 of one input file.
-type fileSum struct {
-	size   int64
-	sha256 string
-}
-
 // fillHashes sets the SHA-256 of every input from the readers' quality, by path.
 func fillHashes(inputs []manifestout.InputFile, quality map[string]readers.TableQuality) error {
 	sums := map[string]string{}
@@ -48,30 +42,25 @@ func fillHashes(inputs []manifestout.InputFile, quality map[string]readers.Table
 // HashFile returns the size and hex SHA-256 of the file p of fsys, reading it once
 // from start to end. A path that does not name a regular file (a named pipe, whose
 // open would wait for a writer) is refused before it is opened.
-func HashFile(ctx context.Context, fsys fs.FS, p string) (size int64, sha256 string, err error) {
-	s, err := hashFile(ctx, fsys, p)
-	return s.size, s.sha256, err
-}
-
-func hashFile(ctx context.Context, fsys fs.FS, p string) (fileSum, error) {
+func HashFile(ctx context.Context, fsys fs.FS, p string) (size int64, sum string, err error) {
 	st, err := fs.Stat(fsys, p)
 	if err != nil {
-		return fileSum{}, err
+		return 0, "", err
 	}
 	if !st.Mode().IsRegular() {
-		return fileSum{}, fmt.Errorf("%w: %s is not a regular file (mode %s)", readers.ErrUnusable, p, st.Mode())
+		return 0, "", fmt.Errorf("%w: %s is not a regular file (mode %s)", readers.ErrUnusable, p, st.Mode())
 	}
 	f, err := fsys.Open(p)
 	if err != nil {
-		return fileSum{}, err
+		return 0, "", err
 	}
 	defer f.Close()
 	h := sha256.New()
 	n, err := io.CopyBuffer(h, ctxReader{ctx, f}, make([]byte, 1<<20))
 	if err != nil {
-		return fileSum{}, err
+		return 0, "", err
 	}
-	return fileSum{size: n, sha256: hex.EncodeToString(h.Sum(nil))}, nil
+	return n, hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // ctxReader stops a long read when its context is cancelled.

@@ -2,8 +2,6 @@ package job
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io/fs"
 	"os"
@@ -17,6 +15,7 @@ import (
 	"github.com/recoverykpi/recoverykpi/config"
 	"github.com/recoverykpi/recoverykpi/generate"
 	"github.com/recoverykpi/recoverykpi/readers"
+	manifestout "github.com/recoverykpi/recoverykpi/writers/manifest"
 )
 
 // swapFS is the input folder dir, where the file target is replaced by rename with
@@ -106,11 +105,6 @@ func (f *swapLater) Close() error {
 	return err
 }
 
-func sha256Hex(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
-}
-
 // The manifest names the bytes parsed: offers.parquet replaced by rename (by a file
 // of other rows and size) after Discover opened it, between the decoder's open and
 // its reads, during them, or once the decoder has read and closed it, either fails the run with a
@@ -181,9 +175,9 @@ func TestInputHashIsOfTheBytesParsed(t *testing.T) {
 				default:
 					t.Fatalf("%d rows read: neither file's", in.RowsRead)
 				}
-				if in.SHA256 != sha256Hex(parsed) || in.Size != int64(len(parsed)) {
+				if in.SHA256 != manifestout.Sum(parsed) || in.Size != int64(len(parsed)) {
 					t.Errorf("the manifest has %d bytes with SHA-256 %s; the file whose %d rows were read has %d bytes with %s",
-						in.Size, in.SHA256, in.RowsRead, len(parsed), sha256Hex(parsed))
+						in.Size, in.SHA256, in.RowsRead, len(parsed), manifestout.Sum(parsed))
 				}
 				return
 			}
