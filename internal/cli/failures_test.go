@@ -158,6 +158,19 @@ func purchasesRecord(n int, amountAsText, dropAmount bool) arrow.RecordBatch {
 	return b.NewRecordBatch()
 }
 
+// publishGood copies the good extract, publishes it into a fresh output folder
+// beside it and returns the extract, the folder and the hashes of what it holds.
+func publishGood(t *testing.T) (root, out string, before map[string]string) {
+	t.Helper()
+	root = goodExtract(t)
+	out = filepath.Join(filepath.Dir(root), "out")
+	var stdout, stderr bytes.Buffer
+	if code := Main(context.Background(), []string{"run", "--input", root, "--output", out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("good run: exit %d: %s", code, stderr.String())
+	}
+	return root, out, hashTree(t, out)
+}
+
 func TestFailuresNeverReplacePublishedOutput(t *testing.T) {
 	cases := []struct {
 		name   string
@@ -283,17 +296,10 @@ func TestFailuresNeverReplacePublishedOutput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			root := goodExtract(t)
-			out := filepath.Join(filepath.Dir(root), "out")
-			var stdout, stderr bytes.Buffer
-			if code := Main(context.Background(), []string{"run", "--input", root, "--output", out}, &stdout, &stderr); code != 0 {
-				t.Fatalf("good run: exit %d: %s", code, stderr.String())
-			}
-			before := hashTree(t, out)
+			root, out, before := publishGood(t)
 			extra := tc.break_(t, root)
 			args := append([]string{"run", "--input", root, "--output", out}, extra...)
-			stdout.Reset()
-			stderr.Reset()
+			var stdout, stderr bytes.Buffer
 			code := Main(context.Background(), args, &stdout, &stderr)
 			msg := stderr.String()
 			if code != tc.code {

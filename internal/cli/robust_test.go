@@ -89,17 +89,10 @@ func TestRunRefusesUnusableSums(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			root := goodExtract(t)
-			out := filepath.Join(filepath.Dir(root), "out")
-			var stdout, stderr bytes.Buffer
-			if code := Main(context.Background(), []string{"run", "--input", root, "--output", out}, &stdout, &stderr); code != 0 {
-				t.Fatalf("good run: exit %d: %s", code, stderr.String())
-			}
-			before := hashTree(t, out)
+			root, out, before := publishGood(t)
 			os.RemoveAll(filepath.Join(out, "quarantine", "purchases.parquet"))
 			replacePurchases(t, root, tc.rows)
-			stdout.Reset()
-			stderr.Reset()
+			var stdout, stderr bytes.Buffer
 			code := Main(context.Background(), append([]string{"run", "--input", root, "--output", out}, tc.args...), &stdout, &stderr)
 			msg := stderr.String()
 			if code != ExitData {
