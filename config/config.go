@@ -400,30 +400,6 @@ func shownSecret(v string, redacted func(string) string) string {
 	return redacted(v)
 }
 
-// Resolved returns the resolved configuration as YAML (fixed key order) and its
-// SHA-256 in hex, for display: the credentials (schedule.lock.postgres,
-// schedule.notify.webhook) are redacted. What the outputs record is Recorded.
-func (c *Config) Resolved() ([]byte, string, error) {
-	shown := *c
-	if s := c.Schedule; s != nil {
-		sc := *s
-		if sc.Lock != nil {
-			l := *sc.Lock
-			l.Postgres = redact.DSN(l.Postgres)
-			sc.Lock = &l
-		}
-		if sc.Notify != nil {
-			n := *sc.Notify
-			if n.Webhook != "" {
-				n.Webhook = redact.Webhook(n.Webhook)
-			}
-			sc.Notify = &n
-		}
-		shown.Schedule = &sc
-	}
-	return encode(&shown)
-}
-
 // Recorded returns the recorded config (SPEC §6) as YAML (fixed key order) and its
 // SHA-256 in hex: the part of the config that can change a published byte —
 // definitions, benchmarks, table and column mapping, time zone, fiscal year, company,

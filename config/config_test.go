@@ -73,13 +73,13 @@ schedule:
 	if cfg.Location().String() != "Europe/Berlin" {
 		t.Errorf("location = %v", cfg.Location())
 	}
-	yml2, sum, err := cfg.Resolved()
+	yml2, sum, err := cfg.Recorded()
 	if err != nil || len(sum) != 64 || !strings.Contains(string(yml2), "recovery_window_days: 60") {
-		t.Errorf("resolved: %v %s\n%s", err, sum, yml2)
+		t.Errorf("recorded: %v %s\n%s", err, sum, yml2)
 	}
-	_, sum2, _ := cfg.Resolved()
+	_, sum2, _ := cfg.Recorded()
 	if sum2 != sum {
-		t.Error("resolved config is not deterministic")
+		t.Error("recorded config is not deterministic")
 	}
 }
 
