@@ -42,6 +42,7 @@ type Config struct {
 	Output               string                       `yaml:"output,omitempty"`
 	AsOf                 string                       `yaml:"as_of,omitempty"`
 	WorklistSize         int                          `yaml:"worklist_size"`
+	ExecutiveCalls       int                          `yaml:"executive_calls"`
 	Definitions          Definitions                  `yaml:"definitions"`
 	Quality              Quality                      `yaml:"quality"`
 	Tables               map[string]Table             `yaml:"tables,omitempty"`
@@ -141,6 +142,7 @@ func Default() *Config {
 		FiscalYearStartMonth: 1,
 		Output:               "out",
 		WorklistSize:         200,
+		ExecutiveCalls:       10,
 		Definitions: Definitions{
 			RecoveryWindowDays: 90, LapseDays: 180, IntensiveCareDays: 180,
 			RevenueLookbackDays: 365, SatisfiedMinScore: 4, ScoreMin: 1, ScoreMax: 5,
@@ -292,6 +294,9 @@ func (c *Config) Validate() error {
 	}
 	if c.WorklistSize < 0 {
 		bad("worklist_size: %d is negative", c.WorklistSize)
+	}
+	if c.ExecutiveCalls < 0 {
+		bad("executive_calls: %d is negative", c.ExecutiveCalls)
 	}
 	if c.Currency == "" || len(c.Currency) != 3 || strings.ToUpper(c.Currency) != c.Currency {
 		bad("currency: %q is not a three-letter ISO 4217 code such as USD or EUR", c.Currency)

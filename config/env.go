@@ -51,6 +51,7 @@ func EnvVars() []EnvVar {
 		{Name: EnvPrefix + "OUTPUT", Key: "output", set: str(func(c *Config) *string { return &c.Output })},
 		{Name: EnvPrefix + "AS_OF", Key: "as_of", set: str(func(c *Config) *string { return &c.AsOf })},
 		{Name: EnvPrefix + "WORKLIST_SIZE", Key: "worklist_size", set: num(func(c *Config) *int { return &c.WorklistSize })},
+		{Name: EnvPrefix + "EXECUTIVE_CALLS", Key: "executive_calls", set: num(func(c *Config) *int { return &c.ExecutiveCalls })},
 		{Name: EnvPrefix + "LOCK_POSTGRES", Key: "schedule.lock.postgres", Secret: true, set: func(c *Config, v string) error {
 			if !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
 				return errors.New("not a postgres:// or postgresql:// URL (value not shown)")

@@ -8,8 +8,11 @@ package pipeline
 // values).
 type quarterAcc struct {
 	atRisk, recovered, lost, pending         int64
+	matured, maturedRecovered                int64
 	revenueAtRisk, recoveredRevenue          float64
 	lostRevenue                              float64
+	retainedRevenue, pendingRevenue          float64
+	recoveryGaps                             []int64 // r - d of the recovered episodes, µs, unordered
 	treated, treatedRecovered                int64
 	untreated, untreatedRecovered            int64
 	departed                                 int64
@@ -17,12 +20,19 @@ type quarterAcc struct {
 	cohort, rechurned, cohortPending         int64
 	surveys, satisfied                       int64
 	offersIssued, offersRedeemed, offersGone int64
+	offersOpen                               int64 // not redeemed, expiring after as_of
 }
 
 // addEpisode counts an episode of the quarter.
 func (a *quarterAcc) addEpisode(ep *episode) {
 	a.atRisk++
 	a.revenueAtRisk += ep.revenueAtRisk
+	if ep.matured {
+		a.matured++
+		if ep.outcome == outcomeRecovered {
+			a.maturedRecovered++
+		}
+	}
 	isTreated := treated(ep.group)
 	if isTreated {
 		a.treated++
@@ -33,6 +43,8 @@ func (a *quarterAcc) addEpisode(ep *episode) {
 	case outcomeRecovered:
 		a.recovered++
 		a.recoveredRevenue += ep.recoveredRevenue
+		a.retainedRevenue += ep.revenueAtRisk
+		a.recoveryGaps = append(a.recoveryGaps, ep.recoveredAt-ep.at)
 		if isTreated {
 			a.treatedRecovered++
 		} else {
@@ -43,6 +55,7 @@ func (a *quarterAcc) addEpisode(ep *episode) {
 		a.lostRevenue += ep.revenueAtRisk
 	default:
 		a.pending++
+		a.pendingRevenue += ep.revenueAtRisk
 	}
 }
 
@@ -51,9 +64,14 @@ func (a *quarterAcc) merge(b *quarterAcc) {
 	a.recovered += b.recovered
 	a.lost += b.lost
 	a.pending += b.pending
+	a.matured += b.matured
+	a.maturedRecovered += b.maturedRecovered
 	a.revenueAtRisk += b.revenueAtRisk
 	a.recoveredRevenue += b.recoveredRevenue
 	a.lostRevenue += b.lostRevenue
+	a.retainedRevenue += b.retainedRevenue
+	a.pendingRevenue += b.pendingRevenue
+	a.recoveryGaps = append(a.recoveryGaps, b.recoveryGaps...)
 	a.treated += b.treated
 	a.treatedRecovered += b.treatedRecovered
 	a.untreated += b.untreated
@@ -68,17 +86,26 @@ func (a *quarterAcc) merge(b *quarterAcc) {
 	a.offersIssued += b.offersIssued
 	a.offersRedeemed += b.offersRedeemed
 	a.offersGone += b.offersGone
+	a.offersOpen += b.offersOpen
 }
 
-// groupAcc accumulates one reason or segment.
+// groupAcc accumulates one reason, segment or kind.
 type groupAcc struct {
 	atRisk, recovered, lost, pending int64
+	matured, maturedRecovered        int64
 	revenueAtRisk, lostRevenue       float64
 }
 
-func (g *groupAcc) add(o outcome, rar float64) {
+func (g *groupAcc) add(ep *episode) {
+	o, rar := ep.outcome, ep.revenueAtRisk
 	g.atRisk++
 	g.revenueAtRisk += rar
+	if ep.matured {
+		g.matured++
+		if o == outcomeRecovered {
+			g.maturedRecovered++
+		}
+	}
 	switch o {
 	case outcomeRecovered:
 		g.recovered++
@@ -95,16 +122,48 @@ func (g *groupAcc) merge(b *groupAcc) {
 	g.recovered += b.recovered
 	g.lost += b.lost
 	g.pending += b.pending
+	g.matured += b.matured
+	g.maturedRecovered += b.maturedRecovered
 	g.revenueAtRisk += b.revenueAtRisk
 	g.lostRevenue += b.lostRevenue
 }
 
-// mitigationAcc accumulates one mitigation group.
-type mitigationAcc struct{ atRisk, recovered int64 }
+// reasonAcc accumulates one reason of a trend quarter.
+type reasonAcc struct {
+	atRisk        int64
+	revenueAtRisk float64
+}
+
+func (r *reasonAcc) merge(b *reasonAcc) {
+	r.atRisk += b.atRisk
+	r.revenueAtRisk += b.revenueAtRisk
+}
+
+// mitigationAcc accumulates one mitigation group or outreach channel.
+type mitigationAcc struct {
+	atRisk, recovered int64
+	recoveredRevenue  float64
+}
+
+func (m *mitigationAcc) add(ep *episode) {
+	m.atRisk++
+	if ep.outcome == outcomeRecovered {
+		m.recovered++
+		m.recoveredRevenue += ep.recoveredRevenue
+	}
+}
 
 func (m *mitigationAcc) merge(b *mitigationAcc) {
 	m.atRisk += b.atRisk
 	m.recovered += b.recovered
+	m.recoveredRevenue += b.recoveredRevenue
+}
+
+// departedAcc is one customer departed in the scorecard's quarter.
+type departedAcc struct {
+	c         int32
+	revenue   float64 // departed revenue: the revenue at risk at its first departure or lapse
+	recovered bool    // its episode of the quarter is recovered
 }
 
 // offerAcc accumulates one offer type of the quarter's offers.
@@ -122,23 +181,37 @@ func (o *offerAcc) merge(b *offerAcc) {
 }
 
 // partial is the result of one chunk of customers, or of all of them after merging.
+// Everything but trend is of quarter Q alone, and empty for a comparison (kpisOnly).
 type partial struct {
-	trend      [trendLen]quarterAcc
-	reasons    []groupAcc      // by reason id
-	segments   []groupAcc      // by segment id + 1 (0 = unassigned)
-	mitigation []mitigationAcc // by group + 2 (0 = none, 1 = outreach only, 2.. = offer types)
-	offers     []offerAcc      // by offer type, quarter Q only
-	winback    []winback       // in customer order
-	care       []care          // in customer order
+	trend        [trendLen]quarterAcc
+	trendReasons [trendLen][]reasonAcc // by reason id
+	reasons      []groupAcc            // by reason id
+	segments     []groupAcc            // by segment id + 1 (0 = unassigned)
+	kinds        [len(kindNames)]groupAcc
+	mitigation   []mitigationAcc // by group + 2 (0 = none, 1 = outreach only, 2.. = offer types)
+	channels     []mitigationAcc // by channel id
+	offers       []offerAcc      // by offer type
+	curve        []int64         // matured recovered episodes by whole days to recovery, rounded up
+	departed     []departedAcc   // in customer order
+	winback      []winback       // in customer order
+	care         []care          // in customer order
 }
 
 func (e *engine) newPartial() *partial {
-	return &partial{
-		reasons:    make([]groupAcc, e.d.reasons.len()),
-		segments:   make([]groupAcc, e.d.segments.len()+1),
-		mitigation: make([]mitigationAcc, e.d.offerTypes.len()+2),
-		offers:     make([]offerAcc, e.d.offerTypes.len()),
+	p := &partial{}
+	if e.def.kpisOnly {
+		return p
 	}
+	for k := range p.trendReasons {
+		p.trendReasons[k] = make([]reasonAcc, e.d.reasons.len())
+	}
+	p.reasons = make([]groupAcc, e.d.reasons.len())
+	p.segments = make([]groupAcc, e.d.segments.len()+1)
+	p.mitigation = make([]mitigationAcc, e.d.offerTypes.len()+2)
+	p.channels = make([]mitigationAcc, e.d.channels.len())
+	p.offers = make([]offerAcc, e.d.offerTypes.len())
+	p.curve = make([]int64, e.def.recoveryWindow/day+1)
+	return p
 }
 
 // merge adds b to p. Sums are added in the order partials are merged, so merging in
@@ -147,29 +220,40 @@ func (p *partial) merge(b *partial) {
 	for k := range p.trend {
 		p.trend[k].merge(&b.trend[k])
 	}
+	for k := range p.trendReasons {
+		for i := range p.trendReasons[k] {
+			p.trendReasons[k][i].merge(&b.trendReasons[k][i])
+		}
+	}
 	for i := range p.reasons {
 		p.reasons[i].merge(&b.reasons[i])
 	}
 	for i := range p.segments {
 		p.segments[i].merge(&b.segments[i])
 	}
+	for i := range p.kinds {
+		p.kinds[i].merge(&b.kinds[i])
+	}
 	for i := range p.mitigation {
 		p.mitigation[i].merge(&b.mitigation[i])
+	}
+	for i := range p.channels {
+		p.channels[i].merge(&b.channels[i])
 	}
 	for i := range p.offers {
 		p.offers[i].merge(&b.offers[i])
 	}
+	for i := range p.curve {
+		p.curve[i] += b.curve[i]
+	}
+	p.departed = append(p.departed, b.departed...)
 	p.winback = append(p.winback, b.winback...)
 	p.care = append(p.care, b.care...)
 }
 
 // accumulate adds customer c's result to p.
 func (e *engine) accumulate(c int32, res *customerResult, p *partial) {
-	for _, dep := range res.departures {
-		a := &p.trend[dep.quarter-e.tq0]
-		a.departed++
-		a.departedRevenue += dep.revenueAtRisk
-	}
+	var epQ *episode // the episode of quarter Q, when the customer has one
 	for i := range res.episodes {
 		ep := &res.episodes[i]
 		q := int(ep.quarter)
@@ -177,18 +261,37 @@ func (e *engine) accumulate(c int32, res *customerResult, p *partial) {
 			continue
 		}
 		p.trend[q-e.tq0].addEpisode(ep)
+		if e.def.kpisOnly {
+			continue
+		}
+		r := &p.trendReasons[q-e.tq0][ep.reason]
+		r.atRisk++
+		r.revenueAtRisk += ep.revenueAtRisk
 		if q != e.q {
 			continue
 		}
-		p.reasons[ep.reason].add(ep.outcome, ep.revenueAtRisk)
-		p.segments[e.segmentOf(c)+1].add(ep.outcome, ep.revenueAtRisk)
-		m := &p.mitigation[ep.group+2]
-		m.atRisk++
-		if ep.outcome == outcomeRecovered {
-			m.recovered++
+		epQ = ep
+		p.reasons[ep.reason].add(ep)
+		p.segments[e.segmentOf(c)+1].add(ep)
+		p.kinds[ep.kind].add(ep)
+		p.mitigation[ep.group+2].add(ep)
+		for _, ch := range res.channels {
+			p.channels[ch].add(ep)
+		}
+		if ep.matured && ep.outcome == outcomeRecovered {
+			p.curve[(ep.recoveredAt-ep.at+day-1)/day]++
 		}
 		if onWinbackList(ep) {
 			p.winback = append(p.winback, winback{c, ep.at, ep.kind, ep.reason, ep.revenueAtRisk, ep.outcome, treated(ep.group)})
+		}
+	}
+	for _, dep := range res.departures {
+		a := &p.trend[dep.quarter-e.tq0]
+		a.departed++
+		a.departedRevenue += dep.revenueAtRisk
+		if dep.quarter == e.q && !e.def.kpisOnly {
+			// A departure or lapse in Q is an at-risk event in Q: Q has an episode.
+			p.departed = append(p.departed, departedAcc{c, dep.revenueAtRisk, epQ.outcome == outcomeRecovered})
 		}
 	}
 	for _, m := range res.cohorts {

@@ -64,6 +64,12 @@ func clonePartial(p *partial) *partial {
 	c.segments = append([]groupAcc(nil), p.segments...)
 	c.mitigation = append([]mitigationAcc(nil), p.mitigation...)
 	c.offers = append([]offerAcc(nil), p.offers...)
+	c.channels = append([]mitigationAcc(nil), p.channels...)
+	c.curve = append([]int64(nil), p.curve...)
+	c.departed = append([]departedAcc(nil), p.departed...)
+	for k := range p.trendReasons {
+		c.trendReasons[k] = append([]reasonAcc(nil), p.trendReasons[k]...)
+	}
 	c.winback = append([]winback(nil), p.winback...)
 	c.care = append([]care(nil), p.care...)
 	return &c

@@ -9,26 +9,170 @@ import (
 	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
-// scorecard assembles the published scorecard from the merged aggregates: the KPIs of
-// every trend quarter, the breakdowns of the quarter (SPEC §4, "Breakdowns") and the
+// scorecard assembles the published scorecard from the merged aggregates (totals[0]
+// of e, then those of e's comparisons): the KPIs of every trend quarter, the same-age
+// comparisons, the breakdowns of the quarter (SPEC §4, "Breakdowns") and the
 // worklists.
-func (e *engine) scorecard(s Settings, quarter Quarter, asOf time.Time, p *partial) *Scorecard {
+func (e *engine) scorecard(s Settings, quarter Quarter, asOf time.Time, totals []*partial) *Scorecard {
+	p := totals[0]
 	sc := &Scorecard{
 		Company: s.Company, Industry: s.Industry, Currency: s.Currency,
 		Quarter: quarter, AsOf: asOf, Params: s.Params, Benchmarks: s.Benchmarks,
+		Open: quarter.End.UnixMicro() > e.def.asOf,
 	}
 	has := present{offers: e.d.present[contract.Offers], surveys: e.d.present[contract.Surveys]}
 	for k := range trendLen {
-		sc.Trend = append(sc.Trend, TrendPoint{Quarter: e.def.quarters.quarters[e.tq0+k], KPIs: quarterKPIs(&p.trend[k], has, s)})
+		q := e.def.quarters.quarters[e.tq0+k]
+		sc.Trend = append(sc.Trend, TrendPoint{
+			Quarter: q,
+			KPIs:    quarterKPIs(&p.trend[k], has, s, e.age(q)),
+			Reasons: e.trendReasons(p.trendReasons[k]),
+		})
 	}
 	sc.KPIs = sc.Trend[trendLen-1].KPIs
+	cmps := make([]Comparison, len(e.comparisons))
+	for i, c := range e.comparisons {
+		q := c.def.quarters.quarters[c.q]
+		cmps[i] = Comparison{Quarter: q, AsOf: time.UnixMicro(c.def.asOf).UTC(), KPIs: quarterKPIs(&totals[i+1].trend[0], has, s, c.age(q))}
+	}
+	sc.Comparisons = Comparisons{PreviousQuarter: cmps[0], YearAgo: cmps[1]}
 	sc.Reasons = e.reasonRows(p.reasons)
 	sc.Segments = e.segmentRows(p.segments)
+	sc.Kinds = kindRows(p.kinds[:])
 	sc.Mitigation = e.mitigationRows(p.mitigation)
-	sc.Offers = e.offerRows(p.offers)
-	sc.Winback = e.winbackRows(p.winback, s.Params.WorklistSize)
+	sc.Offers = e.offerRows(p.offers, p.mitigation)
+	sc.Channels = e.channelRows(p.channels)
+	var tiers map[int32]string
+	sc.Departed, tiers = e.departedRows(p.departed)
+	sc.RecoveryCurve = recoveryCurve(p.curve, p.trend[trendLen-1].matured)
+	sc.Winback, sc.ExecutiveCalls = e.winbackRows(p.winback, s.Params.WorklistSize, s.Params.ExecutiveCalls, tiers)
 	sc.IntensiveCare = e.careRows(p.care)
 	return sc
+}
+
+// age returns what the provisional rules of quarter q read at e's as_of.
+func (e *engine) age(q Quarter) quarterAge {
+	return quarterAge{end: q.End.UnixMicro(), asOf: e.def.asOf, recoveryWindow: e.def.recoveryWindow, reviewPeriod: e.def.reviewPeriod}
+}
+
+// trendReasons returns a trend quarter's reasons. SPEC §4, trend: "each quarter also
+// has its reasons (at_risk and revenue_at_risk per reason, ordered by reason)".
+func (e *engine) trendReasons(accs []reasonAcc) []TrendReason {
+	rows := []TrendReason{}
+	for id, r := range accs {
+		if r.atRisk > 0 {
+			rows = append(rows, TrendReason{e.d.reasons.value(int32(id)), r.atRisk, r.revenueAtRisk})
+		}
+	}
+	slices.SortFunc(rows, func(a, b TrendReason) int { return strings.Compare(a.Reason, b.Reason) })
+	return rows
+}
+
+// kindRows returns the kinds breakdown. SPEC §4: "the reasons' fields grouped by the
+// episode's kind, in the order complaint, departure, lapse, each kind that has an
+// episode; plus the matured recovery rate of each kind."
+func kindRows(accs []groupAcc) []KindRow {
+	var rows []KindRow
+	for k, g := range accs {
+		if g.atRisk > 0 {
+			rows = append(rows, KindRow{breakdown(kindNames[k], &g), pct(g.maturedRecovered, g.matured)})
+		}
+	}
+	return rows
+}
+
+// channelRows returns the channels breakdown. SPEC §4: "for each outreach channel
+// (null or empty: unspecified), the episodes of Q with at least one contact through
+// that channel in [d, min(d + W, as_of)]: episodes, recovered, recovery_rate; ordered
+// by channel."
+func (e *engine) channelRows(accs []mitigationAcc) []ChannelRow {
+	var rows []ChannelRow
+	for id, m := range accs {
+		if m.atRisk > 0 {
+			rows = append(rows, ChannelRow{e.d.channels.value(int32(id)), m.atRisk, m.recovered, pct(m.recovered, m.atRisk)})
+		}
+	}
+	slices.SortFunc(rows, func(a, b ChannelRow) int { return strings.Compare(a.Channel, b.Channel) })
+	return rows
+}
+
+// Value tiers of the departed customers (SPEC §4).
+var tierNames = [...]string{"A", "B", "C"}
+
+// departedRows returns the departed breakdown and each departed customer's value tier.
+// SPEC §4: "the customers counted by departed_customers, each with its departed
+// revenue, grouped (a) by segment, ordered by segment, and (b) by value tier: sort them
+// by departed revenue descending, then customer_id; with T the total departed revenue,
+// a customer is tier A when the departed revenue of the customers before it (a running
+// sum in that order, in double precision) is below 0.8 × T, B when below 0.95 × T, else
+// C (all C when T <= 0). Each group: departed, departed_revenue, recovered ... All
+// three tiers are listed, A, B, C, even when empty." T and every group's sum are
+// added in that order. It sorts list.
+func (e *engine) departedRows(list []departedAcc) (Departed, map[int32]string) {
+	ids := e.d.customers.value
+	slices.SortFunc(list, func(a, b departedAcc) int {
+		return cmp.Or(cmp.Compare(b.revenue, a.revenue), strings.Compare(ids(a.c), ids(b.c)))
+	})
+	total := 0.0
+	for _, x := range list {
+		total += x.revenue
+	}
+	out := Departed{ByTier: make([]DepartedRow, len(tierNames))}
+	for i, name := range tierNames {
+		out.ByTier[i].Name = name
+	}
+	segs := make([]DepartedRow, e.d.segments.len()+1) // by segment id + 1, as partial.segments
+	tiers := make(map[int32]string, len(list))
+	before := 0.0
+	for _, x := range list {
+		tier := 2
+		switch {
+		case total <= 0:
+		case before < 0.8*total:
+			tier = 0
+		case before < 0.95*total:
+			tier = 1
+		}
+		before += x.revenue
+		tiers[x.c] = tierNames[tier]
+		for _, g := range []*DepartedRow{&out.ByTier[tier], &segs[e.segmentOf(x.c)+1]} {
+			g.Departed++
+			g.DepartedRevenue += x.revenue
+			if x.recovered {
+				g.Recovered++
+			}
+		}
+	}
+	for id, g := range segs {
+		if g.Departed == 0 {
+			continue
+		}
+		g.Name = contract.Unassigned
+		if id > 0 {
+			g.Name = e.d.segments.value(int32(id - 1))
+		}
+		out.BySegment = append(out.BySegment, g)
+	}
+	slices.SortFunc(out.BySegment, func(a, b DepartedRow) int { return strings.Compare(a.Name, b.Name) })
+	return out, tiers
+}
+
+// recoveryCurve returns the recovery curve from the matured recovered episodes by
+// whole days to recovery rounded up (curve[k]: recovered in (k-1, k] days) and the
+// number of matured episodes. SPEC §4: "for each whole day k from 1 to W in days, the
+// share (× 100) of the matured episodes of Q with r - d <= k days (recovered within k
+// days); empty when Q has no matured episode."
+func recoveryCurve(curve []int64, matured int64) []CurvePoint {
+	if matured == 0 {
+		return nil
+	}
+	points := make([]CurvePoint, 0, len(curve)-1)
+	within := int64(0)
+	for k := 1; k < len(curve); k++ {
+		within += curve[k]
+		points = append(points, CurvePoint{k, pct(within, matured)})
+	}
+	return points
 }
 
 // reasonRows returns the reasons breakdown. SPEC §4: "episodes grouped by reason, with
@@ -93,7 +237,7 @@ func (e *engine) mitigationRows(accs []mitigationAcc) []MitigationRow {
 		case g >= 2:
 			name = "offer:" + e.d.offerTypes.value(int32(g-2))
 		}
-		rows = append(rows, MitigationRow{name, m.atRisk, m.recovered, pct(m.recovered, m.atRisk)})
+		rows = append(rows, MitigationRow{name, m.atRisk, m.recovered, pct(m.recovered, m.atRisk), m.recoveredRevenue})
 	}
 	slices.SortFunc(rows, func(a, b MitigationRow) int { return strings.Compare(a.Group, b.Group) })
 	return rows
@@ -101,8 +245,12 @@ func (e *engine) mitigationRows(accs []mitigationAcc) []MitigationRow {
 
 // offerRows returns the offers breakdown. SPEC §4: "per offer_type: issued, redeemed,
 // expired, open, consumption and breakage rates, face value issued and face value
-// redeemed", ordered by offer_type.
-func (e *engine) offerRows(accs []offerAcc) []OfferRow {
+// redeemed", ordered by offer_type; "offers rows also carry recovered_revenue (that of
+// the mitigation group offer:<offer_type>, whose offers may have been issued after Q)
+// and return_on_face_value = recovered_revenue / face_value_redeemed, a plain ratio,
+// not × 100 (no data when face_value_redeemed is 0)". groups is the mitigation
+// breakdown's aggregates.
+func (e *engine) offerRows(accs []offerAcc, groups []mitigationAcc) []OfferRow {
 	var rows []OfferRow
 	for id, o := range accs {
 		if o.issued == 0 {
@@ -112,7 +260,11 @@ func (e *engine) offerRows(accs []offerAcc) []OfferRow {
 			OfferType: e.d.offerTypes.value(int32(id)), Issued: o.issued, Redeemed: o.redeemed, Expired: o.expired,
 			Open: o.issued - o.redeemed - o.expired, ConsumptionRate: pct(o.redeemed, o.issued),
 			BreakageRate: pct(o.expired, o.issued), FaceValueIssued: o.faceIssued, FaceValueRedeemed: o.faceRedeemed,
+			RecoveredRevenue: groups[id+2].recoveredRevenue,
 		})
+		if r := &rows[len(rows)-1]; r.FaceValueRedeemed != 0 {
+			r.ReturnOnFaceValue = ptr(r.RecoveredRevenue / r.FaceValueRedeemed)
+		}
 	}
 	slices.SortFunc(rows, func(a, b OfferRow) int { return strings.Compare(a.OfferType, b.OfferType) })
 	return rows

@@ -21,6 +21,9 @@ type definitions struct {
 	// scorecard reports (the trend). Revenue windows, treatment, departures and re-churn
 	// cohorts are worked out for episodes and events of these quarters only.
 	firstReported, lastReported int
+	// kpisOnly is set for a same-age comparison (SPEC §4): only the KPIs of its one
+	// reported quarter are wanted, not the breakdowns and worklists.
+	kpisOnly bool
 }
 
 func newDefinitions(p Params, asOf int64, d *data, grid quarterGrid, firstReported, lastReported int) definitions {
@@ -57,6 +60,7 @@ type customerRows struct {
 	departureTimes   []int64
 	departureReasons []int32
 	outreachTimes    []int64
+	outreachChannels []int32
 	offerTimes       []int64
 	offerTypes       []int32 // ties on a time in read order
 }
@@ -73,6 +77,9 @@ type customerResult struct {
 	episodes   []episode      // one per quarter with an at-risk event, oldest first
 	departures []departed     // one per reported quarter with a departure or lapse
 	cohorts    []cohortMember // one per reported quarter holding a recovery time
+	// channels are the outreach channels of the episode of the scorecard's quarter
+	// (contactChannels); empty when it has none or kpisOnly.
+	channels []int32
 
 	underCare bool // the customer is on the intensive-care list, with care
 	care      care
@@ -108,5 +115,15 @@ func (def *definitions) customer(in *customerRows, out *customerResult) {
 	}
 	out.eventTimes, out.episodes, out.departures = times, episodes, departures
 	out.cohorts = def.rechurnCohorts(episodes, times, out.cohorts[:0])
-	out.care, out.underCare = def.intensiveCare(in, out.qualifying, episodes, times)
+	out.channels = out.channels[:0]
+	out.underCare = false
+	if def.kpisOnly {
+		return
+	}
+	for i := range episodes {
+		if ep := &episodes[i]; int(ep.quarter) == def.lastReported {
+			out.channels = def.contactChannels(in, ep.at, out.channels)
+		}
+	}
+	out.care, out.underCare = def.intensiveCare(in, out.qualifying, out.events, episodes)
 }

@@ -199,7 +199,7 @@ func TestCustomer(t *testing.T) {
 					t.Errorf("cohorts = %+v", out.cohorts)
 				}
 				c := out.care
-				if !out.underCare || c.r != us("2026-02-10T00:00:00Z") || c.purchases != 0 || c.net != -2 || c.complaints != 1 || !c.rechurned {
+				if !out.underCare || c.r != us("2026-02-10T00:00:00Z") || c.purchases != 0 || c.net != -2 || c.complaints != 1 || c.status != careRechurned || c.rechurn.kind != kindComplaint || c.rechurn.reason != reasonBilling {
 					t.Errorf("care = %+v (listed %v)", c, out.underCare)
 				}
 			},

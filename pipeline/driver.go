@@ -13,13 +13,16 @@ const chunkSize = 8192
 // run computes every customer's result (definitions.customer) over chunks of
 // customers on the workers (0: GOMAXPROCS), adds them to one partial per chunk, and
 // merges the partials in chunk order, then the row-by-row KPIs (rowKPIs). The result
-// does not depend on the number of workers.
-func (e *engine) run(ctx context.Context, customers, workers int) (*partial, error) {
+// does not depend on the number of workers. Each customer is evaluated by e and by
+// each of e's comparisons (another as_of over the same rows) in the same pass, while
+// its rows are in cache; the partials are returned in that order.
+func (e *engine) run(ctx context.Context, customers, workers int) ([]*partial, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	engines := append([]*engine{e}, e.comparisons...)
 	chunks := (customers + chunkSize - 1) / chunkSize
-	parts := make([]*partial, chunks)
+	parts := make([][]*partial, chunks)
 	errs := make([]error, chunks)
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -27,7 +30,7 @@ func (e *engine) run(ctx context.Context, customers, workers int) (*partial, err
 		wg.Go(func() {
 			var w chunkWorker
 			for k := range next {
-				parts[k], errs[k] = w.chunk(e, k*chunkSize, min((k+1)*chunkSize, customers))
+				parts[k], errs[k] = w.chunk(engines, k*chunkSize, min((k+1)*chunkSize, customers))
 			}
 		})
 	}
@@ -53,15 +56,19 @@ feed:
 			return nil, err
 		}
 	}
-	total := e.newPartial()
-	for _, p := range parts {
-		total.merge(p)
+	totals := make([]*partial, len(engines))
+	for i, en := range engines {
+		total := en.newPartial()
+		for _, p := range parts {
+			total.merge(p[i])
+		}
+		total.merge(en.rowKPIs())
+		if err := en.mergedOverflow(total); err != nil {
+			return nil, err
+		}
+		totals[i] = total
 	}
-	total.merge(e.rowKPIs())
-	if err := e.mergedOverflow(total); err != nil {
-		return nil, err
-	}
-	return total, nil
+	return totals, nil
 }
 
 // chunkWorker is one worker's reusable room: a customer's rows and result.
@@ -70,21 +77,26 @@ type chunkWorker struct {
 	out customerResult
 }
 
-// chunk returns the partial of the customers lo..hi-1, or the error of the first
-// customer whose sums overflow (customerOverflow).
-func (w *chunkWorker) chunk(e *engine, lo, hi int) (*partial, error) {
-	p := e.newPartial()
+// chunk returns the partials (one per engine) of the customers lo..hi-1, or the error
+// of the first customer whose sums overflow (customerOverflow).
+func (w *chunkWorker) chunk(engines []*engine, lo, hi int) ([]*partial, error) {
+	ps := make([]*partial, len(engines))
+	for i, e := range engines {
+		ps[i] = e.newPartial()
+	}
 	for c := int32(lo); c < int32(hi); c++ {
-		e.rowsOf(c, &w.in)
-		e.def.customer(&w.in, &w.out)
-		if len(w.out.events) > 0 {
-			if err := e.customerOverflow(c, &w.out); err != nil {
-				return nil, err
+		for i, e := range engines {
+			e.rowsOf(c, &w.in)
+			e.def.customer(&w.in, &w.out)
+			if len(w.out.events) > 0 {
+				if err := e.customerOverflow(c, &w.out); err != nil {
+					return nil, err
+				}
+				e.accumulate(c, &w.out, ps[i])
 			}
-			e.accumulate(c, &w.out, p)
 		}
 	}
-	return p, nil
+	return ps, nil
 }
 
 // rowsOf points in at customer c's rows of the grouped tables (customerRows says
@@ -98,7 +110,7 @@ func (e *engine) rowsOf(c int32, in *customerRows) {
 	lo, hi = g.departures.until(c, asOf)
 	in.departureTimes, in.departureReasons = g.departures.t[lo:hi], g.departures.text[lo:hi]
 	lo, hi = g.outreach.span(c)
-	in.outreachTimes = g.outreach.t[lo:hi]
+	in.outreachTimes, in.outreachChannels = g.outreach.t[lo:hi], g.outreach.text[lo:hi]
 	lo, hi = g.offers.span(c)
 	in.offerTimes, in.offerTypes = g.offers.t[lo:hi], g.offers.text[lo:hi]
 }

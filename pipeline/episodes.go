@@ -32,6 +32,7 @@ type episode struct {
 	reason      int32
 	kind        int8
 	outcome     outcome
+	matured     bool // its window has closed by as_of (matured)
 
 	// Set for the reported quarters only (definitions.reported).
 	group            int32 // mitigation group: an offer type id, groupOutreach or groupNone
@@ -113,6 +114,7 @@ func (def *definitions) episode(in *customerRows, qualifying []int64, ev event, 
 	var recovered bool
 	ep.recoveredAt, recovered = def.recoveryTime(qualifying, ep.at)
 	ep.outcome = def.outcome(recovered, ep.at)
+	ep.matured = def.matured(ep.at)
 	if def.reported(q) {
 		ep.revenueAtRisk = def.revenueAtRisk(in, ep.at)
 		if recovered {

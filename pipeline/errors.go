@@ -20,3 +20,7 @@ var (
 	// timestamp. The error names the table, the column and the value that set it.
 	ErrImplausibleAsOf = fmt.Errorf("%w: implausible default as_of", ErrNoData)
 )
+
+// ErrOpenQuarter marks a requested quarter that has not ended by as_of, asked for
+// without AllowOpen: bad usage (exit status 2), not bad data (SPEC §7).
+var ErrOpenQuarter = errors.New("open quarter")

@@ -21,7 +21,7 @@ var columnTypes = map[string]arrow.DataType{
 	"customer_id": arrow.BinaryTypes.String, "segment": arrow.BinaryTypes.String, "name": arrow.BinaryTypes.String,
 	"purchased_at": tsType, "amount": arrow.PrimitiveTypes.Float64,
 	"reported_at": tsType, "reason": arrow.BinaryTypes.String,
-	"departed_at": tsType, "contacted_at": tsType,
+	"departed_at": tsType, "contacted_at": tsType, "channel": arrow.BinaryTypes.String,
 	"issued_at": tsType, "offer_type": arrow.BinaryTypes.String, "face_value": arrow.PrimitiveTypes.Float64,
 	"redeemed_at": tsType, "expires_at": tsType,
 	"responded_at": tsType, "score": arrow.PrimitiveTypes.Float64, "recovery_related": arrow.FixedWidthTypes.Boolean,
@@ -118,7 +118,7 @@ func ts(s string) time.Time {
 
 func defaultParams() Params {
 	return Params{RecoveryWindowDays: 90, LapseDays: 180, IntensiveCareDays: 180, RevenueLookbackDays: 365,
-		SatisfiedMinScore: 4, ScoreMin: 1, ScoreMax: 5, WorklistSize: 200}
+		SatisfiedMinScore: 4, ScoreMin: 1, ScoreMax: 5, WorklistSize: 200, ExecutiveCalls: 10}
 }
 
 // compute runs the engine over a fixture under a checked allocator.
@@ -133,6 +133,7 @@ func compute(t *testing.T, fx fixture, asOf, quarter string, absent ...string) *
 	s := Settings{
 		Industry: "retail", Calendar: Calendar{Loc: time.UTC, StartMonth: 1},
 		Params: defaultParams(), Benchmarks: DefaultBenchmarks(), Quarter: quarter,
+		AllowOpen: true, // several fixtures look into a quarter before it ends
 	}
 	if asOf != "" {
 		a := ts(asOf)

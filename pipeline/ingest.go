@@ -110,7 +110,7 @@ type rows struct {
 	cust     []int32 // dense customer index
 	t        []int64 // the table's event time, µs
 	amount   []float64
-	text     []int32   // reason / offer_type id
+	text     []int32   // reason / offer_type / channel id
 	face     []float64 // offers.face_value, 0 when null
 	redeemed []int64   // offers.redeemed_at, none when null
 	expires  []int64   // offers.expires_at, none when null
@@ -130,6 +130,7 @@ type data struct {
 	segments   *dict
 	reasons    *dict
 	offerTypes *dict
+	channels   *dict // outreach channels
 
 	present map[string]bool
 	related bool // surveys has recovery_related
@@ -160,7 +161,7 @@ var tableColumns = map[string][]string{
 	contract.Purchases:  {contract.CustomerID, contract.PurchasedAt, contract.Amount},
 	contract.Complaints: {contract.CustomerID, contract.ReportedAt, contract.Reason},
 	contract.Departures: {contract.CustomerID, contract.DepartedAt, contract.Reason},
-	contract.Outreach:   {contract.CustomerID, contract.ContactedAt},
+	contract.Outreach:   {contract.CustomerID, contract.ContactedAt, contract.Channel},
 	contract.Offers:     {contract.CustomerID, contract.IssuedAt, contract.OfferType, contract.FaceValue, contract.RedeemedAt, contract.ExpiresAt},
 	contract.Surveys:    {contract.CustomerID, contract.RespondedAt, contract.Score, contract.RecoveryRelated},
 }
@@ -169,7 +170,7 @@ var tableColumns = map[string][]string{
 // dense index follows the customers table, then first appearance in the other tables.
 func ingest(ctx context.Context, ex Extract) (*data, error) {
 	d := &data{
-		customers: newDict(), segments: newDict(), reasons: newDict(), offerTypes: newDict(),
+		customers: newDict(), segments: newDict(), reasons: newDict(), offerTypes: newDict(), channels: newDict(),
 		present: map[string]bool{}, maxT: math.MinInt64,
 	}
 	// The engine compares reasons by rank, so both default reasons have ids up front.
@@ -274,6 +275,7 @@ func (d *data) reserve(table string, n int) {
 		r.text = grow(r.text, n)
 	case contract.Outreach:
 		r = &d.outreach
+		r.text = grow(r.text, n)
 	default:
 		return
 	}
@@ -367,7 +369,15 @@ func (d *data) addBatch(table string, rec arrow.RecordBatch) error {
 	case contract.Outreach:
 		r := &d.outreach
 		r.cust = append(r.cust, ids...)
-		return d.appendTimes(&r.t, table, contract.ContactedAt, col(contract.ContactedAt), n, true)
+		if err := d.appendTimes(&r.t, table, contract.ContactedAt, col(contract.ContactedAt), n, true); err != nil {
+			return err
+		}
+		channels, err := textColumn(table, contract.Channel, col(contract.Channel), n, d.channels, contract.Unspecified)
+		if err != nil {
+			return err
+		}
+		r.text = append(r.text, channels...)
+		return nil
 	case contract.Offers:
 		r := &d.offers
 		r.cust = append(r.cust, ids...)

@@ -34,7 +34,7 @@ func TestEveryKPIHasItsFunction(t *testing.T) {
 			t.Errorf("%s is no data from non-zero aggregates", id)
 		}
 	}
-	kpis := quarterKPIs(&a, present{}, Settings{})
+	kpis := quarterKPIs(&a, present{}, Settings{}, quarterAge{})
 	if len(kpis) != len(Catalogue()) {
 		t.Fatalf("%d KPIs, catalogue has %d", len(kpis), len(Catalogue()))
 	}

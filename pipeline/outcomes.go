@@ -38,3 +38,8 @@ func (def *definitions) outcome(recovered bool, d int64) outcome {
 	}
 	return outcomePending
 }
+
+// matured reports whether the window of an episode at d has closed by as_of. SPEC §4,
+// matured_recovery_rate: "over the matured episodes of Q (d + W <= as_of: the window
+// has closed)".
+func (def *definitions) matured(d int64) bool { return d+def.recoveryWindow <= def.asOf }

@@ -67,13 +67,14 @@ func nonFinite(a, b float64) float64 {
 // revenue of a reason or segment, the face values of an offer type. Each customer's
 // own sums were finite (customerOverflow), so it is the sum over them that overflows.
 func (e *engine) mergedOverflow(p *partial) error {
-	for k := range p.trend {
+	for k := range e.def.lastReported - e.def.firstReported + 1 {
 		a := &p.trend[k]
 		label := e.def.quarters.quarters[e.tq0+k].Label
 		for _, s := range []struct {
 			what string
 			v    float64
-		}{{"revenue at risk", a.revenueAtRisk}, {"recovered revenue", a.recoveredRevenue}, {"lost revenue", a.lostRevenue}, {"departed revenue", a.departedRevenue}} {
+		}{{"revenue at risk", a.revenueAtRisk}, {"recovered revenue", a.recoveredRevenue}, {"lost revenue", a.lostRevenue},
+			{"retained revenue", a.retainedRevenue}, {"pending revenue", a.pendingRevenue}, {"departed revenue", a.departedRevenue}} {
 			if !finite(s.v) {
 				return mergedOverflowError(contract.Purchases, contract.Amount, fmt.Sprintf("the %s of %s", s.what, label), s.v)
 			}
@@ -94,6 +95,11 @@ func (e *engine) mergedOverflow(p *partial) error {
 			return mergedOverflowError(contract.Purchases, contract.Amount, fmt.Sprintf("the revenue of segment %q in %s", name, label), nonFinite(g.revenueAtRisk, g.lostRevenue))
 		}
 	}
+	for g := range p.mitigation {
+		if m := &p.mitigation[g]; !finite(m.recoveredRevenue) {
+			return mergedOverflowError(contract.Purchases, contract.Amount, "the recovered revenue of a mitigation group in "+label, m.recoveredRevenue)
+		}
+	}
 	for id := range p.offers {
 		if o := &p.offers[id]; !finite(o.faceIssued) || !finite(o.faceRedeemed) {
 			return mergedOverflowError(contract.Offers, contract.FaceValue, fmt.Sprintf("the face value of offer type %q in %s", e.d.offerTypes.value(int32(id)), label), nonFinite(o.faceIssued, o.faceRedeemed))
@@ -103,23 +109,19 @@ func (e *engine) mergedOverflow(p *partial) error {
 }
 
 // changesOverflow returns an error wrapping ErrOverflow when the QoQ or YoY change of
-// a KPI of the scorecard's quarter (its value less that of the quarter before, or of
-// four quarters before, as the workbook shows it) is not finite: two finite money
-// sums of opposite signs near the range of a double.
+// a KPI of the scorecard's quarter (its value less that of the same-age comparison,
+// as the workbook shows it) is not finite: two finite money sums of opposite signs
+// near the range of a double.
 func changesOverflow(sc *Scorecard) error {
-	cur := len(sc.Trend) - 1
-	for _, than := range []int{cur - 1, cur - 4} {
-		if cur < 0 || than < 0 {
-			continue
-		}
-		for _, k := range sc.Trend[cur].KPIs {
-			old := FindKPI(sc.Trend[than].KPIs, k.ID)
+	for _, than := range []*Comparison{&sc.Comparisons.PreviousQuarter, &sc.Comparisons.YearAgo} {
+		for _, k := range sc.KPIs {
+			old := FindKPI(than.KPIs, k.ID)
 			if k.Value == nil || old == nil || old.Value == nil {
 				continue
 			}
 			if v := *k.Value - *old.Value; !finite(v) {
 				return mergedOverflowError(contract.Purchases, contract.Amount, fmt.Sprintf("the change of %s from %s to %s", k.ID,
-					sc.Trend[than].Quarter.Label, sc.Trend[cur].Quarter.Label), v)
+					than.Quarter.Label, sc.Quarter.Label), v)
 			}
 		}
 	}

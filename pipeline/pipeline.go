@@ -40,7 +40,10 @@ type Settings struct {
 	Benchmarks                  Benchmarks
 	AsOf                        *time.Time // nil: the latest instant in the data (SPEC §3)
 	Quarter                     string     // "": the default quarter of SPEC §3
-	Workers                     int        // 0: GOMAXPROCS; never changes the result
+	// AllowOpen lets Quarter name a quarter that has not ended by as_of (SPEC §7,
+	// --allow-open); every KPI of it is then provisional.
+	AllowOpen bool
+	Workers   int // 0: GOMAXPROCS; never changes the result
 }
 
 const (
@@ -57,6 +60,11 @@ type engine struct {
 	q   int // grid index of the scorecard's quarter (tq0 + trendLen - 1)
 
 	satisfiedMinScore float64
+
+	// comparisons are the same-age evaluations of the previous quarter and the quarter
+	// a year before (SPEC §4): each an engine of its own as_of reporting that quarter's
+	// KPIs alone, run in the same pass (driver.go).
+	comparisons []*engine
 }
 
 // Data is an extract set loaded into columns, ready to compute any quarter from.
@@ -87,11 +95,11 @@ func (data *Data) Scorecard(ctx context.Context, s Settings) (*Scorecard, error)
 	if err != nil {
 		return nil, err
 	}
-	total, err := e.run(ctx, e.d.customers.len(), s.Workers)
+	totals, err := e.run(ctx, e.d.customers.len(), s.Workers)
 	if err != nil {
 		return nil, err
 	}
-	sc := e.scorecard(s, quarter, asOfTime, total)
+	sc := e.scorecard(s, quarter, asOfTime, totals)
 	if err := e.reasonsOverflow(sc.Reasons); err != nil {
 		return nil, err
 	}
@@ -126,6 +134,12 @@ func (data *Data) prepare(s Settings) (*engine, Quarter, time.Time, error) {
 		quarter = cal.Default(asOfTime)
 	}
 
+	if end := quarter.End.UnixMicro(); end > asOf && !s.AllowOpen {
+		return nil, Quarter{}, time.Time{}, fmt.Errorf("%w: quarter %s has not ended by as_of %s: it ends %s, so its outcomes are still open; "+
+			"publish it as provisional with --allow-open, or give a later --as-of",
+			ErrOpenQuarter, quarter.Label, instant(asOf), instant(end))
+	}
+
 	g := &d.byCust
 	first := cal.Shift(quarter, -(trendLen - 1))
 	if t := minTime(asOf, &g.purchases, &g.complaints, &g.departures); t != none {
@@ -140,7 +154,20 @@ func (data *Data) prepare(s Settings) (*engine, Quarter, time.Time, error) {
 	e := &engine{d: d, satisfiedMinScore: s.Params.SatisfiedMinScore}
 	e.q = quarter.index - first.index
 	e.tq0 = e.q - (trendLen - 1)
-	e.def = newDefinitions(s.Params, asOf, d, newGrid(cal, first, last), e.tq0, e.q)
+	grid := newGrid(cal, first, last)
+	e.def = newDefinitions(s.Params, asOf, d, grid, e.tq0, e.q)
+	// SPEC §4: "The quarter-on-quarter comparison is the previous quarter P computed
+	// with as_of_P = end(P) + age; the year-on-year comparison is the quarter four
+	// before, Y, computed with as_of_Y = end(Y) + age." Both are in the trend, so in
+	// the grid.
+	age := asOf - quarter.End.UnixMicro()
+	for _, back := range []int{1, 4} {
+		p := e.q - back
+		c := &engine{d: d, satisfiedMinScore: s.Params.SatisfiedMinScore, tq0: p, q: p}
+		c.def = newDefinitions(s.Params, grid.quarters[p].End.UnixMicro()+age, d, grid, p, p)
+		c.def.kpisOnly = true
+		e.comparisons = append(e.comparisons, c)
+	}
 	return e, quarter, asOfTime, nil
 }
 

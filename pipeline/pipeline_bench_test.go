@@ -259,19 +259,23 @@ func BenchmarkAggregate(b *testing.B) {
 	e, quarter, asOf := newBenchEngine(b, data)
 	n := data.d.customers.len()
 	chunks := (n + chunkSize - 1) / chunkSize
-	parts := make([]*partial, chunks)
+	engines := append([]*engine{e}, e.comparisons...)
+	parts := make([][]*partial, chunks)
 	var w chunkWorker
 	for k := range parts {
-		parts[k], _ = w.chunk(e, k*chunkSize, min((k+1)*chunkSize, n))
+		parts[k], _ = w.chunk(engines, k*chunkSize, min((k+1)*chunkSize, n))
 	}
 	s := benchSettings()
 	for b.Loop() {
-		total := e.newPartial()
-		for _, p := range parts {
-			total.merge(p)
+		totals := make([]*partial, len(engines))
+		for i, en := range engines {
+			totals[i] = en.newPartial()
+			for _, p := range parts {
+				totals[i].merge(p[i])
+			}
+			totals[i].merge(en.rowKPIs())
 		}
-		total.merge(e.rowKPIs())
-		_ = e.scorecard(s, quarter, asOf, total)
+		_ = e.scorecard(s, quarter, asOf, totals)
 	}
 }
 

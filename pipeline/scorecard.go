@@ -19,15 +19,75 @@ type Scorecard struct {
 	// Benchmarks are the industry figures in force: SPEC §5 with the config's overrides.
 	Benchmarks Benchmarks
 
-	KPIs          []KPI // in catalogue order (KPIIDs)
-	Reasons       []BreakdownRow
-	Segments      []BreakdownRow
-	Mitigation    []MitigationRow
-	Offers        []OfferRow
-	Trend         []TrendPoint // the 8 quarters ending with Quarter, oldest first
-	Winback       []WinbackRow
-	IntensiveCare []CareRow
-	DataQuality   []TableQuality // present tables, in contract order
+	KPIs []KPI // in catalogue order (KPIIDs)
+	// Open is set when the quarter has not ended by as_of (published only when the
+	// run allows it): every KPI is then provisional.
+	Open bool
+	// Comparisons are the previous quarter and the quarter a year before, each at the
+	// same age as Quarter (SPEC §4, "Comparisons at the same age").
+	Comparisons    Comparisons
+	Reasons        []BreakdownRow
+	Segments       []BreakdownRow
+	Kinds          []KindRow
+	Mitigation     []MitigationRow
+	Offers         []OfferRow
+	Channels       []ChannelRow
+	Departed       Departed
+	RecoveryCurve  []CurvePoint
+	Trend          []TrendPoint // the 8 quarters ending with Quarter, oldest first
+	Winback        []WinbackRow
+	ExecutiveCalls []WinbackRow
+	IntensiveCare  []CareRow
+	DataQuality    []TableQuality // present tables, in contract order
+}
+
+// Comparisons are the same-age comparisons of a scorecard.
+type Comparisons struct {
+	PreviousQuarter, YearAgo Comparison
+}
+
+// Comparison is a quarter's KPIs computed at as_of = its end + the scorecard
+// quarter's age.
+type Comparison struct {
+	Quarter Quarter
+	AsOf    time.Time
+	KPIs    []KPI // in catalogue order
+}
+
+// KindRow is one episode kind: the reasons' fields and the matured recovery rate.
+type KindRow struct {
+	BreakdownRow
+	MaturedRecoveryRate *float64
+}
+
+// ChannelRow is one outreach channel: the episodes of the quarter contacted through
+// it in their window.
+type ChannelRow struct {
+	Channel      string
+	Episodes     int64
+	Recovered    int64
+	RecoveryRate *float64
+}
+
+// Departed is the departed customers of the quarter by segment and by value tier.
+type Departed struct {
+	BySegment []DepartedRow
+	ByTier    []DepartedRow // A, B, C, always all three
+}
+
+// DepartedRow is one segment or value tier of the departed customers.
+type DepartedRow struct {
+	Name            string // segment or tier
+	Departed        int64
+	DepartedRevenue float64
+	Recovered       int64
+}
+
+// CurvePoint is one day of the recovery curve: the share (0..100) of the quarter's
+// matured episodes recovered within Day days.
+type CurvePoint struct {
+	Day            int
+	RecoveredShare *float64
 }
 
 // Params are the definitions used (SPEC §4), echoed on the Definitions sheet.
@@ -39,6 +99,7 @@ type Params struct {
 	SatisfiedMinScore   float64
 	ScoreMin, ScoreMax  float64
 	WorklistSize        int
+	ExecutiveCalls      int // (v2) size of the executive call list
 }
 
 // KPI is one KPI value. Value is nil for "no data". Numerator and Denominator are set
@@ -52,6 +113,9 @@ type KPI struct {
 	Status      string // "" when there is no status (no data, or no bands)
 	Target      *Target
 	Benchmark   *Benchmark
+	// Provisional is set while the value can still change (SPEC §4, "Provisional
+	// values").
+	Provisional bool
 }
 
 // Benchmark is the configured industry's benchmark for a KPI.
@@ -63,10 +127,18 @@ type Benchmark struct {
 	Source   string
 }
 
-// TrendPoint holds the KPIs of one quarter of the trend.
+// TrendPoint holds the KPIs of one quarter of the trend, and its reasons.
 type TrendPoint struct {
 	Quarter Quarter
 	KPIs    []KPI
+	Reasons []TrendReason // ordered by reason
+}
+
+// TrendReason is one reason of a trend quarter.
+type TrendReason struct {
+	Reason        string
+	AtRisk        int64
+	RevenueAtRisk float64
 }
 
 // BreakdownRow is one reason or segment.
@@ -83,10 +155,11 @@ type BreakdownRow struct {
 
 // MitigationRow is one mitigation group: "offer:<type>", "outreach only" or "none".
 type MitigationRow struct {
-	Group        string
-	AtRisk       int64
-	Recovered    int64
-	RecoveryRate *float64
+	Group            string
+	AtRisk           int64
+	Recovered        int64
+	RecoveryRate     *float64
+	RecoveredRevenue float64
 }
 
 // OfferRow is one offer type of the quarter's offers.
@@ -100,6 +173,11 @@ type OfferRow struct {
 	BreakageRate      *float64
 	FaceValueIssued   float64
 	FaceValueRedeemed float64
+	// RecoveredRevenue is that of the mitigation group offer:<type> of the quarter.
+	RecoveredRevenue float64
+	// ReturnOnFaceValue is RecoveredRevenue / FaceValueRedeemed, a plain ratio; nil
+	// when no face value was redeemed.
+	ReturnOnFaceValue *float64
 }
 
 // WinbackRow is one lost or pending episode of the quarter.
@@ -113,6 +191,8 @@ type WinbackRow struct {
 	RevenueAtRisk float64
 	Outcome       string
 	Treated       bool
+	WindowCloses  time.Time // d + W
+	Tier          *string   // departed value tier; nil when not departed in the quarter
 }
 
 // CareRow is one recently recovered customer under review.
@@ -125,7 +205,9 @@ type CareRow struct {
 	PurchasesSince  int64
 	NetAmountSince  float64
 	ComplaintsSince int64
-	Status          string // "re-churned" or "healthy"
+	Status          string  // "re-churned", "inactive" or "healthy"
+	RechurnKind     *string // of the first at-risk event after RecoveredAt; nil when none
+	RechurnReason   *string
 }
 
 // TableQuality, ReasonCount and FileQuality are the data-quality counts of SPEC §2

@@ -20,6 +20,14 @@ func (e *engine) offerExpired(redeemed bool, expiresAt int64) bool {
 	return !redeemed && expiresAt <= e.def.asOf
 }
 
+// offerOpen reports whether an offer holds its quarter's offer rates open. SPEC §4,
+// provisional values: "provisional while an offer issued in Q is unredeemed by as_of
+// and expires after as_of (an offer without expires_at never settles and does not hold
+// the rate open)".
+func (e *engine) offerOpen(redeemed bool, expiresAt int64) bool {
+	return !redeemed && expiresAt != none && expiresAt > e.def.asOf
+}
+
 // rowKPIs returns the partial holding the surveys' and offers' counts: the
 // satisfaction and offer KPIs of every reported quarter, and the offers breakdown of
 // the scorecard's quarter (SPEC §4: "offers_issued: offers with issued_at in Q").
@@ -57,7 +65,10 @@ func (e *engine) rowKPIs() *partial {
 		if expired {
 			a.offersGone++
 		}
-		if q != e.q {
+		if e.offerOpen(redeemed, o.expires[i]) {
+			a.offersOpen++
+		}
+		if q != e.q || e.def.kpisOnly {
 			continue
 		}
 		oa := &p.offers[o.text[i]]

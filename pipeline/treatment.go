@@ -1,5 +1,7 @@
 package pipeline
 
+import "slices"
+
 // Mitigation groups besides the offer types, whose groups are their ids (>= 0).
 const (
 	groupNone     = -2 // untreated
@@ -33,3 +35,19 @@ func (def *definitions) mitigationGroup(in *customerRows, d int64) int32 {
 
 // treated reports whether an episode of mitigation group g is treated.
 func treated(g int32) bool { return g != groupNone }
+
+// contactChannels appends to dst the distinct outreach channels through which an
+// episode at d was contacted in [d, min(d + W, as_of)], in the order first used, and
+// returns it. SPEC §4, channels: "for each outreach channel (null or empty:
+// unspecified), the episodes of Q with at least one contact through that channel in
+// [d, min(d + W, as_of)] ... An episode contacted through two channels counts in both."
+func (def *definitions) contactChannels(in *customerRows, d int64, dst []int32) []int32 {
+	end := def.windowEnd(d)
+	ot := in.outreachTimes
+	for j := lowerBound(ot, d); j < len(ot) && ot[j] <= end; j++ {
+		if ch := in.outreachChannels[j]; !slices.Contains(dst, ch) {
+			dst = append(dst, ch)
+		}
+	}
+	return dst
+}

@@ -58,7 +58,7 @@ func ExitCode(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.Is(err, ErrUsage), errors.Is(err, config.ErrInvalid):
+	case errors.Is(err, ErrUsage), errors.Is(err, config.ErrInvalid), errors.Is(err, pipeline.ErrOpenQuarter):
 		return ExitUsage
 	case errors.Is(err, readers.ErrUnusable), errors.Is(err, pipeline.ErrNoData), errors.Is(err, job.ErrTooManyInvalid):
 		return ExitData

@@ -34,6 +34,7 @@ type diffCase struct {
 	quarter   string
 	asOf      string
 	retype    bool // rewrite the generated set with other Parquet types (see retype)
+	args      []string // more arguments for recoverykpi run only
 }
 
 func TestDifferentialAgainstReference(t *testing.T) {
@@ -62,6 +63,17 @@ func TestDifferentialAgainstReference(t *testing.T) {
 		{name: "other Parquet types in Berlin", customers: 1000, seed: 15, retype: true,
 			config:  "timezone: Europe/Berlin\nfiscal_year_start_month: 4\n",
 			refArgs: []string{"--tz", "Europe/Berlin", "--fy-start", "4"}},
+		// SPEC v2: a quarter that has not ended by as_of (negative age, every KPI
+		// provisional), published with --allow-open.
+		{name: "open quarter", customers: 1200, seed: 16, quarter: "2026-Q4", args: []string{"--allow-open"}},
+		{name: "open quarter, wall clock, fiscal October", customers: 1000, seed: 17, quarter: "2027-Q2", asOf: "2027-02-20T12:00:00Z",
+			args:    []string{"--allow-open"},
+			config:  "timezone: Asia/Tokyo\nfiscal_year_start_month: 10\n",
+			refArgs: []string{"--tz", "Asia/Tokyo", "--fy-start", "10"}},
+		{name: "executive calls and worklist sizes", customers: 2500, seed: 18,
+			config:  "executive_calls: 3\nworklist_size: 25\ndefinitions: {recovery_window_days: 60, intensive_care_days: 120}\n",
+			refArgs: []string{"--executive-calls", "3", "--worklist", "25", "--W", "60", "--I", "120"}},
+		{name: "a year after the quarter", customers: 1500, seed: 19, quarter: "2025-Q3"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,6 +99,7 @@ func TestDifferentialAgainstReference(t *testing.T) {
 				args = append(args, "--as-of", tc.asOf)
 				refArgs = append(refArgs, "--as-of", tc.asOf)
 			}
+			args = append(args, tc.args...)
 			var stdout, stderr bytes.Buffer
 			if code := Main(context.Background(), args, &stdout, &stderr); code != 0 {
 				t.Fatalf("recoverykpi exit %d: %s", code, stderr.String())

@@ -103,7 +103,7 @@ func newLogger(w io.Writer, format string) (*slog.Logger, error) {
 // runFlags are the flags of run, shared by backfill and validate.
 type runFlags struct {
 	config, input, output, quarter, asOf string
-	restate                              bool
+	restate, allowOpen                   bool
 	formatFlags
 }
 
@@ -115,6 +115,7 @@ func (f *runFlags) register(fs *flag.FlagSet, withQuarter bool) {
 	}
 	fs.StringVar(&f.asOf, "as-of", "", "the moment the data describes, `RFC3339` (default: the latest instant in the data)")
 	fs.BoolVar(&f.restate, "restate", false, "publish a new edition (-r2, -r3, ...) when the outputs would change")
+	fs.BoolVar(&f.allowOpen, "allow-open", false, "publish a quarter that has not ended by as_of, every KPI marked provisional (default: refused, exit status 2)")
 	f.formatFlags.register(fs, true)
 }
 

@@ -20,7 +20,7 @@ func openJob(f runFlags, e *Env) (*job.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	return job.Open(job.Options{Config: path, Loaded: cfg, Input: f.input, Output: f.output, AsOf: f.asOf})
+	return job.Open(job.Options{Config: path, Loaded: cfg, Input: f.input, Output: f.output, AsOf: f.asOf, AllowOpen: f.allowOpen})
 }
 
 // warn prints the config's warnings (an http:// webhook, a PostgreSQL lock without TLS

@@ -98,7 +98,7 @@ func scheduleKind(err error) schedule.ErrorKind {
 	switch {
 	case errors.Is(err, readers.ErrInternal), errors.Is(err, ErrInternal):
 		return schedule.KindInternal
-	case errors.Is(err, ErrUsage), errors.Is(err, config.ErrInvalid):
+	case errors.Is(err, ErrUsage), errors.Is(err, config.ErrInvalid), errors.Is(err, pipeline.ErrOpenQuarter):
 		return schedule.KindConfig
 	case errors.Is(err, readers.ErrUnusable), errors.Is(err, pipeline.ErrNoData), errors.Is(err, job.ErrTooManyInvalid):
 		if incomplete(err) {

@@ -24,13 +24,17 @@ const (
 	UntreatedRecoveryRate KPI = "untreated_recovery_rate"
 	MitigationUplift      KPI = "mitigation_uplift"
 	RecoveredRechurnRate  KPI = "recovered_rechurn_rate"
+	RetainedRevenue       KPI = "retained_revenue"        // (v2)
+	PendingRevenue        KPI = "pending_revenue"         // (v2)
+	MedianDaysToRecovery  KPI = "median_days_to_recovery" // (v2)
 )
 
 // KPIs returns every KPI id in the order the scorecard shows them.
 func KPIs() []KPI {
 	return []KPI{
-		RecoveryRate, MaturedRecoveryRate, AtRiskCustomers, RecoveredCustomers, LostCustomers,
-		PendingCustomers, RevenueAtRisk, RecoveredRevenue, LostRevenue, DepartedCustomers,
+		RecoveryRate, MaturedRecoveryRate, MedianDaysToRecovery, AtRiskCustomers, RecoveredCustomers,
+		LostCustomers, PendingCustomers, RevenueAtRisk, RetainedRevenue, PendingRevenue, LostRevenue,
+		RecoveredRevenue, DepartedCustomers,
 		DepartedRevenue, RecoverySatisfaction, OffersIssued, OfferConsumptionRate,
 		OfferBreakageRate, TreatedRecoveryRate, UntreatedRecoveryRate, MitigationUplift,
 		RecoveredRechurnRate,

@@ -27,6 +27,7 @@ type Job struct {
 	inputRoot string // as given, cleaned (filepath.Clean): a folder, or "embedded:sample"
 	output    string
 	asOf      *time.Time
+	allowOpen bool             // a quarter not ended by as_of may be published (--allow-open)
 	alloc     memory.Allocator // Arrow buffers (nil: the readers' own)
 }
 
@@ -42,6 +43,9 @@ type Options struct {
 	Input  string // extract set folder
 	Output string // output folder
 	AsOf   string // RFC 3339
+	// AllowOpen lets a quarter that has not ended by as_of be published, every KPI
+	// provisional (SPEC §7, --allow-open).
+	AllowOpen bool
 	// Allocator holds the Arrow buffers the readers allocate; nil for the readers' own.
 	Allocator memory.Allocator
 }
@@ -60,7 +64,7 @@ func Open(o Options) (*Job, error) {
 			return nil, err
 		}
 	}
-	j := &Job{cfg: cfg, alloc: o.Allocator}
+	j := &Job{cfg: cfg, alloc: o.Allocator, allowOpen: o.AllowOpen}
 	if o.Input != "" {
 		cfg.Input = o.Input
 	}
@@ -102,9 +106,11 @@ func Open(o Options) (*Job, error) {
 
 // New returns a job on an already loaded config, reading input (named inputRoot in
 // the outputs) and writing into output, for the moment asOf (nil: the latest
-// instant in the data). Verify reruns a manifest's quarter with it.
+// instant in the data). Verify reruns a manifest's quarter with it: a quarter that was
+// published is rerun even if it had not ended by as_of (it was published with
+// --allow-open).
 func New(cfg *config.Config, input fs.FS, inputRoot, output string, asOf *time.Time) *Job {
-	return &Job{cfg: cfg, input: input, inputRoot: inputRoot, output: output, asOf: asOf}
+	return &Job{cfg: cfg, input: input, inputRoot: inputRoot, output: output, asOf: asOf, allowOpen: true}
 }
 
 // Warnings returns what is insecure in the job's config (config.Config.Warnings).
@@ -161,10 +167,11 @@ func (j *Job) settings(quarter string) pipeline.Settings {
 			RecoveryWindowDays: d.RecoveryWindowDays, LapseDays: d.LapseDays,
 			IntensiveCareDays: d.IntensiveCareDays, RevenueLookbackDays: d.RevenueLookbackDays,
 			SatisfiedMinScore: d.SatisfiedMinScore, ScoreMin: d.ScoreMin, ScoreMax: d.ScoreMax,
-			WorklistSize: c.WorklistSize,
+			WorklistSize: c.WorklistSize, ExecutiveCalls: c.ExecutiveCalls,
 		},
 		Benchmarks: pipeline.DefaultBenchmarks().WithOverrides(overrides),
 		AsOf:       j.asOf,
 		Quarter:    quarter,
+		AllowOpen:  j.allowOpen,
 	}
 }

@@ -66,7 +66,7 @@ func (b *book) scorecardSheet() error {
 	b.headerRow(s, scHeaderRow, "KPI", "Value", "Numerator", "Denominator", "Target", "Status",
 		"Benchmark", "Variance vs benchmark", "QoQ change", "YoY change", trendHeader(b.trendN), "Benchmark source")
 
-	cur, prev, yoy := b.comparisonQuarters()
+	prev, yoy := &sc.Comparisons.PreviousQuarter, &sc.Comparisons.YearAgo
 	var sparkLoc, sparkRange []string
 	var pendingNote string
 	row := scHeaderRow + 1
@@ -104,8 +104,8 @@ func (b *book) scorecardSheet() error {
 			}
 			b.set(s, scSource, row, src, styleKey{})
 		}
-		b.change(s, scQoQ, row, d, k, cur, prev)
-		b.change(s, scYoY, row, d, k, cur, yoy)
+		b.change(s, scQoQ, row, d, k, prev)
+		b.change(s, scYoY, row, d, k, yoy)
 		if tr, ok := b.trendRow[d.ID]; ok && b.trendN > 0 {
 			sparkLoc = append(sparkLoc, cellName(scSpark, row))
 			sparkRange = append(sparkRange, fmt.Sprintf("%s!%s%d:%s%d", sheetTrend,
@@ -120,11 +120,11 @@ func (b *book) scorecardSheet() error {
 
 	row++
 	var cmp []string
-	if prev >= 0 {
-		cmp = append(cmp, "QoQ compares with "+sc.Trend[prev].Quarter.Label)
+	if prev.KPIs != nil {
+		cmp = append(cmp, "QoQ compares with "+prev.Quarter.Label+" as it stood at the same age (as of "+prev.AsOf.Format("2006-01-02 15:04")+" UTC)")
 	}
-	if yoy >= 0 {
-		cmp = append(cmp, "YoY with "+sc.Trend[yoy].Quarter.Label)
+	if yoy.KPIs != nil {
+		cmp = append(cmp, "YoY with "+yoy.Quarter.Label+" (as of "+yoy.AsOf.Format("2006-01-02 15:04")+" UTC)")
 	}
 	notes := []string{
 		"Percentages are numerator ÷ denominator. \"no data\" means the denominator is zero or the extract has no table for the KPI; it is never shown as 0.",
@@ -165,31 +165,13 @@ func trendHeader(n int) string {
 	return "Trend (" + strconv.Itoa(n) + " quarters)"
 }
 
-// comparisonQuarters returns the Trend indexes of the scorecard's quarter, the
-// previous quarter and the same quarter a year earlier; -1 when absent.
-func (b *book) comparisonQuarters() (cur, prev, yoy int) {
-	cur, prev, yoy = -1, -1, -1
-	for i, tp := range b.sc.Trend {
-		if tp.Quarter.Label == b.sc.Quarter.Label {
-			cur = i
-		}
-	}
-	if cur >= 1 {
-		prev = cur - 1
-	}
-	if cur >= 4 {
-		yoy = cur - 4
-	}
-	return cur, prev, yoy
-}
-
-// change writes the change of KPI k since Trend[than]: blank when that quarter is not in
-// the trend, "no data" when either value is missing.
-func (b *book) change(s string, col, row int, d pipeline.KPIDef, k *pipeline.KPI, cur, than int) {
-	if cur < 0 || than < 0 {
+// change writes the change of KPI k since the same-age comparison than: blank when
+// there is none, "no data" when either value is missing.
+func (b *book) change(s string, col, row int, d pipeline.KPIDef, k *pipeline.KPI, than *pipeline.Comparison) {
+	if than.KPIs == nil {
 		return
 	}
-	old := pipeline.FindKPI(b.sc.Trend[than].KPIs, d.ID)
+	old := pipeline.FindKPI(than.KPIs, d.ID)
 	if k.Value == nil || old == nil || old.Value == nil {
 		b.set(s, col, row, noData, styleKey{kind: kNoData})
 		return

@@ -164,6 +164,8 @@ const (
 	fmtSignedInt  = "+#,##0;-#,##0;0"
 	fmtPercent    = "0.0%"
 	fmtPoints     = `+0.0" pp";-0.0" pp";0.0" pp"`
+	fmtDays       = `0.0" days"`
+	fmtSignedDays = `+0.0" days";-0.0" days";0.0" days"`
 	fmtDateTime   = "yyyy-mm-dd hh:mm"
 	fmtDate       = "yyyy-mm-dd"
 	fmtDecimal    = "0.##"
@@ -334,6 +336,11 @@ func (b *book) unitFormat(u pipeline.Unit, signed bool) string {
 		return fmtPercent
 	case pipeline.UnitPoints:
 		return fmtPoints
+	case pipeline.UnitDays:
+		if signed {
+			return fmtSignedDays
+		}
+		return fmtDays
 	}
 	if signed {
 		return fmtSignedInt

@@ -46,19 +46,43 @@ func encode(doc document) ([]byte, error) {
 // newDocument returns the document of sc.
 func newDocument(sc *pipeline.Scorecard) document {
 	doc := document{
-		Quarter:    sc.Quarter.Label,
-		Period:     period{Start: rfc3339(sc.Quarter.Start), End: rfc3339(sc.Quarter.End)},
-		AsOf:       rfc3339(sc.AsOf),
-		KPIs:       kpiSet(sc.KPIs),
-		Reasons:    []reasonRow{},
-		Segments:   []segmentRow{},
-		Mitigation: []mitigationRow{},
-		Offers:     []offerRow{},
-		Trend:      []trendPoint{},
-		Worklists: worklists{
-			Winback:       make([]winbackRow, 0, len(sc.Winback)),
-			IntensiveCare: make([]careRow, 0, len(sc.IntensiveCare)),
+		Quarter: sc.Quarter.Label,
+		Period:  period{Start: rfc3339(sc.Quarter.Start), End: rfc3339(sc.Quarter.End)},
+		AsOf:    rfc3339(sc.AsOf),
+		KPIs:    kpiSet(sc.KPIs),
+		Comparisons: comparisons{
+			PreviousQuarter: comparison(sc.Comparisons.PreviousQuarter),
+			YearAgo:         comparison(sc.Comparisons.YearAgo),
 		},
+		Kinds:         []kindRow{},
+		Channels:      []channelRow{},
+		Departed:      departed{BySegment: []segmentDeparted{}, ByTier: []tierDeparted{}},
+		RecoveryCurve: []curvePoint{},
+		Reasons:       []reasonRow{},
+		Segments:      []segmentRow{},
+		Mitigation:    []mitigationRow{},
+		Offers:        []offerRow{},
+		Trend:         []trendPoint{},
+		Worklists: worklists{
+			Winback:        winbackRows(sc.Winback),
+			ExecutiveCalls: winbackRows(sc.ExecutiveCalls),
+			IntensiveCare:  make([]careRow, 0, len(sc.IntensiveCare)),
+		},
+	}
+	for _, k := range sc.Kinds {
+		doc.Kinds = append(doc.Kinds, kindRow{k.Name, k.AtRisk, k.Recovered, k.Lost, k.Pending, k.RecoveryRate, k.MaturedRecoveryRate, k.RevenueAtRisk, k.LostRevenue})
+	}
+	for _, c := range sc.Channels {
+		doc.Channels = append(doc.Channels, channelRow(c))
+	}
+	for _, d := range sc.Departed.BySegment {
+		doc.Departed.BySegment = append(doc.Departed.BySegment, segmentDeparted{d.Name, d.Departed, d.DepartedRevenue, d.Recovered})
+	}
+	for _, d := range sc.Departed.ByTier {
+		doc.Departed.ByTier = append(doc.Departed.ByTier, tierDeparted{d.Name, d.Departed, d.DepartedRevenue, d.Recovered})
+	}
+	for _, c := range sc.RecoveryCurve {
+		doc.RecoveryCurve = append(doc.RecoveryCurve, curvePoint(c))
 	}
 	for _, r := range sc.Reasons {
 		doc.Reasons = append(doc.Reasons, reasonRow{r.Name, r.AtRisk, r.Recovered, r.Lost, r.Pending, r.RecoveryRate, r.RevenueAtRisk, r.LostRevenue, r.CumulativeRevenueShare})
@@ -73,17 +97,16 @@ func newDocument(sc *pipeline.Scorecard) document {
 		doc.Offers = append(doc.Offers, offerRow(o))
 	}
 	for _, t := range sc.Trend {
-		doc.Trend = append(doc.Trend, trendPoint{t.Quarter.Label, kpiSet(t.KPIs)})
-	}
-	for _, w := range sc.Winback {
-		doc.Worklists.Winback = append(doc.Worklists.Winback, winbackRow{
-			w.CustomerID, w.Name, w.Segment, rfc3339(w.AtRiskAt), w.Kind, w.Reason, w.RevenueAtRisk, w.Outcome, w.Treated,
-		})
+		reasons := make([]trendReason, 0, len(t.Reasons))
+		for _, r := range t.Reasons {
+			reasons = append(reasons, trendReason(r))
+		}
+		doc.Trend = append(doc.Trend, trendPoint{t.Quarter.Label, kpiSet(t.KPIs), reasons})
 	}
 	for _, c := range sc.IntensiveCare {
 		doc.Worklists.IntensiveCare = append(doc.Worklists.IntensiveCare, careRow{
 			c.CustomerID, c.Name, c.Segment, rfc3339(c.RecoveredAt), rfc3339(c.ReviewDue),
-			c.PurchasesSince, c.NetAmountSince, c.ComplaintsSince, c.Status,
+			c.PurchasesSince, c.NetAmountSince, c.ComplaintsSince, c.Status, c.RechurnKind, c.RechurnReason,
 		})
 	}
 	for _, q := range sc.DataQuality {
@@ -99,21 +122,43 @@ func newDocument(sc *pipeline.Scorecard) document {
 	return doc
 }
 
+// winbackRows returns the rows of the win-back list or of the executive calls.
+func winbackRows(list []pipeline.WinbackRow) []winbackRow {
+	out := make([]winbackRow, 0, len(list))
+	for _, w := range list {
+		out = append(out, winbackRow{
+			w.CustomerID, w.Name, w.Segment, rfc3339(w.AtRiskAt), w.Kind, w.Reason, w.RevenueAtRisk, w.Outcome, w.Treated,
+			rfc3339(w.WindowCloses), w.Tier,
+		})
+	}
+	return out
+}
+
+// comparison returns a same-age comparison.
+func comparison(c pipeline.Comparison) comparisonDoc {
+	return comparisonDoc{c.Quarter.Label, rfc3339(c.AsOf), kpiSet(c.KPIs)}
+}
+
 // rfc3339 formats an instant in UTC, with the fraction trimmed (µs precision).
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 type document struct {
-	Quarter     string          `json:"quarter"`
-	Period      period          `json:"period"`
-	AsOf        string          `json:"as_of"`
-	KPIs        orderedObject   `json:"kpis"`
-	Reasons     []reasonRow     `json:"reasons"`
-	Segments    []segmentRow    `json:"segments"`
-	Mitigation  []mitigationRow `json:"mitigation"`
-	Offers      []offerRow      `json:"offers"`
-	Trend       []trendPoint    `json:"trend"`
-	Worklists   worklists       `json:"worklists"`
-	DataQuality orderedObject   `json:"data_quality"`
+	Quarter       string          `json:"quarter"`
+	Period        period          `json:"period"`
+	AsOf          string          `json:"as_of"`
+	KPIs          orderedObject   `json:"kpis"`
+	Comparisons   comparisons     `json:"comparisons"`
+	Kinds         []kindRow       `json:"kinds"`
+	Channels      []channelRow    `json:"channels"`
+	Departed      departed        `json:"departed"`
+	RecoveryCurve []curvePoint    `json:"recovery_curve"`
+	Reasons       []reasonRow     `json:"reasons"`
+	Segments      []segmentRow    `json:"segments"`
+	Mitigation    []mitigationRow `json:"mitigation"`
+	Offers        []offerRow      `json:"offers"`
+	Trend         []trendPoint    `json:"trend"`
+	Worklists     worklists       `json:"worklists"`
+	DataQuality   orderedObject   `json:"data_quality"`
 }
 
 type period struct {
@@ -121,9 +166,63 @@ type period struct {
 	End   string `json:"end"`
 }
 
+type comparisons struct {
+	PreviousQuarter comparisonDoc `json:"previous_quarter"`
+	YearAgo         comparisonDoc `json:"year_ago"`
+}
+
+type comparisonDoc struct {
+	Quarter string        `json:"quarter"`
+	AsOf    string        `json:"as_of"`
+	KPIs    orderedObject `json:"kpis"`
+}
+
+type kindRow struct {
+	Kind                string   `json:"kind"`
+	AtRisk              int64    `json:"at_risk"`
+	Recovered           int64    `json:"recovered"`
+	Lost                int64    `json:"lost"`
+	Pending             int64    `json:"pending"`
+	RecoveryRate        *float64 `json:"recovery_rate"`
+	MaturedRecoveryRate *float64 `json:"matured_recovery_rate"`
+	RevenueAtRisk       float64  `json:"revenue_at_risk"`
+	LostRevenue         float64  `json:"lost_revenue"`
+}
+
+type channelRow struct {
+	Channel      string   `json:"channel"`
+	Episodes     int64    `json:"episodes"`
+	Recovered    int64    `json:"recovered"`
+	RecoveryRate *float64 `json:"recovery_rate"`
+}
+
+type departed struct {
+	BySegment []segmentDeparted `json:"by_segment"`
+	ByTier    []tierDeparted    `json:"by_tier"`
+}
+
+type segmentDeparted struct {
+	Segment         string  `json:"segment"`
+	Departed        int64   `json:"departed"`
+	DepartedRevenue float64 `json:"departed_revenue"`
+	Recovered       int64   `json:"recovered"`
+}
+
+type tierDeparted struct {
+	Tier            string  `json:"tier"`
+	Departed        int64   `json:"departed"`
+	DepartedRevenue float64 `json:"departed_revenue"`
+	Recovered       int64   `json:"recovered"`
+}
+
+type curvePoint struct {
+	Day            int      `json:"day"`
+	RecoveredShare *float64 `json:"recovered_share"`
+}
+
 // kpi is one KPI: value alone for counts and money; numerator and denominator for
 // percentages; pending for the re-churn rate; status, target and benchmark where they
-// apply.
+// apply; whether it is provisional.
 type kpi struct {
 	Value       *float64   `json:"value"`
 	Numerator   *int64     `json:"numerator,omitempty"`
@@ -132,6 +231,7 @@ type kpi struct {
 	Status      string     `json:"status,omitempty"`
 	Target      *target    `json:"target,omitempty"`
 	Benchmark   *benchmark `json:"benchmark,omitempty"`
+	Provisional bool       `json:"provisional"`
 }
 
 type target struct {
@@ -151,7 +251,7 @@ type benchmark struct {
 func kpiSet(list []pipeline.KPI) orderedObject {
 	out := make(orderedObject, 0, len(list))
 	for _, k := range list {
-		v := kpi{Value: k.Value, Numerator: k.Numerator, Denominator: k.Denominator, Pending: k.Pending, Status: k.Status}
+		v := kpi{Value: k.Value, Numerator: k.Numerator, Denominator: k.Denominator, Pending: k.Pending, Status: k.Status, Provisional: k.Provisional}
 		if k.Target != nil {
 			v.Target = &target{k.Target.Rule, k.Target.Low, k.Target.High}
 		}
@@ -188,10 +288,11 @@ type segmentRow struct {
 }
 
 type mitigationRow struct {
-	Group        string   `json:"group"`
-	AtRisk       int64    `json:"at_risk"`
-	Recovered    int64    `json:"recovered"`
-	RecoveryRate *float64 `json:"recovery_rate"`
+	Group            string   `json:"group"`
+	AtRisk           int64    `json:"at_risk"`
+	Recovered        int64    `json:"recovered"`
+	RecoveryRate     *float64 `json:"recovery_rate"`
+	RecoveredRevenue float64  `json:"recovered_revenue"`
 }
 
 type offerRow struct {
@@ -204,16 +305,26 @@ type offerRow struct {
 	BreakageRate      *float64 `json:"breakage_rate"`
 	FaceValueIssued   float64  `json:"face_value_issued"`
 	FaceValueRedeemed float64  `json:"face_value_redeemed"`
+	RecoveredRevenue  float64  `json:"recovered_revenue"`
+	ReturnOnFaceValue *float64 `json:"return_on_face_value"`
 }
 
 type trendPoint struct {
 	Quarter string        `json:"quarter"`
 	KPIs    orderedObject `json:"kpis"`
+	Reasons []trendReason `json:"reasons"`
+}
+
+type trendReason struct {
+	Reason        string  `json:"reason"`
+	AtRisk        int64   `json:"at_risk"`
+	RevenueAtRisk float64 `json:"revenue_at_risk"`
 }
 
 type worklists struct {
-	Winback       []winbackRow `json:"winback"`
-	IntensiveCare []careRow    `json:"intensive_care"`
+	Winback        []winbackRow `json:"winback"`
+	ExecutiveCalls []winbackRow `json:"executive_calls"`
+	IntensiveCare  []careRow    `json:"intensive_care"`
 }
 
 type winbackRow struct {
@@ -226,6 +337,8 @@ type winbackRow struct {
 	RevenueAtRisk float64 `json:"revenue_at_risk"`
 	Outcome       string  `json:"outcome"`
 	Treated       bool    `json:"treated"`
+	WindowCloses  string  `json:"window_closes"`
+	Tier          *string `json:"tier"`
 }
 
 type careRow struct {
@@ -238,6 +351,8 @@ type careRow struct {
 	NetAmountSince  float64 `json:"net_amount_since"`
 	ComplaintsSince int64   `json:"complaints_since"`
 	Status          string  `json:"status"`
+	RechurnKind     *string `json:"rechurn_kind"`
+	RechurnReason   *string `json:"rechurn_reason"`
 }
 
 type tableQuality struct {
