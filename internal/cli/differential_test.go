@@ -33,7 +33,7 @@ type diffCase struct {
 	refArgs   []string // the same parameters for the reference
 	quarter   string
 	asOf      string
-	retype    bool // rewrite the generated set with other Parquet types (see retype)
+	retype    bool     // rewrite the generated set with other Parquet types (see retype)
 	args      []string // more arguments for recoverykpi run only
 }
 
