@@ -30,6 +30,7 @@ func (e *engine) scorecard(s Settings, quarter Quarter, asOf time.Time, totals [
 		})
 	}
 	sc.KPIs = sc.Trend[trendLen-1].KPIs
+	sc.FinalAt = time.UnixMicro(e.finalAt(quarter)).UTC()
 	cmps := make([]Comparison, len(e.comparisons))
 	for i, c := range e.comparisons {
 		q := c.def.quarters.quarters[c.q]
@@ -48,6 +49,22 @@ func (e *engine) scorecard(s Settings, quarter Quarter, asOf time.Time, totals [
 	sc.Winback, sc.ExecutiveCalls = e.winbackRows(p.winback, s.Params.WorklistSize, s.Params.ExecutiveCalls, tiers)
 	sc.IntensiveCare = e.careRows(p.care)
 	return sc
+}
+
+// finalAt returns when no KPI of quarter q is provisional any more (Scorecard.FinalAt):
+// the latest of end + W, end + I and the expiry of each offer issued in q that is
+// still open at as_of (SPEC §4, "Provisional values").
+func (e *engine) finalAt(q Quarter) int64 {
+	end := q.End.UnixMicro()
+	at := max(end+e.def.recoveryWindow, end+e.def.reviewPeriod)
+	o := &e.d.offers
+	start := q.Start.UnixMicro()
+	for i, t := range o.t {
+		if t >= start && t < end && t <= e.def.asOf && e.offerOpen(e.offerRedeemed(o.redeemed[i]), o.expires[i]) {
+			at = max(at, o.expires[i])
+		}
+	}
+	return at
 }
 
 // age returns what the provisional rules of quarter q read at e's as_of.

@@ -23,6 +23,13 @@ type Scorecard struct {
 	// Open is set when the quarter has not ended by as_of (published only when the
 	// run allows it): every KPI is then provisional.
 	Open bool
+	// FinalAt is the first instant at which, with the extract as it is, no KPI of the
+	// quarter is provisional any more: the latest of end + W (episodes), end + I
+	// (re-churn) and the expiry of every offer issued in the quarter that is still open
+	// at as_of. The quarter is final when FinalAt <= AsOf. New rows (a later
+	// redemption, a new offer in an open quarter) can only settle things sooner, except
+	// in an open quarter, whose end is the earliest it can be final.
+	FinalAt time.Time
 	// Comparisons are the previous quarter and the quarter a year before, each at the
 	// same age as Quarter (SPEC §4, "Comparisons at the same age").
 	Comparisons    Comparisons

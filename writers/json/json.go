@@ -146,6 +146,8 @@ type document struct {
 	Quarter       string          `json:"quarter"`
 	Period        period          `json:"period"`
 	AsOf          string          `json:"as_of"`
+	Final         bool            `json:"final"`    // no KPI is provisional
+	FinalAt       string          `json:"final_at"` // when no KPI will be provisional
 	KPIs          orderedObject   `json:"kpis"`
 	Comparisons   comparisons     `json:"comparisons"`
 	Kinds         []kindRow       `json:"kinds"`
