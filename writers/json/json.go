@@ -49,6 +49,8 @@ func newDocument(sc *pipeline.Scorecard) document {
 		Quarter: sc.Quarter.Label,
 		Period:  period{Start: rfc3339(sc.Quarter.Start), End: rfc3339(sc.Quarter.End)},
 		AsOf:    rfc3339(sc.AsOf),
+		Final:   !sc.FinalAt.After(sc.AsOf),
+		FinalAt: rfc3339(sc.FinalAt),
 		KPIs:    kpiSet(sc.KPIs),
 		Comparisons: comparisons{
 			PreviousQuarter: comparison(sc.Comparisons.PreviousQuarter),
