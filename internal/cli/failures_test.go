@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -285,6 +286,9 @@ func TestFailuresNeverReplacePublishedOutput(t *testing.T) {
 			break_: func(t *testing.T, root string) []string { return []string{"--bogus"} }},
 		{name: "quarter out of range", code: ExitUsage, want: []string{"--quarter", "2026-Q9"},
 			break_: func(t *testing.T, root string) []string { return []string{"--quarter", "2026-Q9"} }},
+		{name: "open quarter without --allow-open", code: ExitUsage,
+			want:   []string{"quarter 2026-Q4 has not ended by as_of", "it ends 2027-01-01T00:00:00Z", "--allow-open"},
+			break_: func(t *testing.T, root string) []string { return []string{"--quarter", "2026-Q4"} }},
 		{name: "as_of not RFC 3339", code: ExitUsage, want: []string{"--as-of", "15/11/2026"},
 			break_: func(t *testing.T, root string) []string { return []string{"--as-of", "15/11/2026"} }},
 		{name: "unknown config key", code: ExitUsage, want: []string{"unknown key", "curency"},
@@ -380,5 +384,37 @@ func TestValidateReport(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "surveys.parquet") || !strings.Contains(stdout.String(), "result: unusable") {
 		t.Errorf("report: %s / %s", stdout.String(), stderr.String())
+	}
+}
+
+// TestAllowOpenPublishesProvisional: with --allow-open a quarter that has not ended by
+// as_of is published, every KPI provisional (SPEC §7).
+func TestAllowOpenPublishesProvisional(t *testing.T) {
+	root := goodExtract(t)
+	out := filepath.Join(t.TempDir(), "out")
+	var stdout, stderr bytes.Buffer
+	if code := Main(context.Background(), []string{"run", "--input", root, "--output", out, "--quarter", "2026-Q4", "--allow-open"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(out, "recovery-scorecard-2026-Q4.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Final bool `json:"final"`
+		KPIs  map[string]struct {
+			Provisional bool `json:"provisional"`
+		} `json:"kpis"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Final || len(doc.KPIs) == 0 {
+		t.Fatalf("final = %v, %d KPIs", doc.Final, len(doc.KPIs))
+	}
+	for id, k := range doc.KPIs {
+		if !k.Provisional {
+			t.Errorf("%s not provisional in an open quarter", id)
+		}
 	}
 }
