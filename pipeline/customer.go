@@ -24,6 +24,10 @@ type definitions struct {
 	// kpisOnly is set for a same-age comparison (SPEC §4): only the KPIs of its one
 	// reported quarter are wanted, not the breakdowns and worklists.
 	kpisOnly bool
+	// firstEpisode is the grid index of the first quarter whose episodes are worked
+	// out: 0, or for a comparison the quarter holding start(P) - W, since an episode
+	// at d < start(P) - W recovers, if at all, before P starts.
+	firstEpisode int
 }
 
 func newDefinitions(p Params, asOf int64, d *data, grid quarterGrid, firstReported, lastReported int) definitions {
@@ -97,11 +101,47 @@ func (def *definitions) customer(in *customerRows, out *customerResult) {
 		return // and out says nothing more: the driver adds nothing
 	}
 	def.sortEvents(out.events)
-	times, episodes, departures := out.eventTimes[:0], out.episodes[:0], out.departures[:0]
-	lastEpisode, lastDeparture := -1, -1
+	times := out.eventTimes[:0]
 	for _, ev := range out.events {
 		times = append(times, ev.t)
+	}
+	out.eventTimes = times
+	def.fromEvents(in, out)
+}
+
+// customerAt is customer for a same-age comparison (kpisOnly), whose as_of is earlier
+// than that of at, the same customer's result at the scorecard's as_of: it takes the
+// qualifying purchases and the at-risk events from at instead of building and
+// sorting them again. Both are at's up to this as_of. For complaints and departures
+// that is SPEC §3 ("Rows whose event time is later than as_of are ignored"); for a
+// lapse at p + L <= as_of here, its next qualifying purchase after p is either later
+// than p + L or, being after this as_of, absent here and later than p + L at at's
+// as_of: so the lapse exists here exactly when it exists in at. out's qualifying,
+// events and eventTimes alias at's and are valid until at changes.
+func (def *definitions) customerAt(in *customerRows, at, out *customerResult) {
+	out.qualifying = at.qualifying[:upperBound(at.qualifying, def.asOf)]
+	n := upperBound(at.eventTimes, def.asOf)
+	out.events, out.eventTimes = at.events[:n], at.eventTimes[:n]
+	if n == 0 {
+		return
+	}
+	def.fromEvents(in, out)
+}
+
+// fromEvents derives a customer's episodes, departures, re-churn cohorts and
+// intensive-care row from its qualifying purchases and at-risk events (in out, in
+// episode order).
+func (def *definitions) fromEvents(in *customerRows, out *customerResult) {
+	episodes, departures := out.episodes[:0], out.departures[:0]
+	lastEpisode, lastDeparture := -1, -1
+	// Events of quarters before firstEpisode: their episodes cannot bear on the
+	// quarters reported.
+	from := lowerBound(out.eventTimes, def.quarters.bounds[def.firstEpisode])
+	for _, ev := range out.events[from:] {
 		q := def.quarters.find(ev.t)
+		if def.kpisOnly && q > def.lastReported {
+			break // nor can any later one, for a comparison
+		}
 		if q != lastEpisode { // the earliest event of its quarter
 			lastEpisode = q
 			episodes = append(episodes, def.episode(in, out.qualifying, ev, q))
@@ -113,8 +153,8 @@ func (def *definitions) customer(in *customerRows, out *customerResult) {
 			}
 		}
 	}
-	out.eventTimes, out.episodes, out.departures = times, episodes, departures
-	out.cohorts = def.rechurnCohorts(episodes, times, out.cohorts[:0])
+	out.episodes, out.departures = episodes, departures
+	out.cohorts = def.rechurnCohorts(episodes, out.eventTimes, out.cohorts[:0])
 	out.channels = out.channels[:0]
 	out.underCare = false
 	if def.kpisOnly {

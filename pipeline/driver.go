@@ -71,29 +71,43 @@ feed:
 	return totals, nil
 }
 
-// chunkWorker is one worker's reusable room: a customer's rows and result.
+// chunkWorker is one worker's reusable room: a customer's rows and result, at the
+// scorecard's as_of and at a comparison's.
 type chunkWorker struct {
-	in  customerRows
-	out customerResult
+	in, cmpIn   customerRows
+	out, cmpOut customerResult
 }
 
-// chunk returns the partials (one per engine) of the customers lo..hi-1, or the error
-// of the first customer whose sums overflow (customerOverflow).
+// chunk returns the partials (one per engine: the scorecard's, then its comparisons')
+// of the customers lo..hi-1, or the error of the first customer whose sums overflow
+// (customerOverflow). A comparison starts from the customer's result at the
+// scorecard's as_of (customerAt).
 func (w *chunkWorker) chunk(engines []*engine, lo, hi int) ([]*partial, error) {
 	ps := make([]*partial, len(engines))
 	for i, e := range engines {
 		ps[i] = e.newPartial()
 	}
+	e := engines[0]
 	for c := int32(lo); c < int32(hi); c++ {
-		for i, e := range engines {
-			e.rowsOf(c, &w.in)
-			e.def.customer(&w.in, &w.out)
-			if len(w.out.events) > 0 {
-				if err := e.customerOverflow(c, &w.out); err != nil {
-					return nil, err
-				}
-				e.accumulate(c, &w.out, ps[i])
+		e.rowsOf(c, &w.in)
+		e.def.customer(&w.in, &w.out)
+		if len(w.out.events) == 0 {
+			continue // nor at an earlier as_of
+		}
+		if err := e.customerOverflow(c, &w.out); err != nil {
+			return nil, err
+		}
+		e.accumulate(c, &w.out, ps[0])
+		for i, ce := range engines[1:] {
+			ce.rowsOf(c, &w.cmpIn)
+			ce.def.customerAt(&w.cmpIn, &w.out, &w.cmpOut)
+			if len(w.cmpOut.events) == 0 {
+				continue
 			}
+			if err := ce.customerOverflow(c, &w.cmpOut); err != nil {
+				return nil, err
+			}
+			ce.accumulate(c, &w.cmpOut, ps[i+1])
 		}
 	}
 	return ps, nil

@@ -166,6 +166,7 @@ func (data *Data) prepare(s Settings) (*engine, Quarter, time.Time, error) {
 		c := &engine{d: d, satisfiedMinScore: s.Params.SatisfiedMinScore, tq0: p, q: p}
 		c.def = newDefinitions(s.Params, grid.quarters[p].End.UnixMicro()+age, d, grid, p, p)
 		c.def.kpisOnly = true
+		c.def.firstEpisode = max(0, grid.find(grid.quarters[p].Start.UnixMicro()-c.def.recoveryWindow))
 		e.comparisons = append(e.comparisons, c)
 	}
 	return e, quarter, asOfTime, nil

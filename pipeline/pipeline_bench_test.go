@@ -245,6 +245,17 @@ func BenchmarkEngine(b *testing.B) {
 			b.ReportMetric(float64(data.d.customers.len())*float64(b.N)/b.Elapsed().Seconds(), "customers/s")
 		})
 	}
+	// What the same-age comparisons (SPEC v2) cost: the same, without them.
+	b.Run("workers=1/comparisons=none", func(b *testing.B) {
+		e, _, _ := newBenchEngine(b, data)
+		e.comparisons = nil
+		for b.Loop() {
+			if _, err := e.run(context.Background(), data.d.customers.len(), 1); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(data.d.customers.len())*float64(b.N)/b.Elapsed().Seconds(), "customers/s")
+	})
 }
 
 // BenchmarkAggregate merges the chunks' partial results and assembles the scorecard
