@@ -16,7 +16,8 @@ import (
 // text. It keeps no copy of a key that it can keep as a number:
 //
 //   - Integer keys (and text that is an integral decimal from an
-//     integer-typed column) are int64s in an intSet.
+//     integer-typed column) are placed as their decimal text would be (below),
+//     so that 42 and "42" are one key, without formatting them.
 //   - Text that ends in ASCII digits, such as the order id "ORD-00012345", is
 //     split into its prefix ("ORD-"), the number of trailing digits (8; at
 //     most 18, so that the number fits an int64: a longer run leaves its
@@ -36,7 +37,6 @@ import (
 // Either way each key is looked for where every earlier equal key is, and the
 // rows set aside depend neither on the hash function nor on its seed.
 type keySet struct {
-	ints    intSet
 	texts   *textSet
 	classes map[string]*suffixSets // by prefix; nil when all text keys are in texts
 	nclass  int                    // intSets in classes
@@ -65,11 +65,32 @@ func newKeySetHash(rows int64, hash func(string) uint64) *keySet {
 	// The first integer set (a table's keys are usually of one kind) makes room
 	// for an eighth of the rows outside its bitmap at once, to grow less.
 	hint := int(min(rows, 1<<30) / 8)
-	return &keySet{ints: intSet{hint: hint}, texts: newTextSet(rows, hash), classes: make(map[string]*suffixSets), hint: hint}
+	return &keySet{texts: newTextSet(rows, hash), classes: make(map[string]*suffixSets), hint: hint}
 }
 
-// addInt reports whether k is new, and records it.
-func (s *keySet) addInt(k int64) bool { return s.ints.add(k) }
+// addInt reports whether k is new, and records it where its decimal text would be
+// recorded (addString), so that the integer 42 in one part file and the text "42"
+// in another are the same key: SPEC §2, ids "compare as their decimal text".
+func (s *keySet) addInt(k int64) bool {
+	if s.classes != nil && k >= 0 && k < 1e18 {
+		// The text is all digits, at most 18 and without leading zeros: addString
+		// would find prefix "", this width and the value k.
+		if set := s.suffixSet("", decimalDigits(k)); set != nil {
+			return set.add(k)
+		}
+	}
+	var buf [20]byte
+	return s.addString(string(strconv.AppendInt(buf[:0], k, 10)))
+}
+
+// decimalDigits returns the number of digits of k >= 0 in decimal.
+func decimalDigits(k int64) int {
+	n := 1
+	for ; k >= 10; k /= 10 {
+		n++
+	}
+	return n
+}
 
 // addString reports whether k is new, and records it (a copy of its text, if
 // any). k may point into an Arrow buffer.

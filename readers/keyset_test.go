@@ -224,3 +224,47 @@ func TestReaderTextKeyDuplicates(t *testing.T) {
 		t.Errorf("delivered %d rows, want 10", len(res.rows))
 	}
 }
+
+// TestKeySetIntegersAreTheirDecimalText checks SPEC §2's "integers compare as their
+// decimal text": an integer key and the same number written as text (in another part
+// file) are one key, and a text with leading zeros is another, also after the text
+// keys have moved to the text set.
+func TestKeySetIntegersAreTheirDecimalText(t *testing.T) {
+	type op struct {
+		i    int64
+		s    string // used when not ""
+		want bool
+	}
+	ops := []op{
+		{i: 123, want: true}, {s: "123", want: false}, {s: "0123", want: true}, {i: 123, want: false},
+		{s: "77", want: true}, {i: 77, want: false}, {i: 0, want: true}, {s: "0", want: false}, {s: "00", want: true},
+		{i: -5, want: true}, {s: "-5", want: false}, {s: "-05", want: true},
+		{i: 1_000_000_000_000_000_007, want: true}, {s: "1000000000000000007", want: false},
+		{i: 999_999_999_999_999_999, want: true}, {s: "999999999999999999", want: false},
+		{i: -9223372036854775808, want: true}, {s: "-9223372036854775808", want: false},
+	}
+	run := func(t *testing.T, s *keySet) {
+		for n, o := range ops {
+			var got bool
+			if o.s != "" {
+				got = s.addString(o.s)
+			} else {
+				got = s.addInt(o.i)
+			}
+			if got != o.want {
+				t.Errorf("op %d (%d %q): new %v, want %v", n, o.i, o.s, got, o.want)
+			}
+		}
+	}
+	t.Run("suffix sets", func(t *testing.T) { run(t, newKeySet(100)) })
+	t.Run("text set", func(t *testing.T) {
+		s := newKeySet(100)
+		for p := range keySetClasses + 1 { // more prefixes than classes: all text keys move to the text set
+			s.addString(fmt.Sprintf("p%d-1", p))
+		}
+		if s.classes != nil {
+			t.Fatal("keys not moved to the text set")
+		}
+		run(t, s)
+	})
+}
