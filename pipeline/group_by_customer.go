@@ -51,9 +51,10 @@ func (d *data) startGroup(table string) {
 	}
 	d.groupStarted[table] = true
 	n := d.customers.len()
+	keep := table == contract.Offers
 	d.grouping.Go(func() {
-		*dst = group(src, n)
-		if table != contract.Offers {
+		*dst = group(src, n, keep)
+		if !keep {
 			*src = rows{}
 		}
 	})
@@ -85,13 +86,16 @@ type byCustomer struct {
 
 // group reorders r by customer and time: a stable sort by customer, then each
 // customer's run sorted by time, stably: rows on equal times stay in read order.
+// Unless keep is set, it drops each of r's columns once it has been scattered, so
+// that the table is held twice one column at a time, not whole (at 65 million
+// purchases that is 1.3 GB less at the peak).
 //
 // The sort is a two-pass radix sort that stays in cache at millions of customers:
 // rows are first scattered to buckets of 2^shift consecutive customers (sequential
 // reads, one write stream per bucket, both halves of the rows at once), then each
 // bucket, small enough for the cache, is counting-sorted by customer in place. A
 // single counting sort over all customers would read and write the columns at random.
-func group(r *rows, customers int) byCustomer {
+func group(r *rows, customers int, keep bool) byCustomer {
 	n := r.len()
 	out := byCustomer{off: make([]int32, customers+1)}
 	if n == 0 {
@@ -127,26 +131,25 @@ func group(r *rows, customers int) byCustomer {
 	}
 	start[buckets] = pos
 
-	// Pass 2: scatter every column to its bucket, keeping read order within a bucket.
+	// Pass 2: scatter every column to its bucket, keeping read order within a bucket,
+	// one column after the other: each source column is dropped once scattered (unless
+	// keep), and on a large table collected before the next column is allocated, so
+	// that the next one takes its room instead of growing the heap.
+	large := n >= 1<<22 && !keep
 	cust := make([]int32, n)
-	out.t = make([]int64, n)
-	out.amount = alloc(r.amount, n)
-	out.text = alloc(r.text, n)
-	out.face = alloc(r.face, n)
-	out.redeemed = alloc(r.redeemed, n)
-	out.expires = alloc(r.expires, n)
 	parallel(workers, func(w int) {
-		lo, hi := parts[w][0], parts[w][1]
-		keys := r.cust[lo:hi]
-		at := cursor[w]
-		scatter(cust, keys, keys, shift, at)
-		scatter(out.t, r.t[lo:hi], keys, shift, at)
-		scatter(out.amount, part(r.amount, lo, hi), keys, shift, at)
-		scatter(out.text, part(r.text, lo, hi), keys, shift, at)
-		scatter(out.face, part(r.face, lo, hi), keys, shift, at)
-		scatter(out.redeemed, part(r.redeemed, lo, hi), keys, shift, at)
-		scatter(out.expires, part(r.expires, lo, hi), keys, shift, at)
+		keys := r.cust[parts[w][0]:parts[w][1]]
+		scatter(cust, keys, keys, shift, cursor[w])
 	})
+	out.t = scatterColumn(&r.t, r.cust, parts, cursor, shift, keep, large)
+	out.amount = scatterColumn(&r.amount, r.cust, parts, cursor, shift, keep, large)
+	out.text = scatterColumn(&r.text, r.cust, parts, cursor, shift, keep, large)
+	out.face = scatterColumn(&r.face, r.cust, parts, cursor, shift, keep, large)
+	out.redeemed = scatterColumn(&r.redeemed, r.cust, parts, cursor, shift, keep, large)
+	out.expires = scatterColumn(&r.expires, r.cust, parts, cursor, shift, keep, large)
+	if !keep {
+		r.cust = nil
+	}
 
 	// Pass 3: sort each bucket by customer, then each customer's run by time.
 	var next atomic.Int64
@@ -189,12 +192,26 @@ func parallel(workers int, fn func(w int)) {
 	wg.Wait()
 }
 
-// alloc returns a column of n values when the table has the column src.
-func alloc[T any](src []T, n int) []T {
-	if len(src) == 0 {
+// scatterColumn returns the column *src scattered to its buckets (nil when the table
+// does not have it), the rows of keys[parts[w][0]:parts[w][1]] by worker w from its
+// cursors. Unless keep, it drops *src afterwards, and when collect is set it runs
+// the garbage collector so that *src's room is free for the next column.
+func scatterColumn[T any](src *[]T, keys []int32, parts [][2]int, cursor [][]int32, shift int, keep, collect bool) []T {
+	if len(*src) == 0 {
 		return nil
 	}
-	return make([]T, n)
+	dst := make([]T, len(*src))
+	parallel(len(parts), func(w int) {
+		lo, hi := parts[w][0], parts[w][1]
+		scatter(dst, (*src)[lo:hi], keys[lo:hi], shift, cursor[w])
+	})
+	if !keep {
+		*src = nil
+		if collect {
+			runtime.GC()
+		}
+	}
+	return dst
 }
 
 // scatter writes src, whose rows have the customers keys, to dst, each row at the

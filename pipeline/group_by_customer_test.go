@@ -35,8 +35,17 @@ func TestGroupMatchesCountingSort(t *testing.T) {
 					r.expires = append(r.expires, int64(i)*5)
 				}
 			}
-			got := group(&r, tc.customers)
 			want := groupReference(&r, tc.customers)
+			// Without keep, group drops r's columns as it goes: group a copy.
+			dropped := rows{cust: slices.Clone(r.cust), t: slices.Clone(r.t), amount: slices.Clone(r.amount),
+				text: slices.Clone(r.text), face: slices.Clone(r.face), redeemed: slices.Clone(r.redeemed), expires: slices.Clone(r.expires)}
+			got := group(&dropped, tc.customers, false)
+			if dropped.cust != nil || dropped.t != nil || dropped.amount != nil {
+				t.Errorf("read-order columns not dropped")
+			}
+			if kept := group(&r, tc.customers, true); !reflect.DeepEqual(kept, got) || len(r.t) != tc.rows {
+				t.Errorf("group with keep differs, or dropped the columns")
+			}
 			if !slices.Equal(got.off, want.off) {
 				t.Fatalf("offsets differ")
 			}

@@ -220,7 +220,7 @@ func BenchmarkGroup(b *testing.B) {
 	r.cust = cust
 	n := d.customers.len()
 	for b.Loop() {
-		group(&r, n)
+		group(&r, n, true)
 	}
 	b.ReportMetric(float64(len(perm))*float64(b.N)/b.Elapsed().Seconds(), "purchases/s")
 }
