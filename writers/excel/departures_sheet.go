@@ -71,22 +71,18 @@ func (b *book) departuresSheet() error {
 	r++
 	b.set(s, 1, r, "Departed customers by value tier", styleKey{kind: kSection})
 	r++
-	b.headerRow(s, r, "Tier", "Departed customers", "Departed revenue", "Share of departed revenue", "Recovered in the quarter", "Who is in the tier")
+	b.headerRow(s, r, "Tier", "Departed customers", "Departed revenue", "Share of departed revenue", "Recovered in the quarter")
 	r++
-	tierText := map[string]string{
-		"A": "the largest customers, who together took the first 80% of the departed revenue",
-		"B": "the next customers, up to 95% of the departed revenue",
-		"C": "the rest: many small customers, the last 5%",
-	}
 	for _, x := range sc.Departed.ByTier {
 		b.set(s, 1, r, x.Name, styleKey{bold: true, align: "center"})
 		b.set(s, 2, r, x.Departed, styleKey{numFmt: fmtInt})
 		b.set(s, 3, r, x.DepartedRevenue, styleKey{numFmt: money})
 		b.set(s, 4, r, share(x.DepartedRevenue), styleKey{numFmt: fmtPercent})
 		b.set(s, 5, r, x.Recovered, styleKey{numFmt: fmtInt})
-		b.set(s, 6, r, tierText[x.Name], styleKey{})
 		r++
 	}
+	b.note(s, r, 10, "Departed customers ranked by the revenue they took: tier A are the largest, who together took the first 80% of the departed revenue; tier B the next, up to 95%; tier C the rest (many small customers, the last 5%). Call tier A first.")
+	r++
 
 	r++
 	b.set(s, 1, r, "At-risk customers by kind of event", styleKey{kind: kSection})
@@ -117,7 +113,12 @@ func (b *book) departuresSheet() error {
 	b.note(s, r, 10, `Published recovery rates mostly measure recovery after a complaint: the complaint row is the like-for-like comparison with the benchmark. "Closed windows" counts only the customers whose recovery window has ended.`)
 	r += 2
 
-	// Reasons over the trend's quarters.
+	// Reasons over the trend's quarters, on a page of their own with their chart.
+	if b.err == nil {
+		if err := b.f.InsertPageBreak(s, cellName(1, r)); err != nil {
+			return err
+		}
+	}
 	b.set(s, 1, r, "Revenue at risk by reason, quarter by quarter", styleKey{kind: kSection})
 	r++
 	reasons := trendReasons(sc.Trend)

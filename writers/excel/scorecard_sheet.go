@@ -119,9 +119,9 @@ func (b *book) scorecardSheet() error {
 			if bm.Low != nil && bm.High != nil {
 				src += "; midpoint compared"
 			}
-			b.set(s, scSource, row, src, styleKey{})
+			b.set(s, scSource, row, src, styleKey{wrap: true, indent: true})
 		} else if t := targetSource(d.ID); t != "" {
-			b.set(s, scSource, row, "target: "+t, styleKey{})
+			b.set(s, scSource, row, "target: "+t, styleKey{wrap: true, indent: true})
 		}
 		b.change(s, scQoQ, row, d, sc.KPIs, prev)
 		b.change(s, scYoY, row, d, sc.KPIs, yoy)
@@ -144,7 +144,7 @@ func (b *book) scorecardSheet() error {
 		b.note(s, row, scLastCol, n)
 		row++
 	}
-	b.widths(s, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 40)
+	b.widths(s, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 46)
 	b.finishSheet(s)
 	b.freeze(s, 1, scHeaderRow)
 	b.printSetup(s, scHeaderRow, scHeaderRow, true)

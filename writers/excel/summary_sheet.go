@@ -81,7 +81,7 @@ func (b *book) summarySheet() error {
 		}
 		b.change(s, 4, row, d, sc.KPIs, prev)
 		b.change(s, 5, row, d, sc.KPIs, yoy)
-		b.set(s, 6, row, h.sentence(b, k), styleKey{wrap: true})
+		b.set(s, 6, row, h.sentence(b, k), styleKey{wrap: true, indent: true})
 		row++
 	}
 	b.note(s, row, sumLastCol, "Shaded italic values are provisional. "+b.comparisonText()+
@@ -345,24 +345,37 @@ func (b *book) curveData(s string) (first, last int) {
 	return sumHeaderRow + 1, r - 1
 }
 
+// curveStep is the interval of the recovery curve's day axis for a curve of n days:
+// about ten labels.
+func curveStep(n int) float64 {
+	for _, step := range []int{1, 2, 5, 10, 15, 30, 60, 90} {
+		if n/step <= 10 {
+			return float64(step)
+		}
+	}
+	return float64(n / 10)
+}
+
 func (b *book) curveChart(s, at string, width, first, last int) error {
 	c := sumDataCol + 7
 	one := 1.0
-	skip := max(1, (last-first+1)/9)
+	// A scatter chart with lines: the days are numbers on the axis, labelled every
+	// curveStep days in Excel and LibreOffice alike.
 	return b.f.AddChart(s, at, &excelize.Chart{
-		Type: excelize.Line,
+		Type: excelize.Scatter,
 		Series: []excelize.ChartSeries{{
 			Name:       fmt.Sprintf("%s!$%s$%d", s, colName(c+1), sumHeaderRow),
 			Categories: fmt.Sprintf("%s!$%s$%d:$%s$%d", s, colName(c), first, colName(c), last),
 			Values:     fmt.Sprintf("%s!$%s$%d:$%s$%d", s, colName(c+1), first, colName(c+1), last),
-			Line:       excelize.LineOptions{Width: 2.25}, Fill: solid("1F4E78"),
+			Line:       excelize.LineOptions{Type: excelize.LineSolid, Width: 2.25}, Fill: solid("1F4E78"),
 			Marker: excelize.ChartMarker{Symbol: "none"},
 		}},
-		Title:     chartTitle(fmt.Sprintf("Share recovered within N days (of the %s episodes whose window has closed)", b.sc.Quarter.Label)),
+		Title:     chartTitle(fmt.Sprintf("Recovered within N days: share of the %s customers whose window has closed", b.sc.Quarter.Label)),
 		Legend:    excelize.ChartLegend{Position: "none"},
 		Dimension: excelize.ChartDimension{Width: uint(max(width, 320)), Height: 320},
 		Format:    graphic(),
-		XAxis:     excelize.ChartAxis{Font: axisFont(), TickLabelSkip: skip, Title: axisTitle("days after becoming at risk")},
+		XAxis: excelize.ChartAxis{Font: axisFont(), Minimum: ptrTo(0), Maximum: ptrTo(float64(len(b.sc.RecoveryCurve))),
+			MajorUnit: curveStep(len(b.sc.RecoveryCurve)), Title: axisTitle("days after becoming at risk")},
 		YAxis:     excelize.ChartAxis{MajorGridLines: true, Minimum: ptrTo(0), Maximum: &one, Font: axisFont(), NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
 	})
 }

@@ -92,7 +92,7 @@ const zeroEm = 1038.0 / 2048
 // cellPadding is what Excel and LibreOffice keep free beside a cell's text, in width
 // units: 5 px of the 7 px digit, and a little more for the rounding of widths to
 // whole pixels.
-const cellPadding = 1.2
+const cellPadding = 1.5
 
 // textWidth is the column width the text needs on one line, in a font of the size
 // (points) and weight. Courier New (the mono style) has every character 0.6 em wide.

@@ -82,7 +82,7 @@ type book struct {
 	cf     map[string]int // conditional-format styles by colour
 	err    error          // the first error of the set* helpers
 
-	styleKeys map[int]styleKey   // style id → its key, to measure streamed cells
+	styleKeys map[int]styleKey     // style id → its key, to measure streamed cells
 	fits      map[string]*sheetFit // sheet → what its column widths and row heights follow
 
 	printTitles map[string]string // sheet → rows repeated on every printed page
@@ -206,6 +206,7 @@ type styleKey struct {
 	band   string // green, amber or red: the static fill of a band colour
 	tone   string // good or bad (a change's colour), provisional (shaded italic), "" for none
 	spill  bool   // text that runs on into the empty cells to its right: not measured
+	indent bool   // one character's indent from the left edge
 }
 
 const (
@@ -272,6 +273,9 @@ func (b *book) style(k styleKey) int {
 	}
 	if k.align != "" {
 		al.Horizontal = k.align
+	}
+	if k.indent {
+		al.Horizontal, al.Indent = "left", 1
 	}
 	if k.total {
 		s.Font.Bold = true
@@ -639,11 +643,14 @@ func needWidth(c measuredCell) float64 {
 		for _, word := range strings.Fields(c.text) {
 			w = max(w, textWidth(word, size, bold, mono))
 		}
+		if c.k.indent {
+			w += 1.5
+		}
 		return w
 	}
 	w := textWidth(c.text, size, bold, mono)
-	if c.k.kind == kMono {
-		w += 1 // the indent
+	if c.k.kind == kMono || c.k.indent {
+		w += 1.5 // the indent
 	}
 	return w
 }
@@ -712,6 +719,9 @@ func (b *book) finishSheet(sheet string) {
 			}
 		}
 		size, bold, _ := fontOf(c.k)
+		if c.k.indent {
+			w -= 1.5
+		}
 		n := wrappedLines(c.text, w, size, bold)
 		lines[pos[1]] = max(lines[pos[1]], float64(n)*lineHeight(size)+3)
 	}
