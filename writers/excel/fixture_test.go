@@ -18,8 +18,8 @@ func curve(n int) []pipeline.CurvePoint {
 	}
 	return out
 }
-func ip(v int64) *int64     { return &v }
-func sp(v string) *string   { return &v }
+func ip(v int64) *int64   { return &v }
+func sp(v string) *string { return &v }
 
 // fixture returns a realistic scorecard of 2026-Q3 in Europe/Berlin: every KPI, one with
 // no data (recovery satisfaction), breakdowns, an 8-quarter trend with gaps, worklists
@@ -93,7 +93,7 @@ func fixture() (*pipeline.Scorecard, manifest.Provenance) {
 	for i, s := range scales {
 		tq := cal.Shift(q, i-7)
 		ks := kpis(s, i == 7, i >= 6) // the last two quarters still have open windows
-		if i < 2 { // no offers table rows before 2025-Q2
+		if i < 2 {                    // no offers table rows before 2025-Q2
 			for j := range ks {
 				switch ks[j].ID {
 				case "offers_issued", "offer_consumption_rate", "offer_breakage_rate":

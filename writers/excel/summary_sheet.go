@@ -376,7 +376,7 @@ func (b *book) curveChart(s, at string, width, first, last int) error {
 		Format:    graphic(),
 		XAxis: excelize.ChartAxis{Font: axisFont(), Minimum: ptrTo(0), Maximum: ptrTo(float64(len(b.sc.RecoveryCurve))),
 			MajorUnit: curveStep(len(b.sc.RecoveryCurve)), Title: axisTitle("days after becoming at risk")},
-		YAxis:     excelize.ChartAxis{MajorGridLines: true, Minimum: ptrTo(0), Maximum: &one, Font: axisFont(), NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
+		YAxis: excelize.ChartAxis{MajorGridLines: true, Minimum: ptrTo(0), Maximum: &one, Font: axisFont(), NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
 	})
 }
 
