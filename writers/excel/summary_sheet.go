@@ -115,7 +115,7 @@ func (b *book) summarySheet() error {
 			return err
 		}
 	} else {
-		b.set(s, 4, chartRow, "No episode of the quarter has reached the end of its recovery window yet, so there is no recovery curve.", styleKey{kind: kNote})
+		b.set(s, 4, chartRow, "No episode of the quarter has reached the end of its recovery window yet, so there is no recovery curve.", styleKey{kind: kNote, spill: true})
 	}
 	return b.err
 }
@@ -266,7 +266,7 @@ func (b *book) bridgeData(s string) (first, last int) {
 	pend, _ := b.kpiValue(contract.PendingRevenue)
 	lost, _ := b.kpiValue(contract.LostRevenue)
 	c := sumDataCol
-	b.set(s, c, sumHeaderRow-1, "Chart data (not printed): revenue bridge", styleKey{kind: kNote})
+	b.set(s, c, sumHeaderRow-1, "Chart data (not printed): revenue bridge", styleKey{kind: kNote, spill: true})
 	b.headerRow2(s, sumHeaderRow, c, "Step", "Base", "Revenue at risk", "Retained", "Pending", "Lost")
 	steps := []struct {
 		name        string
@@ -332,7 +332,7 @@ func (b *book) curveData(s string) (first, last int) {
 		return 1, 0
 	}
 	c := sumDataCol + 7
-	b.set(s, c, sumHeaderRow-1, "Chart data (not printed): recovery curve", styleKey{kind: kNote})
+	b.set(s, c, sumHeaderRow-1, "Chart data (not printed): recovery curve", styleKey{kind: kNote, spill: true})
 	b.headerRow2(s, sumHeaderRow, c, "Day", "Recovered within (share of closed windows)")
 	r := sumHeaderRow + 1
 	for _, p := range b.sc.RecoveryCurve {

@@ -241,7 +241,9 @@ func renderNumber(code string, v float64) string {
 	intPart, frac, _ := strings.Cut(p, ".")
 	required := strings.Count(frac, "0")
 	optional := strings.Count(frac, "#")
-	s := strconv.FormatFloat(v, 'f', required+optional, 64)
+	// Excel rounds halves away from zero (v is not negative here).
+	scale := math.Pow(10, float64(required+optional))
+	s := strconv.FormatFloat(math.Floor(v*scale+0.5)/scale, 'f', required+optional, 64)
 	if optional > 0 {
 		whole, dec, _ := strings.Cut(s, ".")
 		for len(dec) > required && strings.HasSuffix(dec, "0") {

@@ -630,11 +630,12 @@ func fontOf(k styleKey) (size float64, bold, mono bool) {
 }
 
 // needWidth is the column width a cell's text needs; 0 for text that may run into
-// the empty cells beside it (titles, section headings, notes).
+// the empty cells beside it (titles, section headings, text marked spill). Notes wrap
+// within their merged range.
 func needWidth(c measuredCell) float64 {
 	size, bold, mono := fontOf(c.k)
 	switch {
-	case c.isText && (c.k.kind == kTitle || c.k.kind == kSection || c.k.kind == kNote || c.k.spill):
+	case c.isText && (c.k.kind == kTitle || c.k.kind == kSection || c.k.spill):
 		return 0
 	case c.k.kind == kHeader:
 		return headerWidth(c.text, bold)
