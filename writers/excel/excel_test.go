@@ -405,8 +405,13 @@ func TestSerialIsWallClock(t *testing.T) {
 	}
 }
 
-// TestLibreOfficeOpensIt converts the workbook to PDF with LibreOffice, a real client.
-// It skips when soffice is missing unless RECOVERYKPI_REQUIRE_LIBREOFFICE=1.
+// TestLibreOfficeOpensIt converts the workbook to PDF with LibreOffice, a real client,
+// and reads the PDF as finance would: no cell shows ###, every sheet prints under its
+// own page header with the confidential mark, the Summary, Scorecard and Trend print on
+// one page each, and a long intensive-care list prints its exceptions only (at most
+// ten pages). The Summary page is rendered to a PNG kept for CI's artefacts
+// ($RECOVERYKPI_ARTEFACTS, else the temporary folder); its path is logged. It skips
+// when soffice is missing unless RECOVERYKPI_REQUIRE_LIBREOFFICE=1.
 func TestLibreOfficeOpensIt(t *testing.T) {
 	soffice, err := exec.LookPath("soffice")
 	if err != nil {
@@ -418,10 +423,14 @@ func TestLibreOfficeOpensIt(t *testing.T) {
 	if testing.Short() && os.Getenv("RECOVERYKPI_REQUIRE_LIBREOFFICE") != "1" {
 		t.Skip("short mode")
 	}
+	artefacts := os.Getenv("RECOVERYKPI_ARTEFACTS")
+	if artefacts == "" {
+		artefacts = os.TempDir()
+	}
 	for _, tc := range []struct {
 		name string
 		make func() (*pipeline.Scorecard, manifest.Provenance)
-	}{{"fixture", fixture}, {"empty", emptyFixture}} {
+	}{{"fixture", fixture}, {"empty", emptyFixture}, {"long-care", func() (*pipeline.Scorecard, manifest.Provenance) { return longCare(3000) }}} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			sc, prov := tc.make()
@@ -441,13 +450,78 @@ func TestLibreOfficeOpensIt(t *testing.T) {
 			if err != nil || st.Size() == 0 {
 				t.Fatalf("no PDF from soffice: %v\n%s", err, out)
 			}
+			pdftotext, err := exec.LookPath("pdftotext")
+			if err != nil {
+				if os.Getenv("RECOVERYKPI_REQUIRE_LIBREOFFICE") == "1" {
+					t.Fatal("pdftotext (poppler-utils) not found")
+				}
+				t.Skip("pdftotext not found")
+			}
+			text, err := exec.Command(pdftotext, "-layout", pdf, "-").Output()
+			if err != nil {
+				t.Fatalf("pdftotext: %v", err)
+			}
+			if strings.Contains(string(text), "###") {
+				for _, line := range strings.Split(string(text), "\n") {
+					if strings.Contains(line, "###") {
+						t.Errorf("a clipped number: %s", strings.TrimSpace(line))
+					}
+				}
+			}
+			pages := pagesPerSheet(t, string(text))
+			t.Logf("pages per sheet: %v", pages)
+			for _, s := range sheetNames {
+				if pages[s] == 0 {
+					t.Errorf("sheet %s prints no page with its header", s)
+				}
+			}
+			for _, s := range []string{sheetSummary, sheetScorecard, sheetTrend} {
+				if pages[s] != 1 {
+					t.Errorf("%s prints on %d pages, want 1", s, pages[s])
+				}
+			}
+			if pages[sheetCare] > maxPrintPages {
+				t.Errorf("Intensive care prints on %d pages, want at most %d", pages[sheetCare], maxPrintPages)
+			}
+			if !strings.Contains(string(text), "Customer recovery — "+sc.Company) {
+				t.Error("the Summary's title is not in the PDF")
+			}
 			if pdftoppm, err := exec.LookPath("pdftoppm"); err == nil {
-				if out, err := exec.Command(pdftoppm, "-png", "-r", "30", "-f", "1", "-l", "1", pdf, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+				prefix := filepath.Join(artefacts, "recoverykpi-summary-"+tc.name)
+				if out, err := exec.Command(pdftoppm, "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", pdf, prefix).CombinedOutput(); err != nil {
 					t.Errorf("pdftoppm: %v\n%s", err, out)
+				} else {
+					t.Logf("Summary page rendered: %s.png", prefix)
 				}
 			}
 		})
 	}
+}
+
+// pagesPerSheet counts the pages of a PDF's text (pages separated by form feeds) by
+// the sheet name at the right of each page's header line, after the confidential mark.
+func pagesPerSheet(t *testing.T, text string) map[string]int {
+	t.Helper()
+	pages := map[string]int{}
+	for i, page := range strings.Split(text, "\f") {
+		first := ""
+		for _, line := range strings.Split(page, "\n") {
+			if strings.TrimSpace(line) != "" {
+				first = strings.TrimSpace(line)
+				break
+			}
+		}
+		if first == "" {
+			continue
+		}
+		_, right, ok := strings.Cut(first, confidential)
+		if !ok {
+			t.Errorf("page %d: header %q lacks %q", i+1, first, confidential)
+			continue
+		}
+		pages[strings.TrimSpace(right)]++
+	}
+	return pages
 }
 
 // TestLargeWorklists writes 100,000 win-back and intensive-care rows through the

@@ -27,7 +27,7 @@ func sourceCitation(source string) string {
 	case "practitioner figures":
 		return "practitioner figures: " + citePractitioner
 	case contract.SourceCompanyConfig:
-		return "this company's configuration (not a published figure)"
+		return contract.SourceCompanyConfig + ": set in this company's configuration, not a published figure"
 	}
 	return source
 }

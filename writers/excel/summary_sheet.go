@@ -128,9 +128,9 @@ func (b *book) provisionalBanner() string {
 	}
 	t := "final from " + b.dayText(sc.FinalAt) + ". "
 	if k := pipeline.FindKPI(sc.KPIs, contract.PendingCustomers); k != nil && k.Value != nil && *k.Value > 0 {
-		t += fmt.Sprintf("%s customers' recovery windows are still open, so recovery and loss figures can still change; ", intText(*k.Value))
+		t += fmt.Sprintf("%s customers' recovery windows are still open, so recovery and loss figures can still change. ", intText(*k.Value))
 	}
-	return t + "shaded italic values are provisional."
+	return t + "Shaded italic values are provisional."
 }
 
 // comparisonLabel names a comparison quarter in a header.
