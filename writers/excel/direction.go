@@ -46,17 +46,6 @@ func changeTone(id contract.KPI, change float64) string {
 	return toneBad
 }
 
-// directionText is how the Scorecard's legend names a direction.
-func directionText(id contract.KPI) string {
-	switch kpiDirection(id) {
-	case higherBetter:
-		return "higher is better"
-	case lowerBetter:
-		return "lower is better"
-	}
-	return "neither"
-}
-
 // sameAgeChange returns the change of KPI id since the comparison: ok is false when
 // there is no comparison or either value is no data.
 func sameAgeChange(kpis []pipeline.KPI, than *pipeline.Comparison, id contract.KPI) (change float64, ok bool) {

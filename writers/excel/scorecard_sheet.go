@@ -215,13 +215,6 @@ func pctText(v *float64) string {
 	return strconv.FormatFloat(*v, 'f', 1, 64) + "%"
 }
 
-func trendHeader(n int) string {
-	if n == 1 {
-		return "Trend (1 quarter)"
-	}
-	return "Trend (" + strconv.Itoa(n) + " quarters)"
-}
-
 // change writes the change of KPI d since the same-age comparison than, coloured by
 // the KPI's direction: blank when there is no comparison, "no data" when either value
 // is missing.
