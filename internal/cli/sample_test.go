@@ -182,3 +182,130 @@ func TestConfiguredBenchmarkReachesTheWorkbook(t *testing.T) {
 		t.Errorf("JSON benchmark is not hospitality 62")
 	}
 }
+
+// TestSampleWorkbookEqualsJSON walks the JSON of the sample and finds each of its
+// numbers on the workbook, in the row the workbook gives it (by its label in column A
+// or, for the worklists, the customer id), exactly: the Summary's headlines, every
+// KPI of every Trend quarter, the Departures (by segment, by tier, by kind, reasons
+// per quarter), the Mitigation (groups, channels, offers) and the worklists' money.
+// Percentages are stored as fractions.
+func TestSampleWorkbookEqualsJSON(t *testing.T) {
+	out := runSample(t)
+	js, err := os.ReadFile(filepath.Join(out, "recovery-scorecard-"+sampleLabel+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type kpi struct {
+		Value *float64 `json:"value"`
+	}
+	type row = map[string]any
+	var doc struct {
+		KPIs  map[string]kpi `json:"kpis"`
+		Trend []struct {
+			Quarter string         `json:"quarter"`
+			KPIs    map[string]kpi `json:"kpis"`
+			Reasons []row          `json:"reasons"`
+		} `json:"trend"`
+		Kinds      []row `json:"kinds"`
+		Channels   []row `json:"channels"`
+		Mitigation []row `json:"mitigation"`
+		Offers     []row `json:"offers"`
+		Departed   struct {
+			BySegment []row `json:"by_segment"`
+			ByTier    []row `json:"by_tier"`
+		} `json:"departed"`
+		Worklists struct {
+			Winback       []row `json:"winback"`
+			IntensiveCare []row `json:"intensive_care"`
+		} `json:"worklists"`
+	}
+	if err := json.Unmarshal(js, &doc); err != nil {
+		t.Fatal(err)
+	}
+	dump := dumpWorkbook(t, filepath.Join(out, "recovery-scorecard-"+sampleLabel+".xlsx"))
+	checked := 0
+	// expect compares the cell in column col of the first row of sheet whose column A
+	// (or keyCol) holds key, from row from on, with want.
+	expect := func(sheet, key string, keyCol string, from int, col string, want float64) {
+		t.Helper()
+		cells := sheetCells(dump, sheet)
+		for r := from; r < from+5000; r++ {
+			if cells[keyCol+strconv.Itoa(r)] != strconv.Quote(key) {
+				continue
+			}
+			got, err := strconv.ParseFloat(cells[col+strconv.Itoa(r)], 64)
+			if err != nil || got != want {
+				t.Errorf("%s!%s%d (%s): %s, JSON %v", sheet, col, r, key, cells[col+strconv.Itoa(r)], want)
+			}
+			checked++
+			return
+		}
+		t.Errorf("%s: no row %q in column %s from row %d", sheet, key, keyCol, from)
+	}
+	num := func(r row, k string) float64 { v, _ := r[k].(float64); return v }
+	pct := func(r row, k string) float64 { return num(r, k) / 100 }
+	titles := map[string]pipeline.KPIDef{}
+	for _, d := range pipeline.Catalogue() {
+		titles[string(d.ID)] = d
+	}
+	frac := func(id string, v float64) float64 {
+		if titles[id].Unit == pipeline.UnitPercent {
+			return v / 100
+		}
+		return v
+	}
+	for _, id := range []string{"recovery_rate", "retained_revenue", "lost_revenue", "departed_customers", "recovery_satisfaction", "median_days_to_recovery"} {
+		if v := doc.KPIs[id].Value; v != nil {
+			expect("Summary", titles[id].Title, "A", 1, "B", frac(id, *v))
+		}
+	}
+	for i, tp := range doc.Trend {
+		col := string(rune('C' + i))
+		for id, k := range tp.KPIs {
+			if k.Value != nil {
+				expect("Trend", titles[id].Title, "A", 6, col, frac(id, *k.Value))
+			}
+		}
+		for _, r := range tp.Reasons {
+			expect("Departures", r["reason"].(string), "A", 1, string(rune('B'+i)), num(r, "revenue_at_risk"))
+		}
+	}
+	for _, r := range doc.Departed.BySegment {
+		expect("Departures", r["segment"].(string), "A", 1, "B", num(r, "departed"))
+		expect("Departures", r["segment"].(string), "A", 1, "C", num(r, "departed_revenue"))
+		expect("Departures", r["segment"].(string), "A", 1, "E", num(r, "recovered"))
+	}
+	for _, r := range doc.Departed.ByTier {
+		expect("Departures", r["tier"].(string), "A", 1, "B", num(r, "departed"))
+		expect("Departures", r["tier"].(string), "A", 1, "C", num(r, "departed_revenue"))
+	}
+	for _, r := range doc.Kinds {
+		expect("Departures", r["kind"].(string), "A", 1, "B", num(r, "at_risk"))
+		expect("Departures", r["kind"].(string), "A", 1, "F", pct(r, "recovery_rate"))
+		expect("Departures", r["kind"].(string), "A", 1, "G", pct(r, "matured_recovery_rate"))
+		expect("Departures", r["kind"].(string), "A", 1, "H", num(r, "revenue_at_risk"))
+	}
+	for _, r := range doc.Mitigation {
+		expect("Mitigation", r["group"].(string), "A", 1, "D", pct(r, "recovery_rate"))
+		expect("Mitigation", r["group"].(string), "A", 1, "E", num(r, "recovered_revenue"))
+	}
+	for _, r := range doc.Channels {
+		expect("Mitigation", r["channel"].(string), "A", 1, "B", num(r, "episodes"))
+		expect("Mitigation", r["channel"].(string), "A", 1, "D", pct(r, "recovery_rate"))
+	}
+	for _, r := range doc.Offers {
+		expect("Mitigation", r["offer_type"].(string), "A", 1, "J", num(r, "recovered_revenue"))
+		if r["return_on_face_value"] != nil {
+			expect("Mitigation", r["offer_type"].(string), "A", 1, "K", num(r, "return_on_face_value"))
+		}
+	}
+	for _, r := range doc.Worklists.Winback {
+		expect("Win-back list", r["customer_id"].(string), "A", 5, "H", num(r, "revenue_at_risk"))
+	}
+	for _, r := range doc.Worklists.IntensiveCare {
+		expect("Intensive care", r["customer_id"].(string), "A", 5, "J", num(r, "net_amount_since"))
+	}
+	if checked < 200 {
+		t.Errorf("only %d numbers compared", checked)
+	}
+}

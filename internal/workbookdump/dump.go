@@ -389,7 +389,11 @@ func describeChart(b []byte) string {
 		case xml.EndElement:
 			name := t.Name.Local
 			if name == "ser" && ser != nil {
-				fmt.Fprintf(&sb, "\n    series name=%s categories=%s values=%s", ser["tx"], ser["cat"], ser["val"])
+				cat, val := ser["cat"], ser["val"]
+				if cat == "" && val == "" { // a scatter chart's series
+					cat, val = ser["xVal"], ser["yVal"]
+				}
+				fmt.Fprintf(&sb, "\n    series name=%s categories=%s values=%s", ser["tx"], cat, val)
 				ser = nil
 			}
 			if strings.HasSuffix(name, "Chart") && name == serKind {

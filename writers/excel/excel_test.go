@@ -90,9 +90,10 @@ func emptyFixture() (*pipeline.Scorecard, manifest.Provenance) {
 		k.Value, k.Numerator, k.Denominator, k.Pending, k.Status, k.Benchmark = nil, nil, nil, nil, "", nil
 	}
 	sc.Trend = sc.Trend[len(sc.Trend)-1:]
-	sc.Trend[0].KPIs = sc.KPIs
+	sc.Trend[0].KPIs, sc.Trend[0].Reasons = sc.KPIs, nil
 	sc.Reasons, sc.Segments, sc.Mitigation, sc.Offers = nil, nil, nil, nil
-	sc.Winback, sc.IntensiveCare, sc.DataQuality = nil, nil, nil
+	sc.Kinds, sc.Channels, sc.Departed, sc.RecoveryCurve = nil, nil, pipeline.Departed{}, nil
+	sc.Winback, sc.ExecutiveCalls, sc.IntensiveCare, sc.DataQuality = nil, nil, nil, nil
 	prov.Inputs, prov.ConfigYAML = nil, nil
 	return sc, prov
 }
@@ -139,9 +140,9 @@ func TestDeterministic(t *testing.T) {
 }
 
 // TestAsOfChangesOnlyWhatDependsOnIt writes the same scorecard with another as_of: the
-// parts that differ must be the ones that print as_of (document properties, the
-// Scorecard, Trend and Audit sheets and the shared strings), and the cells that differ
-// must be the as_of cells.
+// parts that differ must be the ones that print as_of or an age measured from it
+// (document properties, shared strings, the Summary, Scorecard, Trend, Win-back list
+// and Audit sheets), and the lines of the dump that differ must be on those sheets.
 func TestAsOfChangesOnlyWhatDependsOnIt(t *testing.T) {
 	sc1, prov := fixture()
 	sc2, _ := fixture()
@@ -158,10 +159,13 @@ func TestAsOfChangesOnlyWhatDependsOnIt(t *testing.T) {
 		}
 	}
 	allowed := map[string]bool{
-		"docProps/core.xml":        true,
-		"xl/sharedStrings.xml":     true,
-		"xl/worksheets/sheet1.xml": true, // Scorecard: data as of
-		"xl/worksheets/sheet9.xml": true, // Audit: as of
+		"docProps/core.xml":         true,
+		"xl/sharedStrings.xml":      true,
+		"xl/worksheets/sheet1.xml":  true, // Summary: data as of, the comparisons' age
+		"xl/worksheets/sheet2.xml":  true, // Scorecard: data as of
+		"xl/worksheets/sheet3.xml":  true, // Trend: the note cites as_of
+		"xl/worksheets/sheet8.xml":  true, // Win-back list: days left
+		"xl/worksheets/sheet11.xml": true, // Audit: as of
 	}
 	for _, name := range changed {
 		if !allowed[name] {
@@ -175,23 +179,21 @@ func TestAsOfChangesOnlyWhatDependsOnIt(t *testing.T) {
 	if len(la) != len(lb) {
 		t.Fatalf("dumps have %d and %d lines", len(la), len(lb))
 	}
-	var diff []string
+	sheets := map[string]bool{sheetSummary: true, sheetScorecard: true, sheetTrend: true, sheetWinback: true, sheetAudit: true}
+	sheet, diffs := "", 0
 	for i := range la {
-		if la[i] != lb[i] {
-			diff = append(diff, lb[i])
+		if strings.HasPrefix(la[i], "== sheet ") {
+			sheet = strings.TrimSpace(strings.SplitN(strings.TrimPrefix(la[i], "== sheet "), " (", 2)[0])
+		}
+		if la[i] == lb[i] {
+			continue
+		}
+		diffs++
+		if !sheets[sheet] && !strings.HasPrefix(lb[i], "props: ") {
+			t.Errorf("unexpected difference on %q: %s", sheet, lb[i])
 		}
 	}
-	// Scorecard B3 and Audit B11/B12 hold as_of; the Trend note (A2) cites it.
-	for _, d := range diff {
-		ok := false
-		for _, p := range []string{"props: creator=", "props: description", "B3 ", "B11 ", "B12 ", "A2 \"Each quarter"} {
-			ok = ok || strings.HasPrefix(d, p)
-		}
-		if !ok {
-			t.Errorf("unexpected difference: %s", d)
-		}
-	}
-	if len(diff) == 0 {
+	if diffs == 0 {
 		t.Error("dumps are equal")
 	}
 }
@@ -403,8 +405,13 @@ func TestSerialIsWallClock(t *testing.T) {
 	}
 }
 
-// TestLibreOfficeOpensIt converts the workbook to PDF with LibreOffice, a real client.
-// It skips when soffice is missing unless RECOVERYKPI_REQUIRE_LIBREOFFICE=1.
+// TestLibreOfficeOpensIt converts the workbook to PDF with LibreOffice, a real client,
+// and reads the PDF as finance would: no cell shows ###, every sheet prints under its
+// own page header with the confidential mark, the Summary, Scorecard and Trend print on
+// one page each, and a long intensive-care list prints its exceptions only (at most
+// ten pages). The Summary page is rendered to a PNG kept for CI's artefacts
+// ($RECOVERYKPI_ARTEFACTS, else the temporary folder); its path is logged. It skips
+// when soffice is missing unless RECOVERYKPI_REQUIRE_LIBREOFFICE=1.
 func TestLibreOfficeOpensIt(t *testing.T) {
 	soffice, err := exec.LookPath("soffice")
 	if err != nil {
@@ -416,10 +423,14 @@ func TestLibreOfficeOpensIt(t *testing.T) {
 	if testing.Short() && os.Getenv("RECOVERYKPI_REQUIRE_LIBREOFFICE") != "1" {
 		t.Skip("short mode")
 	}
+	artefacts := os.Getenv("RECOVERYKPI_ARTEFACTS")
+	if artefacts == "" {
+		artefacts = os.TempDir()
+	}
 	for _, tc := range []struct {
 		name string
 		make func() (*pipeline.Scorecard, manifest.Provenance)
-	}{{"fixture", fixture}, {"empty", emptyFixture}} {
+	}{{"fixture", fixture}, {"empty", emptyFixture}, {"long-care", func() (*pipeline.Scorecard, manifest.Provenance) { return longCare(3000) }}} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			sc, prov := tc.make()
@@ -439,13 +450,78 @@ func TestLibreOfficeOpensIt(t *testing.T) {
 			if err != nil || st.Size() == 0 {
 				t.Fatalf("no PDF from soffice: %v\n%s", err, out)
 			}
+			pdftotext, err := exec.LookPath("pdftotext")
+			if err != nil {
+				if os.Getenv("RECOVERYKPI_REQUIRE_LIBREOFFICE") == "1" {
+					t.Fatal("pdftotext (poppler-utils) not found")
+				}
+				t.Skip("pdftotext not found")
+			}
+			text, err := exec.Command(pdftotext, "-layout", pdf, "-").Output()
+			if err != nil {
+				t.Fatalf("pdftotext: %v", err)
+			}
+			if strings.Contains(string(text), "###") {
+				for _, line := range strings.Split(string(text), "\n") {
+					if strings.Contains(line, "###") {
+						t.Errorf("a clipped number: %s", strings.TrimSpace(line))
+					}
+				}
+			}
+			pages := pagesPerSheet(t, string(text))
+			t.Logf("pages per sheet: %v", pages)
+			for _, s := range sheetNames {
+				if pages[s] == 0 {
+					t.Errorf("sheet %s prints no page with its header", s)
+				}
+			}
+			for _, s := range []string{sheetSummary, sheetScorecard, sheetTrend} {
+				if pages[s] != 1 {
+					t.Errorf("%s prints on %d pages, want 1", s, pages[s])
+				}
+			}
+			if pages[sheetCare] > maxPrintPages {
+				t.Errorf("Intensive care prints on %d pages, want at most %d", pages[sheetCare], maxPrintPages)
+			}
+			if !strings.Contains(string(text), "Customer recovery — "+sc.Company) {
+				t.Error("the Summary's title is not in the PDF")
+			}
 			if pdftoppm, err := exec.LookPath("pdftoppm"); err == nil {
-				if out, err := exec.Command(pdftoppm, "-png", "-r", "30", "-f", "1", "-l", "1", pdf, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+				prefix := filepath.Join(artefacts, "recoverykpi-summary-"+tc.name)
+				if out, err := exec.Command(pdftoppm, "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", pdf, prefix).CombinedOutput(); err != nil {
 					t.Errorf("pdftoppm: %v\n%s", err, out)
+				} else {
+					t.Logf("Summary page rendered: %s.png", prefix)
 				}
 			}
 		})
 	}
+}
+
+// pagesPerSheet counts the pages of a PDF's text (pages separated by form feeds) by
+// the sheet name at the right of each page's header line, after the confidential mark.
+func pagesPerSheet(t *testing.T, text string) map[string]int {
+	t.Helper()
+	pages := map[string]int{}
+	for i, page := range strings.Split(text, "\f") {
+		first := ""
+		for _, line := range strings.Split(page, "\n") {
+			if strings.TrimSpace(line) != "" {
+				first = strings.TrimSpace(line)
+				break
+			}
+		}
+		if first == "" {
+			continue
+		}
+		_, right, ok := strings.Cut(first, confidential)
+		if !ok {
+			t.Errorf("page %d: header %q lacks %q", i+1, first, confidential)
+			continue
+		}
+		pages[strings.TrimSpace(right)]++
+	}
+	return pages
 }
 
 // TestLargeWorklists writes 100,000 win-back and intensive-care rows through the

@@ -2,7 +2,7 @@ package excel
 
 import (
 	"fmt"
-	"math"
+	"strconv"
 	"strings"
 
 	"github.com/recoverykpi/recoverykpi/pipeline"
@@ -11,71 +11,87 @@ import (
 func (b *book) definitionsSheet() error {
 	const s = sheetDefs
 	sc := b.sc
-	b.widths(s, 26, 24, 10, 48, 70)
+	p := sc.Params
+	wrap := styleKey{wrap: true}
+	analyst := styleKey{wrap: true, kind: kNote}
+	b.widths(s, 0, 62, 44, 48)
 	b.title(s, "Definitions",
-		"How every number of this workbook is computed (SPEC §4–5). W, L, I and R are the parameters below; d is the time a customer became at risk, r the time of recovery, as_of the moment the data describe.", 5)
+		"What every figure of this workbook means, where its target and benchmark come from, and the settings used. The last column is for analysts: the figure's id in the JSON file and its exact formula.", 4)
 	r := 4
-	b.set(s, 1, r, "KPIs", styleKey{kind: kSection})
+	b.set(s, 1, r, "How to read the figures", styleKey{kind: kSection})
 	r++
-	b.headerRow(s, r, "KPI", "Id", "Unit", "Formula", "Meaning")
-	r++
-	for _, d := range pipeline.Catalogue() {
-		b.set(s, 1, r, d.Title, styleKey{bold: true, wrap: true})
-		b.set(s, 2, r, d.ID, styleKey{kind: kMono, wrap: true})
-		b.set(s, 3, r, unitName(d.Unit, sc.Currency), styleKey{})
-		b.set(s, 4, r, d.Formula, styleKey{wrap: true})
-		b.set(s, 5, r, d.Meaning, styleKey{wrap: true})
-		lines := math.Max(wrapLines(d.Formula, 48), wrapLines(d.Meaning, 70))
-		b.rowHeight(s, r, 15*lines+2)
+	rules := []string{
+		fmt.Sprintf("A customer is at risk in a quarter when they complained, left (a departure) or stopped buying for %d days (a lapse) during it; each customer counts once per quarter, from the first such event.", p.LapseDays),
+		fmt.Sprintf("A customer at risk is recovered if they buy again (a purchase, not a refund) within %d days (the recovery window); lost if the window closed without a purchase; pending while it is still open.", p.RecoveryWindowDays),
+		fmt.Sprintf("Revenue at risk is what a customer spent in the %d days before becoming at risk. It splits into retained (customers recovered), pending (windows still open) and lost (windows closed without a purchase).", p.RevenueLookbackDays),
+		"A figure is provisional while it can still change: the quarter's recovery windows, review periods or open offers have not all ended. The quarter is final once none can change; the Summary says from which day.",
+		"Changes against the previous quarter (QoQ) and the same quarter a year before (YoY) compare each quarter at the same age: the earlier quarter as it stood the same number of days after its end. A quarter with open windows is never compared with one whose windows have all closed.",
+		"\"no data\" means there was nothing to count (for example no surveys), or the extract has no table for the figure; it is never shown as 0.",
+	}
+	for _, t := range rules {
+		b.set(s, 1, r, "•", styleKey{align: "right"})
+		b.set(s, 2, r, t, wrap)
+		b.merge(s, 2, r, 4, r)
 		r++
 	}
 
 	r++
-	b.set(s, 1, r, "Parameters used", styleKey{kind: kSection})
+	b.set(s, 1, r, "What each figure means", styleKey{kind: kSection})
 	r++
-	b.headerRow(s, r, "Parameter", "Config key", "Value", "Meaning", "")
-	b.merge(s, 4, r, 5, r)
+	b.headerRow(s, r, "Figure", "What it means", "Target, and where it comes from", "For analysts: id and formula")
 	r++
-	p := sc.Params
+	plain := b.plainWords()
+	for _, d := range pipeline.Catalogue() {
+		b.set(s, 1, r, d.Title, styleKey{bold: true})
+		b.set(s, 2, r, plain.Replace(d.Meaning), wrap)
+		if _, target := pipeline.Bands(d.ID); target != nil {
+			b.set(s, 3, r, "Target "+targetText(target.Rule, d.Unit)+", from "+targetSource(d.ID)+".", wrap)
+		}
+		b.set(s, 4, r, string(d.ID)+": "+d.Formula, analyst)
+		r++
+	}
+
+	r++
+	b.set(s, 1, r, "Settings used", styleKey{kind: kSection})
+	r++
+	b.headerRow(s, r, "Setting", "What it means", "Value", "For analysts: config key")
+	r++
 	params := []struct {
 		name, key string
 		v         float64
 		meaning   string
 	}{
-		{"Recovery window W (days)", "recovery_window_days", float64(p.RecoveryWindowDays), "An at-risk customer is recovered by a qualifying purchase within W days."},
-		{"Lapse L (days)", "lapse_days", float64(p.LapseDays), "A customer lapses L days after a qualifying purchase with no next one."},
-		{"Review period I (days)", "intensive_care_days", float64(p.IntensiveCareDays), "Recovered customers stay under review (intensive care) for I days."},
-		{"Revenue lookback R (days)", "revenue_lookback_days", float64(p.RevenueLookbackDays), "Revenue at risk is what the customer spent in the R days before d."},
-		{"Satisfied minimum score", "satisfied_min_score", p.SatisfiedMinScore, "A recovery-related survey with at least this score counts as satisfied."},
-		{"Score scale minimum", "score_min", p.ScoreMin, "Lowest valid survey score."},
-		{"Score scale maximum", "score_max", p.ScoreMax, "Highest valid survey score."},
+		{"Recovery window (days)", "recovery_window_days", float64(p.RecoveryWindowDays), "A customer at risk is recovered by a purchase within this many days."},
+		{"Lapse (days)", "lapse_days", float64(p.LapseDays), "A customer who has not bought for this many days after a purchase has lapsed."},
+		{"Review period (days)", "intensive_care_days", float64(p.IntensiveCareDays), "Recovered customers stay under review (intensive care) this many days."},
+		{"Revenue lookback (days)", "revenue_lookback_days", float64(p.RevenueLookbackDays), "Revenue at risk is what the customer spent in this many days before becoming at risk."},
+		{"Satisfied score", "satisfied_min_score", p.SatisfiedMinScore, "A survey answer about a recovery with at least this score counts as satisfied."},
+		{"Lowest survey score", "score_min", p.ScoreMin, "The lowest score a survey answer can have."},
+		{"Highest survey score", "score_max", p.ScoreMax, "The highest score a survey answer can have."},
 		{"Win-back list size", "worklist_size", float64(p.WorklistSize), "Rows of the win-back list, by revenue at risk."},
+		{"Executive calls", "executive_calls", float64(p.ExecutiveCalls), "Departed or lapsed customers flagged on the win-back list for executives to call."},
 	}
 	for _, x := range params {
 		b.set(s, 1, r, x.name, styleKey{})
-		b.set(s, 2, r, x.key, styleKey{kind: kMono})
+		b.set(s, 2, r, x.meaning, wrap)
 		b.set(s, 3, r, x.v, styleKey{numFmt: fmtDecimal, align: "left"})
-		b.set(s, 4, r, x.meaning, styleKey{})
-		b.merge(s, 4, r, 5, r)
+		b.set(s, 4, r, x.key, analyst)
 		r++
 	}
 
 	r++
 	b.set(s, 1, r, "Status bands", styleKey{kind: kSection})
 	r++
-	b.headerRow(s, r, "KPI", "Status", "Colour", "Range", "Target")
+	b.headerRow(s, r, "Figure", "Status and colour", "Range", "Source")
 	r++
 	for _, d := range pipeline.Catalogue() {
-		bands, target := pipeline.Bands(d.ID)
+		bands, _ := pipeline.Bands(d.ID)
 		for _, band := range bands {
 			b.set(s, 1, r, d.Title, styleKey{})
-			b.set(s, 2, r, band.Status, styleKey{align: "center"})
-			b.set(s, 3, r, band.Colour, styleKey{})
-			b.set(s, 4, r, bandRange(band), styleKey{})
-			if target != nil {
-				b.set(s, 5, r, targetText(target.Rule, d.Unit), styleKey{})
-			}
+			b.set(s, 2, r, band.Status+" ("+band.Colour+")", styleKey{})
 			b.colourCell(s, 2, r, band.Colour)
+			b.set(s, 3, r, bandRange(band), styleKey{})
+			b.set(s, 4, r, targetSource(d.ID), wrap)
 			r++
 		}
 	}
@@ -83,29 +99,65 @@ func (b *book) definitionsSheet() error {
 	r++
 	b.set(s, 1, r, "Industry benchmarks", styleKey{kind: kSection})
 	r++
-	b.headerRow(s, r, "KPI", "Industry", "Figure", "Source", "Used on the Scorecard")
+	b.headerRow(s, r, "Figure and industry", "Source", "Figure", "Used on the Scorecard")
 	r++
 	for _, kpi := range b.benchmarkKPIs() {
 		k := pipeline.FindKPI(sc.KPIs, kpi)
 		for _, ib := range b.industryFigures(kpi) {
-			b.set(s, 1, r, kpiDef(kpi).Title, styleKey{})
-			b.set(s, 2, r, ib.Industry, styleKey{})
-			b.set(s, 3, r, industryFigure(ib), styleKey{align: "center"})
-			b.set(s, 4, r, ib.Source, styleKey{})
+			b.set(s, 1, r, kpiDef(kpi).Title+": "+strings.ReplaceAll(ib.Industry, "_", " "), styleKey{})
+			b.set(s, 2, r, sourceCitation(ib.Source), wrap)
+			b.set(s, 3, r, industryFigure(ib), styleKey{align: "left"})
 			if k != nil && k.Benchmark != nil && k.Benchmark.Industry == ib.Industry {
-				used := "yes — the configured industry"
+				used := "yes: the company's industry"
 				if ib.Low != ib.High {
 					used += fmt.Sprintf(" (midpoint %s%% compared)", pct(k.Benchmark.Value))
 				}
-				b.set(s, 5, r, used, styleKey{bold: true})
+				b.set(s, 4, r, used, styleKey{bold: true, wrap: true})
 			}
 			r++
 		}
 	}
+	b.note(s, r, 4, `Published recovery rates may define "at risk" differently from this scorecard: most measure recovery after a complaint. The Departures sheet shows the recovery rate after a complaint beside the benchmark.`)
+	r += 2
+
+	b.set(s, 1, r, "Sources", styleKey{kind: kSection})
 	r++
-	b.note(s, r, 5, "Sources: Forrester, Gartner and HubSpot figures are the industry averages they publish for customer recovery rates; \"practitioner figures\" are ranges quoted by customer-recovery practitioners; \"company config\" is a figure set in this company's configuration.")
+	b.headerRow(s, r, "Source", "What this workbook takes from it", "", "")
+	b.merge(s, 2, r, 4, r)
+	r++
+	sources := []struct{ name, use string }{
+		{citeRecoveryRate, "The standard recovery-rate formula; the bands (above 70% strong, 50–70% moderate, below 50% critical); the industry averages it quotes: retail 60% (Forrester), telecommunications 55% (Gartner), software as a service 65% (HubSpot)."},
+		{citeSatisfaction, "The recovery-satisfaction formula and its target (above 80%)."},
+		{citeGoodPoints, "The offer consumption target (90%, which one travel client reached) and the optimal breakage range (10–15%, from the same client)."},
+		{"Practitioner figures", "Recovery rates quoted by practitioners for financial services (30%) and automotive (10–15%); not from a published survey."},
+		{citeDeparted, "Tracking departed customers and their revenue, segmenting them by value, executive calls to a handful of them every cycle, and tracking the reasons over time (the Departures sheet and the executive calls)."},
+		{citeProcess, "Following recovered customers up (the Intensive care sheet)."},
+	}
+	for _, x := range sources {
+		b.set(s, 1, r, x.name, styleKey{wrap: true, bold: true})
+		b.set(s, 2, r, x.use, wrap)
+		b.merge(s, 2, r, 4, r)
+		r++
+	}
+	b.widths(s, 30)
+	b.finishSheet(s)
+	b.finishSheet(s)
 	b.printSetup(s, 0, 0, false)
 	return b.err
+}
+
+// plainWords rewrites the catalogue's meanings for a reader who is not an engineer:
+// the parameters by their values, "episodes" as customers.
+func (b *book) plainWords() *strings.Replacer {
+	p := b.sc.Params
+	days := func(n int) string { return strconv.Itoa(n) + " days" }
+	return strings.NewReplacer(
+		"W days", days(p.RecoveryWindowDays), "L days", days(p.LapseDays),
+		"I days", days(p.IntensiveCareDays), "R days", days(p.RevenueLookbackDays),
+		" (amount > 0)", "", "a qualifying purchase", "a purchase (not a refund)",
+		"an episode", "a customer", "the episodes", "the at-risk customers",
+		" (the standard formula)", "",
+	)
 }
 
 // colourCell fills a cell with the band colour (a static fill: the Definitions sheet
@@ -139,16 +191,9 @@ func bandRange(band pipeline.Band) string {
 	return "any other value"
 }
 
-// wrapLines estimates the lines text takes in a wrapped column of the width.
-func wrapLines(text string, width float64) float64 {
-	n := float64(len([]rune(text)))
-	return math.Max(1, math.Ceil(n*1.05/width))
-}
-
 func (b *book) auditSheet() error {
 	const s = sheetAudit
 	sc, prov := b.sc, b.prov
-	b.widths(s, 24, 46, 14, 70, 12, 14)
 	b.title(s, "Audit", "What this workbook was computed from. Rerunning the same program version on the same inputs and config gives the same numbers and the same bytes.", 6)
 	r := 4
 	kv := func(label string, v any, k styleKey) {
@@ -228,10 +273,11 @@ func (b *book) auditSheet() error {
 		b.note(s, r, 6, "No configuration recorded.")
 	} else {
 		for _, line := range strings.Split(yaml, "\n") {
-			b.set(s, 1, r, line, styleKey{kind: kMono})
+			b.set(s, 1, r, line, styleKey{kind: kMono, spill: true})
 			r++
 		}
 	}
+	b.finishSheet(s)
 	b.printSetup(s, 0, 0, false)
 	return b.err
 }

@@ -9,12 +9,13 @@ import (
 	"github.com/recoverykpi/recoverykpi/pipeline"
 )
 
-// Trend sheet layout: one row per KPI (catalogue order) from trendFirstRow, one column
-// per quarter from column 3, oldest first. The Scorecard's sparklines and the trend
-// chart point at these cells.
+// Trend sheet layout: a row saying which quarters are final, then one row per KPI
+// (catalogue order) from trendFirstRow, one column per quarter from column 3, oldest
+// first. The trend chart points at these cells.
 const (
 	trendHeaderRow = 4
-	trendFirstRow  = 5
+	trendStateRow  = 5
+	trendFirstRow  = 6
 	trendFirstCol  = 3
 )
 
@@ -26,18 +27,8 @@ func (b *book) trendSheet() error {
 	b.trendN = n
 	b.trendRow = map[contract.KPI]int{}
 	lastCol := trendFirstCol + max(n, 1) - 1
-	b.widths(s, 30, 9)
-	for c := trendFirstCol; c <= lastCol; c++ {
-		w := 12.0
-		if c == lastCol {
-			w = 13
-		}
-		if err := b.f.SetColWidth(s, colName(c), colName(c), w); err != nil {
-			return err
-		}
-	}
 	b.title(s, fmt.Sprintf("Trend — the %d quarters ending %s", n, sc.Quarter.Label),
-		fmt.Sprintf("Each quarter is computed with the same as_of (%s, %s), so recent quarters may still have pending episodes. An empty cell means no data for that quarter. Percentages are shown as %%, changes in percentage points.",
+		fmt.Sprintf("Every quarter is computed from the same data, as of %s (%s), so the latest quarters may still have open recovery windows. Shaded italic values are provisional: they can still change. An empty cell means no data for that quarter. Money in thousands (K) or millions (M); the cells hold the exact amounts.",
 			sc.AsOf.In(b.loc).Format("2006-01-02 15:04"), b.zoneName()), lastCol)
 
 	headers := []string{"KPI", "Unit"}
@@ -45,8 +36,16 @@ func (b *book) trendSheet() error {
 		headers = append(headers, tp.Quarter.Label)
 	}
 	b.headerRow(s, trendHeaderRow, headers...)
+	b.set(s, 1, trendStateRow, "Quarter is", styleKey{kind: kLabel})
 	for i, tp := range sc.Trend {
-		b.set(s, trendFirstCol+i, trendHeaderRow, tp.Quarter.Label, styleKey{kind: kHeader, align: "center"})
+		state, k := "final", styleKey{align: "center", bold: true}
+		for _, kpi := range tp.KPIs {
+			if kpi.Provisional {
+				state, k.tone = "provisional", toneProvisional
+				break
+			}
+		}
+		b.set(s, trendFirstCol+i, trendStateRow, state, k)
 	}
 
 	row := trendFirstRow
@@ -57,16 +56,49 @@ func (b *book) trendSheet() error {
 		for i, tp := range sc.Trend {
 			k := pipeline.FindKPI(tp.KPIs, d.ID)
 			if k == nil || k.Value == nil {
-				// Left empty so that charts and sparklines show a gap, not a zero.
+				// Left empty so that the chart shows a gap, not a zero.
 				continue
 			}
-			b.set(s, trendFirstCol+i, row, cellValue(d.Unit, *k.Value), styleKey{numFmt: b.unitFormat(d.Unit, false)})
+			sk := styleKey{numFmt: b.compactFormat(d.Unit, false, *k.Value)}
+			if k.Provisional {
+				sk.tone = toneProvisional
+			}
+			b.set(s, trendFirstCol+i, row, cellValue(d.Unit, *k.Value), sk)
 		}
 		row++
 	}
 
-	// The recovery-rate target and benchmark, as rows the chart can plot.
+	// The recovery-rate target and benchmark, and the rate split into final and
+	// provisional quarters, as rows the chart can plot: the provisional quarters are
+	// drawn dashed with hollow points. The provisional row repeats the last final
+	// quarter, so that the dashed line continues the solid one.
+	row++
+	b.set(s, 1, row, "Chart data", styleKey{kind: kSection})
+	row++
 	rr := pipeline.FindKPI(sc.KPIs, contract.RecoveryRate)
+	finalRow, provRow := row, row+1
+	b.set(s, 1, finalRow, "Recovery rate, final quarters", styleKey{kind: kNote})
+	b.set(s, 1, provRow, "Recovery rate, provisional quarters", styleKey{kind: kNote})
+	lastFinal := -1
+	for i, tp := range sc.Trend {
+		if k := pipeline.FindKPI(tp.KPIs, contract.RecoveryRate); k != nil && k.Value != nil && !k.Provisional {
+			lastFinal = i
+		}
+	}
+	for i, tp := range sc.Trend {
+		k := pipeline.FindKPI(tp.KPIs, contract.RecoveryRate)
+		if k == nil || k.Value == nil {
+			continue
+		}
+		pk := styleKey{numFmt: fmtPercent, kind: kNote}
+		if !k.Provisional {
+			b.set(s, trendFirstCol+i, finalRow, *k.Value/100, pk)
+		}
+		if k.Provisional || i == lastFinal {
+			b.set(s, trendFirstCol+i, provRow, *k.Value/100, pk)
+		}
+	}
+	row += 2
 	targetRow, benchRow := 0, 0
 	_, target := pipeline.Bands(contract.RecoveryRate)
 	if rr != nil && rr.Target != nil {
@@ -75,7 +107,6 @@ func (b *book) trendSheet() error {
 	if target != nil && target.Low != nil {
 		targetRow = row
 		b.set(s, 1, row, "Recovery rate target", styleKey{kind: kNote})
-		b.set(s, 2, row, "%", styleKey{kind: kNote})
 		for i := range sc.Trend {
 			b.set(s, trendFirstCol+i, row, *target.Low/100, styleKey{numFmt: fmtPercent, kind: kNote})
 		}
@@ -84,12 +115,12 @@ func (b *book) trendSheet() error {
 	if rr != nil && rr.Benchmark != nil {
 		benchRow = row
 		b.set(s, 1, row, fmt.Sprintf("Benchmark: %s (%s)", rr.Benchmark.Industry, rr.Benchmark.Source), styleKey{kind: kNote})
-		b.set(s, 2, row, "%", styleKey{kind: kNote})
 		for i := range sc.Trend {
 			b.set(s, trendFirstCol+i, row, rr.Benchmark.Value/100, styleKey{numFmt: fmtPercent, kind: kNote})
 		}
 		row++
 	}
+	b.finishSheet(s)
 	b.freeze(s, 2, trendHeaderRow)
 	b.printSetup(s, trendHeaderRow, trendHeaderRow, true)
 	if b.err != nil || n == 0 {
@@ -100,34 +131,38 @@ func (b *book) trendSheet() error {
 	rowRef := func(r int) string {
 		return fmt.Sprintf("%s!$%s$%d:$%s$%d", s, colName(trendFirstCol), r, colName(lastCol), r)
 	}
+	const blue = "1F4E78"
 	series := []excelize.ChartSeries{{
-		Name:       fmt.Sprintf("%s!$A$%d", s, b.trendRow[contract.RecoveryRate]),
-		Categories: cats,
-		Values:     rowRef(b.trendRow[contract.RecoveryRate]),
-		Line:       excelize.LineOptions{Width: 2.5}, Fill: solid("1F4E78"),
-		Marker: excelize.ChartMarker{Symbol: "circle", Size: 6, Fill: solid("1F4E78"), Border: excelize.LineOptions{Fill: solid("1F4E78")}},
+		Name: fmt.Sprintf("%s!$A$%d", s, finalRow), Categories: cats, Values: rowRef(finalRow),
+		Line: excelize.LineOptions{Width: 2.5}, Fill: solid(blue),
+		Marker: excelize.ChartMarker{Symbol: "circle", Size: 7, Fill: solid(blue), Border: excelize.LineOptions{Fill: solid(blue)}},
+	}, {
+		Name: fmt.Sprintf("%s!$A$%d", s, provRow), Categories: cats, Values: rowRef(provRow),
+		Line: excelize.LineOptions{Width: 2.5, Dash: excelize.LineDashDash}, Fill: solid(blue),
+		Marker: excelize.ChartMarker{Symbol: "circle", Size: 7, Fill: excelize.Fill{Type: "pattern", Pattern: 0},
+			Border: excelize.LineOptions{Fill: solid(blue), Width: 1.5}},
 	}}
 	if targetRow > 0 {
 		series = append(series, excelize.ChartSeries{
 			Name: fmt.Sprintf("%s!$A$%d", s, targetRow), Categories: cats, Values: rowRef(targetRow),
-			Line: excelize.LineOptions{Width: 1.75, Dash: excelize.LineDashDash}, Fill: solid("00B050"),
+			Line: excelize.LineOptions{Width: 1.75, Dash: excelize.LineDashSysDash}, Fill: solid("00B050"),
 			Marker: excelize.ChartMarker{Symbol: "none"},
 		})
 	}
 	if benchRow > 0 {
 		series = append(series, excelize.ChartSeries{
 			Name: fmt.Sprintf("%s!$A$%d", s, benchRow), Categories: cats, Values: rowRef(benchRow),
-			Line: excelize.LineOptions{Width: 1.75, Dash: excelize.LineDashSysDash}, Fill: solid("ED7D31"),
+			Line: excelize.LineOptions{Width: 1.75, Dash: excelize.LineDashSysDot}, Fill: solid("ED7D31"),
 			Marker: excelize.ChartMarker{Symbol: "none"},
 		})
 	}
 	one := 1.0
-	return b.f.AddChart(s, cellName(1, row+2), &excelize.Chart{
+	return b.f.AddChart(s, cellName(1, row+1), &excelize.Chart{
 		Type:         excelize.Line,
 		Series:       series,
-		Title:        chartTitle("Recovery rate against target and benchmark"),
+		Title:        chartTitle("Recovery rate against target and benchmark (dashed, hollow: provisional)"),
 		Legend:       excelize.ChartLegend{Position: "bottom"},
-		Dimension:    excelize.ChartDimension{Width: 880, Height: 340},
+		Dimension:    excelize.ChartDimension{Width: uint(max(640, b.columnsPx(s, 1, lastCol))), Height: 340},
 		Format:       graphic(),
 		XAxis:        excelize.ChartAxis{Font: axisFont()},
 		YAxis:        excelize.ChartAxis{MajorGridLines: true, Maximum: &one, Font: axisFont(), NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
@@ -147,6 +182,8 @@ func unitName(u pipeline.Unit, currency string) string {
 		return "%"
 	case pipeline.UnitPoints:
 		return "pp"
+	case pipeline.UnitDays:
+		return "days"
 	}
 	return "count"
 }

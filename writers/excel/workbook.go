@@ -12,10 +12,10 @@
 package excel
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,12 +26,14 @@ import (
 	"github.com/recoverykpi/recoverykpi/writers/manifest"
 )
 
-// Sheet names, in workbook order.
+// Sheet names, in workbook order (SPEC §6).
 const (
+	sheetSummary    = "Summary"
 	sheetScorecard  = "Scorecard"
 	sheetTrend      = "Trend"
 	sheetReasons    = "Reasons"
 	sheetSegments   = "Segments"
+	sheetDepartures = "Departures"
 	sheetMitigation = "Mitigation"
 	sheetWinback    = "Win-back list"
 	sheetCare       = "Intensive care"
@@ -39,9 +41,9 @@ const (
 	sheetAudit      = "Audit"
 )
 
-// SheetNames lists the sheets of the workbook in order.
-var sheetNames = []string{sheetScorecard, sheetTrend, sheetReasons, sheetSegments,
-	sheetMitigation, sheetWinback, sheetCare, sheetDefs, sheetAudit}
+// sheetNames lists the sheets of the workbook in order.
+var sheetNames = []string{sheetSummary, sheetScorecard, sheetTrend, sheetReasons, sheetSegments,
+	sheetDepartures, sheetMitigation, sheetWinback, sheetCare, sheetDefs, sheetAudit}
 
 // noData is the text shown in place of a KPI value that has no data.
 const noData = "no data"
@@ -55,14 +57,9 @@ func Write(w io.Writer, sc *pipeline.Scorecard, prov manifest.Provenance) error 
 	}
 	f := excelize.NewFile()
 	defer f.Close()
-	// excelize ignores SparklineOptions.Weight, and LibreOffice draws sparklines without
-	// a lineWeight as markers only: the weight is added to the Scorecard sheet's groups.
-	f.SetZipWriter(newOrderedZip(map[string]func([]byte) []byte{
-		"xl/worksheets/sheet1.xml": func(b []byte) []byte {
-			return bytes.ReplaceAll(b, []byte("<x14:sparklineGroup "), []byte(`<x14:sparklineGroup lineWeight="1.5" `))
-		},
-	}))
-	b := &book{f: f, sc: sc, prov: prov, loc: sc.Quarter.Start.Location(), styles: map[styleKey]int{}}
+	f.SetZipWriter(newOrderedZip(nil))
+	b := &book{f: f, sc: sc, prov: prov, loc: sc.Quarter.Start.Location(), styles: map[styleKey]int{},
+		styleKeys: map[int]styleKey{}, fits: map[string]*sheetFit{}}
 	if b.loc == nil {
 		b.loc = time.UTC
 	}
@@ -85,14 +82,18 @@ type book struct {
 	cf     map[string]int // conditional-format styles by colour
 	err    error          // the first error of the set* helpers
 
+	styleKeys map[int]styleKey     // style id → its key, to measure streamed cells
+	fits      map[string]*sheetFit // sheet → what its column widths and row heights follow
+
 	printTitles map[string]string // sheet → rows repeated on every printed page
+	printAreas  map[string]string // sheet → the range printed, when not the whole sheet
 
 	trendRow map[contract.KPI]int // row of each KPI on the Trend sheet
 	trendN   int                  // number of quarters on the Trend sheet (columns 3..)
 }
 
 func (b *book) build() error {
-	if err := b.f.SetSheetName("Sheet1", sheetScorecard); err != nil {
+	if err := b.f.SetSheetName("Sheet1", sheetNames[0]); err != nil {
 		return err
 	}
 	for _, name := range sheetNames[1:] {
@@ -110,10 +111,12 @@ func (b *book) build() error {
 		sheet string
 		fn    func() error
 	}{
-		{sheetTrend, b.trendSheet}, // before the Scorecard, whose sparklines point at it
+		{sheetSummary, b.summarySheet},
 		{sheetScorecard, b.scorecardSheet},
+		{sheetTrend, b.trendSheet},
 		{sheetReasons, b.reasonsSheet},
 		{sheetSegments, b.segmentsSheet},
+		{sheetDepartures, b.departuresSheet},
 		{sheetMitigation, b.mitigationSheet},
 		{sheetWinback, b.winbackSheet},
 		{sheetCare, b.careSheet},
@@ -128,8 +131,14 @@ func (b *book) build() error {
 			return fmt.Errorf("sheet %s: %w", s.sheet, b.err)
 		}
 	}
-	// Print titles are defined names: set in sheet order, so the workbook lists them so.
+	// Print areas and titles are defined names: set in sheet order, so the workbook
+	// lists them so.
 	for _, name := range sheetNames {
+		if ref, ok := b.printAreas[name]; ok {
+			if err := b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area", RefersTo: ref, Scope: name}); err != nil {
+				return fmt.Errorf("print area of %s: %w", name, err)
+			}
+		}
 		if ref, ok := b.printTitles[name]; ok {
 			if err := b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: ref, Scope: name}); err != nil {
 				return fmt.Errorf("print titles of %s: %w", name, err)
@@ -174,6 +183,16 @@ const (
 	colourNote    = "595959"
 	colourBand    = "DDEBF7"
 	colourTotalBG = "F2F2F2"
+	// Provisional values: dark amber italic on a pale amber fill.
+	colourProvisional   = "7F6000"
+	colourProvisionalBG = "FFF2CC"
+)
+
+// Tones of a cell (styleKey.tone).
+const (
+	toneGood        = "good"
+	toneBad         = "bad"
+	toneProvisional = "provisional"
 )
 
 // styleKey names a cell style; book.style creates each once, in first-use order.
@@ -185,6 +204,9 @@ type styleKey struct {
 	total  bool   // top border and grey fill of a total row
 	align  string // horizontal alignment, "" for the default
 	band   string // green, amber or red: the static fill of a band colour
+	tone   string // good or bad (a change's colour), provisional (shaded italic), "" for none
+	spill  bool   // text that runs on into the empty cells to its right: not measured
+	indent bool   // one character's indent from the left edge
 }
 
 const (
@@ -237,11 +259,23 @@ func (b *book) style(k styleKey) int {
 		s.Font = &excelize.Font{Family: "Calibri", Size: 11, Bold: true, Color: font}
 		s.Fill = solid(fill)
 	}
+	switch k.tone {
+	case toneGood, toneBad:
+		fill, font := bandColours(map[string]string{toneGood: "green", toneBad: "red"}[k.tone])
+		s.Font = &excelize.Font{Family: s.Font.Family, Size: s.Font.Size, Color: font, Bold: s.Font.Bold, Italic: s.Font.Italic}
+		s.Fill = solid(fill)
+	case toneProvisional:
+		s.Font = &excelize.Font{Family: s.Font.Family, Size: s.Font.Size, Color: colourProvisional, Italic: true, Bold: s.Font.Bold}
+		s.Fill = solid(colourProvisionalBG)
+	}
 	if k.bold {
 		s.Font.Bold = true
 	}
 	if k.align != "" {
 		al.Horizontal = k.align
+	}
+	if k.indent {
+		al.Horizontal, al.Indent = "left", 1
 	}
 	if k.total {
 		s.Font.Bold = true
@@ -254,6 +288,7 @@ func (b *book) style(k styleKey) int {
 		b.err = fmt.Errorf("style %+v: %w", k, err)
 	}
 	b.styles[k] = id
+	b.styleKeys[id] = k
 	return id
 }
 
@@ -324,7 +359,69 @@ func (b *book) moneyFormat(signed bool) string {
 	return pos + ";[Red]" + neg
 }
 
+// Money scales of the compact money format.
+const (
+	scaleUnits = iota
+	scaleThousands
+	scaleMillions
+)
+
+// moneyScale is the scale that shows the largest magnitude of values with at most
+// four significant digits before the decimal point: millions from 1,000,000,
+// thousands from 1,000, else whole units.
+func moneyScale(values ...float64) int {
+	m := 0.0
+	for _, v := range values {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			m = max(m, math.Abs(v))
+		}
+	}
+	switch {
+	case m >= 999950: // rounds to 1,000.0K otherwise
+		return scaleMillions
+	case m >= 999.95:
+		return scaleThousands
+	}
+	return scaleUnits
+}
+
+// compactMoneyFormat shows money in thousands or millions ("$15.7M", "€812.4K") or
+// whole units, in the scorecard's currency; the cell keeps the exact value. signed
+// adds a plus sign to positive values (changes).
+func (b *book) compactMoneyFormat(scale int, signed bool) string {
+	sym, prefix := currencySymbol(b.sc.Currency)
+	num, unit := "#,##0", ""
+	switch scale {
+	case scaleThousands:
+		num, unit = "#,##0.0,", "K"
+	case scaleMillions:
+		num, unit = "#,##0.0,,", "M"
+	}
+	var pos, zero string
+	switch {
+	case sym == "":
+		pos, zero = num+quoteLit(unit), "0"
+	case prefix:
+		pos, zero = quoteLit(sym)+num+quoteLit(unit), quoteLit(sym)+"0"
+	default:
+		pos, zero = num+quoteLit(unit+" "+sym), "0"+quoteLit(" "+sym)
+	}
+	if signed {
+		return "+" + pos + ";-" + pos + ";" + zero
+	}
+	return pos + ";[Red]-" + pos + ";" + zero
+}
+
+// quoteLit quotes a literal of a number format; "" stays empty.
+func quoteLit(s string) string {
+	if s == "" {
+		return ""
+	}
+	return `"` + s + `"`
+}
+
 // unitFormat is the number format of a KPI value of the unit; signed is for changes.
+// Money is in whole cents; compactFormat gives the headline sheets' format.
 func (b *book) unitFormat(u pipeline.Unit, signed bool) string {
 	switch u {
 	case pipeline.UnitMoney:
@@ -348,6 +445,15 @@ func (b *book) unitFormat(u pipeline.Unit, signed bool) string {
 	return fmtInt
 }
 
+// compactFormat is unitFormat with money in thousands or millions, scaled for the
+// values (Summary, Scorecard and Trend).
+func (b *book) compactFormat(u pipeline.Unit, signed bool, values ...float64) string {
+	if u == pipeline.UnitMoney {
+		return b.compactMoneyFormat(moneyScale(values...), signed)
+	}
+	return b.unitFormat(u, signed)
+}
+
 // cellValue is the stored value of a KPI value of the unit: a fraction for a percent.
 func cellValue(u pipeline.Unit, v float64) float64 {
 	if u == pipeline.UnitPercent {
@@ -368,7 +474,8 @@ func colName(col int) string {
 	return n
 }
 
-// set writes a value with a style. Values: string, float64, int64, int, nil.
+// set writes a value with a style. Values: string, float64, int64, int, nil. The
+// width of the rendered text is recorded for the column (see finishSheet).
 func (b *book) set(sheet string, col, row int, v any, k styleKey) {
 	if b.err != nil {
 		return
@@ -379,6 +486,7 @@ func (b *book) set(sheet string, col, row int, v any, k styleKey) {
 	case nil:
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
+			v = noData
 			err = b.f.SetCellStr(sheet, c, noData)
 			k = styleKey{kind: kNoData}
 		} else {
@@ -392,16 +500,21 @@ func (b *book) set(sheet string, col, row int, v any, k styleKey) {
 	}
 	if err != nil {
 		b.err = fmt.Errorf("cell %s: %w", c, err)
-	}
-}
-
-// setPtr writes *v (converted for the unit) or "no data".
-func (b *book) setKPIValue(sheet string, col, row int, u pipeline.Unit, v *float64, k styleKey) {
-	if v == nil {
-		b.set(sheet, col, row, noData, styleKey{kind: kNoData, total: k.total})
 		return
 	}
-	k.numFmt = b.unitFormat(u, false)
+	_, isText := v.(string)
+	b.fit(sheet).measure(col, row, cellText(v, k.numFmt), k, isText)
+}
+
+// setKPIValue writes *v (converted for the unit) or "no data".
+func (b *book) setKPIValue(sheet string, col, row int, u pipeline.Unit, v *float64, k styleKey) {
+	if v == nil {
+		b.set(sheet, col, row, noData, styleKey{kind: kNoData, total: k.total, tone: k.tone})
+		return
+	}
+	if k.numFmt == "" {
+		k.numFmt = b.unitFormat(u, false)
+	}
 	b.set(sheet, col, row, cellValue(u, *v), k)
 }
 
@@ -417,7 +530,10 @@ func (b *book) headerRow(sheet string, row int, titles ...string) {
 	b.rowHeight(sheet, row, 30)
 }
 
+// rowHeight sets a row's height; finishSheet raises it for wrapped text.
 func (b *book) rowHeight(sheet string, row int, h float64) {
+	fit := b.fit(sheet)
+	fit.heights[row] = h
 	if b.err == nil {
 		if err := b.f.SetRowHeight(sheet, row, h); err != nil {
 			b.err = err
@@ -425,16 +541,13 @@ func (b *book) rowHeight(sheet string, row int, h float64) {
 	}
 }
 
-// widths sets the widths of columns 1.. in order.
+// widths sets the least widths of columns 1.. in order: the columns that hold wrapped
+// text (which wraps at that width) and the first columns a chart spans. finishSheet
+// widens any of them that a single-line value needs.
 func (b *book) widths(sheet string, ws ...float64) {
+	fit := b.fit(sheet)
 	for i, w := range ws {
-		if b.err != nil {
-			return
-		}
-		c := colName(i + 1)
-		if err := b.f.SetColWidth(sheet, c, c, w); err != nil {
-			b.err = err
-		}
+		fit.floor[i+1] = max(fit.floor[i+1], w)
 	}
 }
 
@@ -443,6 +556,8 @@ func (b *book) merge(sheet string, c1, r1, c2, r2 int) {
 		if err := b.f.MergeCell(sheet, cellName(c1, r1), cellName(c2, r2)); err != nil {
 			b.err = err
 		}
+		fit := b.fit(sheet)
+		fit.merged = append(fit.merged, [4]int{c1, r1, c2, r2})
 	}
 }
 
@@ -455,26 +570,203 @@ func (b *book) title(sheet, text, note string, cols int) {
 	}
 }
 
-// note writes an italic note across cols columns, wrapped to the width.
+// note writes an italic note across cols columns, wrapped to their width (its height
+// is set by finishSheet).
 func (b *book) note(sheet string, row, cols int, text string) {
 	b.set(sheet, 1, row, text, styleKey{kind: kNote, wrap: true})
 	if cols > 1 {
 		b.merge(sheet, 1, row, cols, row)
 	}
-	width := 0.0
-	for c := 1; c <= cols; c++ {
-		w, err := b.f.GetColWidth(sheet, colName(c))
-		if err == nil {
-			width += w
+}
+
+// sheetFit is what a sheet's column widths and row heights follow.
+type sheetFit struct {
+	cells   map[[2]int]measuredCell // (col, row) → the cell's rendered text
+	floor   map[int]float64         // col → least width
+	heights map[int]float64         // row → height set explicitly
+	merged  [][4]int                // c1, r1, c2, r2
+}
+
+// measuredCell is the rendered text of a cell and how it is drawn.
+type measuredCell struct {
+	text   string
+	k      styleKey
+	isText bool // numbers never run into the next cell: they show ### when clipped
+}
+
+func (b *book) fit(sheet string) *sheetFit {
+	f, ok := b.fits[sheet]
+	if !ok {
+		f = &sheetFit{cells: map[[2]int]measuredCell{}, floor: map[int]float64{}, heights: map[int]float64{}}
+		b.fits[sheet] = f
+	}
+	return f
+}
+
+func (f *sheetFit) measure(col, row int, text string, k styleKey, isText bool) {
+	if text == "" {
+		delete(f.cells, [2]int{col, row})
+		return
+	}
+	f.cells[[2]int{col, row}] = measuredCell{text, k, isText}
+}
+
+// fontOf returns the size, weight and face of a style's text.
+func fontOf(k styleKey) (size float64, bold, mono bool) {
+	size, bold = 11, k.bold || k.total || k.band != ""
+	switch k.kind {
+	case kHeader, kLabel:
+		bold = true
+	case kTitle:
+		size, bold = 16, true
+	case kSection:
+		size, bold = 12, true
+	case kNote:
+		size = 10
+	case kMono:
+		size, mono = 10, true
+	}
+	return size, bold, mono
+}
+
+// needWidth is the column width a cell's text needs; 0 for text that may run into
+// the empty cells beside it (titles, section headings, text marked spill). Notes wrap
+// within their merged range.
+func needWidth(c measuredCell) float64 {
+	size, bold, mono := fontOf(c.k)
+	switch {
+	case c.isText && (c.k.kind == kTitle || c.k.kind == kSection || c.k.spill):
+		return 0
+	case c.k.kind == kHeader:
+		return headerWidth(c.text, bold)
+	case c.k.wrap:
+		w := 0.0
+		for _, word := range strings.Fields(c.text) {
+			w = max(w, textWidth(word, size, bold, mono))
+		}
+		if c.k.indent {
+			w += 1.5
+		}
+		return w
+	}
+	w := textWidth(c.text, size, bold, mono)
+	if c.k.kind == kMono || c.k.indent {
+		w += 1.5 // the indent
+	}
+	return w
+}
+
+// mergedAt returns the merged range holding the cell, if any.
+func (f *sheetFit) mergedAt(col, row int) ([4]int, bool) {
+	for _, m := range f.merged {
+		if col >= m[0] && col <= m[2] && row >= m[1] && row <= m[3] {
+			return m, true
 		}
 	}
-	if width > 0 {
-		lines := math.Ceil(float64(len([]rune(text))) * 0.95 / width)
-		if lines > 1 {
-			b.rowHeight(sheet, row, 13.5*lines+1)
+	return [4]int{}, false
+}
+
+// finishSheet sets every column of the sheet as wide as the widest text of its cells
+// (cells of a merged range excepted: they have the range's width), at least the
+// floor, and raises the height of every row with wrapped text to the lines it takes.
+// Charts are anchored after it, as they take their size from the columns.
+func (b *book) finishSheet(sheet string) {
+	if b.err != nil {
+		return
+	}
+	f := b.fit(sheet)
+	width := map[int]float64{}
+	for c, w := range f.floor {
+		width[c] = w
+	}
+	for pos, c := range f.cells {
+		if m, ok := f.mergedAt(pos[0], pos[1]); ok && m[0] != m[2] {
+			continue
+		}
+		width[pos[0]] = max(width[pos[0]], needWidth(c))
+	}
+	cols := make([]int, 0, len(width))
+	for c := range width {
+		cols = append(cols, c)
+	}
+	slices.Sort(cols)
+	for _, c := range cols {
+		if width[c] <= 0 {
+			continue
+		}
+		w := math.Ceil(width[c]*4) / 4 // quarter units: the same bytes for the same text
+		if err := b.f.SetColWidth(sheet, colName(c), colName(c), w); err != nil {
+			b.err = err
+			return
+		}
+		width[c] = w
+	}
+	colWidth := func(c int) float64 {
+		if w, ok := width[c]; ok && w > 0 {
+			return w
+		}
+		return defaultColWidth
+	}
+	lines := map[int]float64{} // row → height its wrapped text needs
+	for pos, c := range f.cells {
+		if !c.k.wrap || c.k.kind == kHeader {
+			continue
+		}
+		w := colWidth(pos[0])
+		if m, ok := f.mergedAt(pos[0], pos[1]); ok {
+			w = 0
+			for col := m[0]; col <= m[2]; col++ {
+				w += colWidth(col)
+			}
+		}
+		size, bold, _ := fontOf(c.k)
+		if c.k.indent {
+			w -= 1.5
+		}
+		n := wrappedLines(c.text, w, size, bold)
+		lines[pos[1]] = max(lines[pos[1]], float64(n)*lineHeight(size)+3)
+	}
+	rows := make([]int, 0, len(lines))
+	for r := range lines {
+		rows = append(rows, r)
+	}
+	slices.Sort(rows)
+	for _, r := range rows {
+		if h := max(lines[r], f.heights[r]); h > defaultRowHeight {
+			if err := b.f.SetRowHeight(sheet, r, h); err != nil {
+				b.err = err
+				return
+			}
 		}
 	}
 }
+
+// columnWidth returns a column's width after finishSheet.
+func (b *book) columnWidth(sheet string, col int) float64 {
+	w, err := b.f.GetColWidth(sheet, colName(col))
+	if err != nil {
+		return defaultColWidth
+	}
+	return w
+}
+
+// columnsPx is the width in pixels of columns first..last, as charts are measured.
+func (b *book) columnsPx(sheet string, first, last int) int {
+	px := 0
+	for c := first; c <= last; c++ {
+		px += int(math.Round(b.columnWidth(sheet, c)*7 + 5))
+	}
+	return px
+}
+
+// lineHeight is the height in points of a line of text of the size.
+func lineHeight(size float64) float64 { return math.Ceil(size * 1.36) }
+
+// Excel's defaults.
+const (
+	defaultColWidth  = 9.140625
+	defaultRowHeight = 15
+)
 
 func (b *book) freeze(sheet string, cols, rows int) {
 	if b.err != nil {
@@ -532,8 +824,9 @@ func (b *book) printSetup(sheet string, headerFirst, headerLast int, onePage boo
 		b.err = err
 		return
 	}
-	hf := fmt.Sprintf("&L&8%s&C&8Customer recovery scorecard %s&R&8&A",
-		escapeHF(b.sc.Company), b.sc.Quarter.Label)
+	// The workbook names customers (worklists): every printed page says so.
+	hf := fmt.Sprintf("&L&8%s · Customer recovery scorecard %s&C&8&\"-,Bold\"%s&R&8&A",
+		escapeHF(b.sc.Company), b.sc.Quarter.Label, confidential)
 	if err := b.f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{
 		OddHeader: hf,
 		OddFooter: "&L&8recoverykpi " + escapeHF(b.prov.Version) + "&R&8Page &P of &N",
@@ -547,6 +840,25 @@ func (b *book) printSetup(sheet string, headerFirst, headerLast int, onePage boo
 		}
 		b.printTitles[sheet] = fmt.Sprintf("'%s'!$%d:$%d", sheet, headerFirst, headerLast)
 	}
+}
+
+// confidential is the centre of every page header.
+const confidential = "Confidential: contains customer names"
+
+// printArea limits what the sheet prints to the range (A1 notation, without the sheet).
+func (b *book) printArea(sheet, ref string) {
+	if b.printAreas == nil {
+		b.printAreas = map[string]string{}
+	}
+	first, last, _ := strings.Cut(ref, ":")
+	abs := func(c string) string {
+		col, row, err := excelize.CellNameToCoordinates(c)
+		if err != nil {
+			return c
+		}
+		return fmt.Sprintf("$%s$%d", colName(col), row)
+	}
+	b.printAreas[sheet] = fmt.Sprintf("'%s'!%s:%s", sheet, abs(first), abs(last))
 }
 
 // escapeHF escapes the ampersands of text in a header or footer.
