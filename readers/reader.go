@@ -603,7 +603,7 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 	if r.keyPos >= 0 && recCol[r.keyPos] >= 0 { // a part without the key has only null keys
 		j := r.read[r.keyPos]
 		kn := newTextArray(norm[r.keyPos])
-		r.keyCol.load(rec.Column(recCol[r.keyPos]), kn, fileCols[j].class != srcString)
+		r.keyCol.load(rec.Column(recCol[r.keyPos]), kn, fileCols[j].family() == familyInteger)
 		for i := range n {
 			if reasons[i] == 0 && kn.a.IsValid(i) && !r.keyCol.add(r.keys, i) {
 				reasons[i] = r.codeDup
