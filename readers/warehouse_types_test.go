@@ -10,6 +10,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/recoverykpi/recoverykpi/internal/duckdbtest"
 )
 
 // The types of SPEC §2 (v2) "Also accepted: UUID ids (as their canonical
@@ -26,14 +28,13 @@ var uuidBytes = []byte{0xf8, 0x1d, 0x4f, 0xae, 0x7d, 0xec, 0x11, 0xd0, 0xa7, 0x6
 // duckDBCopy writes the query's rows to dir/rel with DuckDB's Parquet writer.
 func duckDBCopy(t *testing.T, dir, rel, query string) {
 	t.Helper()
-	p := filepath.Join(dir, filepath.FromSlash(rel))
-	duckDB(t, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet)", query, sqlString(p)))
+	duckdbtest.Copy(t, filepath.Join(dir, filepath.FromSlash(rel)), query)
 }
 
 // parquetSchema returns DuckDB's view of a file's column: physical and logical type.
 func parquetSchema(t *testing.T, p, column string) string {
 	t.Helper()
-	rows := duckDB(t, fmt.Sprintf("SELECT type, logical_type FROM parquet_schema(%s) WHERE name = %s", sqlString(p), sqlString(column)))
+	rows := duckdbtest.Run(t, fmt.Sprintf("SELECT type, logical_type FROM parquet_schema(%s) WHERE name = %s", duckdbtest.Quote(p), duckdbtest.Quote(column)))
 	if len(rows) != 1 {
 		t.Fatalf("%s: column %s: %v", p, column, rows)
 	}
@@ -72,7 +73,7 @@ func TestUUIDIDsAsCanonicalText(t *testing.T) {
 		t.Errorf("missing customer_id = %d, want 1", got)
 	}
 	// DuckDB's own text of its UUIDs is the same.
-	rows := duckDB(t, fmt.Sprintf("SELECT customer_id::VARCHAR AS id FROM %s WHERE customer_id IS NOT NULL", sqlString(filepath.Join(dir, "customers.parquet"))))
+	rows := duckdbtest.Run(t, fmt.Sprintf("SELECT customer_id::VARCHAR AS id FROM %s WHERE customer_id IS NOT NULL", duckdbtest.Quote(filepath.Join(dir, "customers.parquet"))))
 	if len(rows) != 2 || rows[0]["id"] != uuidText || rows[1]["id"] != uuidText2 {
 		t.Errorf("DuckDB reads %v", rows)
 	}
