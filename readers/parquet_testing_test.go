@@ -70,10 +70,16 @@ func readLeaves(t *testing.T, p string) map[string][]string {
 		for j, f := range rec.Schema().Fields() {
 			a := rec.Column(j)
 			for i := range a.Len() {
+				if a.IsNull(i) {
+					out[f.Name] = append(out[f.Name], "(null)")
+					continue
+				}
 				var v string
 				switch a := a.(type) {
 				case *array.Binary:
 					v = string(a.Value(i))
+				case *array.Timestamp:
+					v = strconv.FormatInt(int64(a.Value(i)), 10)
 				case *array.Float64:
 					v = strconv.FormatFloat(a.Value(i), 'g', -1, 64)
 				default:
