@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/apache/arrow-go/v18/parquet/schema"
 )
@@ -33,6 +34,9 @@ type parquetFile struct {
 
 	mem       memory.Allocator
 	batchSize int64
+	// unreadable names the top-level columns that arrow-go could not convert,
+	// with the type they were found with (see footer.go); nil for most files.
+	unreadable map[string]string
 	// int96 reads the INT96 columns (int96Column), by position among the
 	// columns read; nil when there are none. Their batches are assembled in
 	// cur, released at the next call.
@@ -80,37 +84,89 @@ func openParquet(ctx context.Context, fsys fs.FS, p string, mem memory.Allocator
 		pf.close()
 		return nil, err
 	}
-	err = pf.guard(func() error {
-		props := parquet.NewReaderProperties(memory.DefaultAllocator)
-		props.BufferedStreamEnabled = true
-		props.BufferSize = streamBufferSize
-		rdr, err := file.NewParquetReader(src, file.WithReadProps(props))
-		if err != nil {
-			return err
-		}
-		pf.rdr = rdr
-		pf.rows = rdr.NumRows()
-		hideArrowSchema(rdr)
-		aprops := pqarrow.ArrowReadProperties{BatchSize: batchSize, Parallel: false}
-		if dict {
-			for leaf := range rdr.MetaData().Schema.NumColumns() {
-				if DictionaryEncoded(rdr, leaf) {
-					aprops.SetReadDict(leaf, true)
-				}
+	err = pf.guard(func() error { return pf.openReader(batchSize, dict, mem, nil) })
+	if err != nil {
+		// A column arrow-go cannot convert fails the whole footer: retry with
+		// such columns' annotations removed (see footer.go).
+		if ferr := pf.guard(func() error { return pf.openWithoutUnreadable(batchSize, dict, mem) }); ferr != nil {
+			if !errors.Is(ferr, errNothingUnreadable) {
+				err = fmt.Errorf("%w (read without its unreadable columns: %v)", err, ferr)
 			}
+		} else {
+			err = nil
 		}
-		fr, err := pqarrow.NewFileReader(rdr, aprops, mem)
-		if err != nil {
-			return err
-		}
-		pf.fr = fr
-		return nil
-	})
+	}
 	if err != nil {
 		pf.close()
 		return nil, Incomplete(fmt.Errorf("%s: not a readable parquet file: %w", p, err))
 	}
 	return pf, nil
+}
+
+// openReader parses the footer (md when not nil, else the file's own) and
+// prepares pqarrow's reader.
+func (pf *parquetFile) openReader(batchSize int64, dict bool, mem memory.Allocator, md *metadata.FileMetaData) error {
+	if pf.rdr != nil {
+		_ = pf.rdr.Close()
+		pf.rdr = nil
+	}
+	props := parquet.NewReaderProperties(memory.DefaultAllocator)
+	props.BufferedStreamEnabled = true
+	props.BufferSize = streamBufferSize
+	opts := []file.ReadOption{file.WithReadProps(props)}
+	if md != nil {
+		opts = append(opts, file.WithMetadata(md))
+	}
+	rdr, err := file.NewParquetReader(pf.src, opts...)
+	if err != nil {
+		return err
+	}
+	pf.rdr = rdr
+	pf.rows = rdr.NumRows()
+	hideArrowSchema(rdr)
+	aprops := pqarrow.ArrowReadProperties{BatchSize: batchSize, Parallel: false}
+	if dict {
+		for leaf := range rdr.MetaData().Schema.NumColumns() {
+			if DictionaryEncoded(rdr, leaf) {
+				aprops.SetReadDict(leaf, true)
+			}
+		}
+	}
+	fr, err := pqarrow.NewFileReader(rdr, aprops, mem)
+	if err != nil {
+		return err
+	}
+	pf.fr = fr
+	return nil
+}
+
+var errNothingUnreadable = errors.New("no column to leave unread")
+
+// openWithoutUnreadable opens the file with a footer whose columns arrow-go cannot
+// convert have lost their annotations (unreadableColumns), and records those
+// columns in pf.unreadable.
+func (pf *parquetFile) openWithoutUnreadable(batchSize int64, dict bool, mem memory.Allocator) error {
+	footer, err := readFooter(pf.src, pf.size)
+	if err != nil {
+		return err
+	}
+	fixed, unreadable, err := unreadableColumns(footer)
+	if err != nil {
+		return err
+	}
+	if len(unreadable) == 0 {
+		return errNothingUnreadable
+	}
+	md, err := metadata.NewFileMetaData(fixed, nil)
+	if err != nil {
+		return err
+	}
+	md.SetSourceFileSize(pf.size)
+	if err := pf.openReader(batchSize, dict, mem, md); err != nil {
+		return err
+	}
+	pf.unreadable = unreadable
+	return nil
 }
 
 // parquetMagic opens and ends every Parquet file.
