@@ -101,6 +101,8 @@ func TestImportRules(t *testing.T) {
 		"github.com/parquet-go/parquet-go":       {"writers/quarantine", "generate"},
 		"go.yaml.in/yaml":                        {"config"},
 		"github.com/klauspost/compress":          {"writers/excel"},
+		"github.com/pierrec/lz4":                 {"readers"},
+		"github.com/apache/thrift":               {"readers"},
 		"github.com/apache/arrow-go/v18/parquet": {"readers", "bench/scan", "internal/tools/duckdbfixtures"},
 	}
 	for dir, imps := range all {

@@ -336,6 +336,9 @@ func (t *TableSource) classifyFile(f FileInfo, pf *parquetFile) ([]sourceColumn,
 		if err != nil {
 			return nil, fmt.Errorf("%s: table %s: column %s: %w", f.Path, t.Def.Name, want, err)
 		}
+		if found, bad := pf.unreadable[name]; bad && name != "" {
+			return nil, fmt.Errorf("%s: table %s: column %s: want %s, found %s", f.Path, t.Def.Name, name, c.Kind, found)
+		}
 		node, dt, leaf, ok := pf.column(name)
 		if !ok {
 			if c.Required {

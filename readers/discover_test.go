@@ -143,7 +143,8 @@ func TestSchemaErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	binText, err := arrowBytes(arrowOpts{}, c("customer_id", arrow.BinaryTypes.String, `["a"]`), c("segment", arrow.BinaryTypes.Binary, `["YQ=="]`))
+	// A number is never text (BYTE_ARRAY without annotation is, SPEC §2 v2).
+	numText, err := arrowBytes(arrowOpts{}, c("customer_id", arrow.BinaryTypes.String, `["a"]`), c("segment", arrow.PrimitiveTypes.Float64, `[1.5]`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,8 +158,8 @@ func TestSchemaErrors(t *testing.T) {
 			[]string{"purchases/part-1.parquet", "table purchases", "missing required column amount"}},
 		{"wrong type", map[string][]byte{"purchases/part-0.parquet": good, "purchases/part-0002.parquet": strAmount},
 			[]string{"purchases/part-0002.parquet", "column amount", "want a number, found BYTE_ARRAY (string)"}},
-		{"optional column of wrong type", map[string][]byte{"purchases.parquet": good, "customers.parquet": binText},
-			[]string{"customers.parquet", "column segment", "want text, found BYTE_ARRAY"}},
+		{"optional column of wrong type", map[string][]byte{"purchases.parquet": good, "customers.parquet": numText},
+			[]string{"customers.parquet", "column segment", "want text, found DOUBLE"}},
 		{"conflicting family", map[string][]byte{"purchases/a.parquet": good, "purchases/b.parquet": intID},
 			[]string{"column customer_id", "purchases/a.parquet", "purchases/b.parquet"}},
 		{"truncated", map[string][]byte{"purchases.parquet": good[:len(good)/2]}, []string{"purchases.parquet"}},

@@ -1,6 +1,7 @@
 package readers
 
 import (
+	"encoding/hex"
 	"fmt"
 	"math"
 	"strconv"
@@ -111,14 +112,18 @@ func (n *normaliser) text(a arrow.Array) (arrow.Array, error) {
 				b.Append(src.Value(i))
 			}
 		}
-	case *array.Binary: // ENUM
-		for i := 0; i < l; i++ {
-			if src.IsNull(i) {
-				b.AppendNull()
-			} else {
-				b.BinaryBuilder.Append(src.Value(i))
-			}
+	case *array.Binary: // BYTE_ARRAY read as text: no annotation, ENUM, JSON
+		appendBinary(b, src)
+	case *array.LargeBinary:
+		appendBinary(b, src)
+	case *array.FixedSizeBinary: // UUID
+		appendUUIDs(b, src)
+	case array.ExtensionArray: // arrow.uuid over fixed-size binary
+		fsb, ok := src.Storage().(*array.FixedSizeBinary)
+		if !ok || fsb.DataType().(*arrow.FixedSizeBinaryType).ByteWidth != uuidWidth {
+			return nil, fmt.Errorf("cannot read %s as text", a.DataType())
 		}
+		appendUUIDs(b, fsb)
 	case *array.Dictionary:
 		dict, ok := src.Dictionary().(stringValuer)
 		if !ok {
@@ -160,6 +165,48 @@ func (n *normaliser) text(a arrow.Array) (arrow.Array, error) {
 		return nil, fmt.Errorf("cannot read %s as text", a.DataType())
 	}
 	return b.NewArray(), nil
+}
+
+// appendBinary appends the bytes of src as they are; process checks that they
+// are UTF-8.
+func appendBinary(b *array.StringBuilder, src interface {
+	arrow.Array
+	Value(int) []byte
+}) {
+	for i := 0; i < src.Len(); i++ {
+		if src.IsNull(i) {
+			b.AppendNull()
+		} else {
+			b.BinaryBuilder.Append(src.Value(i))
+		}
+	}
+}
+
+// appendUUIDs appends each 16-byte UUID of src as its canonical text (RFC
+// 9562 §4): 32 lower-case hexadecimal digits in groups of 8-4-4-4-12,
+// "f81d4fae-7dec-11d0-a765-00a0c91e6bf6", so that it matches the same id
+// written as a string by another warehouse (DuckDB, Trino and Spark print
+// UUIDs so).
+func appendUUIDs(b *array.StringBuilder, src *array.FixedSizeBinary) {
+	var buf [36]byte
+	b.ReserveData(src.Len() * len(buf))
+	for i := 0; i < src.Len(); i++ {
+		if src.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		u := src.Value(i)
+		hex.Encode(buf[0:8], u[0:4])
+		buf[8] = '-'
+		hex.Encode(buf[9:13], u[4:6])
+		buf[13] = '-'
+		hex.Encode(buf[14:18], u[6:8])
+		buf[18] = '-'
+		hex.Encode(buf[19:23], u[8:10])
+		buf[23] = '-'
+		hex.Encode(buf[24:36], u[10:16])
+		b.BinaryBuilder.Append(buf[:])
+	}
 }
 
 func appendInts[T int8 | int16 | int32 | int64](n *normaliser, b *array.StringBuilder, a arrow.Array, vals []T) {

@@ -9,9 +9,11 @@ import (
 	"io/fs"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/apache/arrow-go/v18/parquet/schema"
 )
@@ -28,7 +30,20 @@ type parquetFile struct {
 	size int64                  // the bytes of src
 	rdr  *file.Reader
 	fr   *pqarrow.FileReader
-	rr   pqarrow.RecordReader
+	rr   pqarrow.RecordReader // the columns but INT96 ones; nil when there are none
+
+	mem       memory.Allocator
+	batchSize int64
+	// unreadable names the top-level columns that arrow-go could not convert,
+	// with the type they were found with (see footer.go); nil for most files.
+	unreadable map[string]string
+	// int96 reads the INT96 columns (int96Column), by position among the
+	// columns read; nil when there are none. Their batches are assembled in
+	// cur, released at the next call.
+	int96    []*int96Column
+	nLeaves  int
+	rowsRead int64
+	cur      arrow.RecordBatch
 }
 
 // streamBufferSize is the read buffer of the buffered stream: column chunks
@@ -48,7 +63,7 @@ func openParquet(ctx context.Context, fsys fs.FS, p string, mem memory.Allocator
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
-	pf := &parquetFile{path: p, f: f}
+	pf := &parquetFile{path: p, f: f, mem: mem, batchSize: batchSize}
 	if pf.info, err = f.Stat(); err != nil {
 		pf.close()
 		return nil, fmt.Errorf("%s: %w", p, err)
@@ -69,37 +84,89 @@ func openParquet(ctx context.Context, fsys fs.FS, p string, mem memory.Allocator
 		pf.close()
 		return nil, err
 	}
-	err = pf.guard(func() error {
-		props := parquet.NewReaderProperties(memory.DefaultAllocator)
-		props.BufferedStreamEnabled = true
-		props.BufferSize = streamBufferSize
-		rdr, err := file.NewParquetReader(src, file.WithReadProps(props))
-		if err != nil {
-			return err
-		}
-		pf.rdr = rdr
-		pf.rows = rdr.NumRows()
-		hideArrowSchema(rdr)
-		aprops := pqarrow.ArrowReadProperties{BatchSize: batchSize, Parallel: false}
-		if dict {
-			for leaf := range rdr.MetaData().Schema.NumColumns() {
-				if DictionaryEncoded(rdr, leaf) {
-					aprops.SetReadDict(leaf, true)
-				}
+	err = pf.guard(func() error { return pf.openReader(batchSize, dict, mem, nil) })
+	if err != nil {
+		// A column arrow-go cannot convert fails the whole footer: retry with
+		// such columns' annotations removed (see footer.go).
+		if ferr := pf.guard(func() error { return pf.openWithoutUnreadable(batchSize, dict, mem) }); ferr != nil {
+			if !errors.Is(ferr, errNothingUnreadable) {
+				err = fmt.Errorf("%w (read without its unreadable columns: %v)", err, ferr)
 			}
+		} else {
+			err = nil
 		}
-		fr, err := pqarrow.NewFileReader(rdr, aprops, mem)
-		if err != nil {
-			return err
-		}
-		pf.fr = fr
-		return nil
-	})
+	}
 	if err != nil {
 		pf.close()
 		return nil, Incomplete(fmt.Errorf("%s: not a readable parquet file: %w", p, err))
 	}
 	return pf, nil
+}
+
+// openReader parses the footer (md when not nil, else the file's own) and
+// prepares pqarrow's reader.
+func (pf *parquetFile) openReader(batchSize int64, dict bool, mem memory.Allocator, md *metadata.FileMetaData) error {
+	if pf.rdr != nil {
+		_ = pf.rdr.Close()
+		pf.rdr = nil
+	}
+	props := parquet.NewReaderProperties(memory.DefaultAllocator)
+	props.BufferedStreamEnabled = true
+	props.BufferSize = streamBufferSize
+	opts := []file.ReadOption{file.WithReadProps(props)}
+	if md != nil {
+		opts = append(opts, file.WithMetadata(md))
+	}
+	rdr, err := file.NewParquetReader(pf.src, opts...)
+	if err != nil {
+		return err
+	}
+	pf.rdr = rdr
+	pf.rows = rdr.NumRows()
+	hideArrowSchema(rdr)
+	aprops := pqarrow.ArrowReadProperties{BatchSize: batchSize, Parallel: false}
+	if dict {
+		for leaf := range rdr.MetaData().Schema.NumColumns() {
+			if DictionaryEncoded(rdr, leaf) {
+				aprops.SetReadDict(leaf, true)
+			}
+		}
+	}
+	fr, err := pqarrow.NewFileReader(rdr, aprops, mem)
+	if err != nil {
+		return err
+	}
+	pf.fr = fr
+	return nil
+}
+
+var errNothingUnreadable = errors.New("no column to leave unread")
+
+// openWithoutUnreadable opens the file with a footer whose columns arrow-go cannot
+// convert have lost their annotations (unreadableColumns), and records those
+// columns in pf.unreadable.
+func (pf *parquetFile) openWithoutUnreadable(batchSize int64, dict bool, mem memory.Allocator) error {
+	footer, err := readFooter(pf.src, pf.size)
+	if err != nil {
+		return err
+	}
+	fixed, unreadable, err := unreadableColumns(footer)
+	if err != nil {
+		return err
+	}
+	if len(unreadable) == 0 {
+		return errNothingUnreadable
+	}
+	md, err := metadata.NewFileMetaData(fixed, nil)
+	if err != nil {
+		return err
+	}
+	md.SetSourceFileSize(pf.size)
+	if err := pf.openReader(batchSize, dict, mem, md); err != nil {
+		return err
+	}
+	pf.unreadable = unreadable
+	return nil
 }
 
 // parquetMagic opens and ends every Parquet file.
@@ -254,11 +321,14 @@ func (pf *parquetFile) column(name string) (schema.Node, arrow.DataType, int, bo
 	if field == nil {
 		return nil, nil, -1, false
 	}
-	leaf := -1
-	if _, ok := node.(*schema.PrimitiveNode); ok {
+	leaf, dt := -1, field.Type
+	if p, ok := node.(*schema.PrimitiveNode); ok {
 		leaf = sc.ColumnIndexByNode(node)
+		if p.PhysicalType() == parquet.Types.Int96 && p.RepetitionType() != parquet.Repetitions.Repeated {
+			dt = typeTime // read by int96Column, not pqarrow
+		}
 	}
-	return node, field.Type, leaf, true
+	return node, dt, leaf, true
 }
 
 // columnNames returns the names of the file's top-level columns, in file order.
@@ -271,10 +341,28 @@ func (pf *parquetFile) columnNames() []string {
 	return names
 }
 
-// startRecords prepares to read the given leaf columns, in this order.
+// startRecords prepares to read the given leaf columns, in this order. Flat
+// INT96 columns are read by int96Column; pqarrow reads the others.
 func (pf *parquetFile) startRecords(ctx context.Context, leaves []int) error {
 	return pf.guard(func() error {
-		rr, err := pf.fr.GetRecordReader(ctx, leaves, nil)
+		sc := pf.rdr.MetaData().Schema
+		pf.nLeaves = len(leaves)
+		var others []int
+		for k, leaf := range leaves {
+			col := sc.Column(leaf)
+			if col.PhysicalType() == parquet.Types.Int96 && col.MaxRepetitionLevel() == 0 {
+				if pf.int96 == nil {
+					pf.int96 = make([]*int96Column, len(leaves))
+				}
+				pf.int96[k] = newInt96Column(pf.rdr, leaf)
+				continue
+			}
+			others = append(others, leaf)
+		}
+		if len(others) == 0 {
+			return nil
+		}
+		rr, err := pf.fr.GetRecordReader(ctx, others, nil)
 		if err != nil {
 			return err
 		}
@@ -286,24 +374,87 @@ func (pf *parquetFile) startRecords(ctx context.Context, leaves []int) error {
 // next returns the next record batch, owned by the reader (valid until the
 // next call), or io.EOF.
 func (pf *parquetFile) next() (rec arrow.RecordBatch, err error) {
+	if pf.cur != nil {
+		pf.cur.Release()
+		pf.cur = nil
+	}
 	err = pf.guard(func() error {
-		if pf.rr.Next() {
-			rec = pf.rr.RecordBatch()
-			return nil
+		if pf.rr != nil {
+			if pf.rr.Next() {
+				rec = pf.rr.RecordBatch()
+				return nil
+			}
+			if err := pf.rr.Err(); err != nil {
+				return err
+			}
+			return io.EOF
 		}
-		if err := pf.rr.Err(); err != nil {
-			return err
-		}
-		return io.EOF
+		return nil
 	})
+	if err == nil && pf.int96 != nil {
+		rec, err = pf.withInt96(rec)
+	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: read: %w", pf.path, err)
 	}
 	return rec, err
 }
 
+// withInt96 returns the batch of all the columns read: those of rec (pqarrow's
+// batch of the other columns, nil when there are none) and as many rows of each
+// INT96 column, in the order startRecords was given.
+func (pf *parquetFile) withInt96(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
+	var n int64
+	if rec != nil {
+		n = rec.NumRows()
+	} else {
+		n = min(pf.batchSize, pf.rows-pf.rowsRead)
+		if pf.batchSize <= 0 {
+			n = pf.rows - pf.rowsRead
+		}
+		if n <= 0 {
+			return nil, io.EOF
+		}
+	}
+	pf.rowsRead += n
+	cols := make([]arrow.Array, pf.nLeaves)
+	fields := make([]arrow.Field, pf.nLeaves)
+	defer func() {
+		for _, a := range cols {
+			if a != nil {
+				a.Release()
+			}
+		}
+	}()
+	o := 0
+	for k, c := range pf.int96 {
+		if c == nil {
+			cols[k] = rec.Column(o)
+			cols[k].Retain()
+			fields[k] = rec.Schema().Field(o)
+			o++
+			continue
+		}
+		err := pf.guard(func() error {
+			a, err := c.read(pf.mem, int(n))
+			cols[k] = a
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		fields[k] = arrow.Field{Name: c.name, Type: typeTime, Nullable: true}
+	}
+	pf.cur = array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, n)
+	return pf.cur, nil
+}
+
 // close releases everything; safe to call twice.
 func (pf *parquetFile) close() {
+	if pf.cur != nil {
+		pf.cur.Release()
+		pf.cur = nil
+	}
 	_ = pf.guard(func() error {
 		if pf.rr != nil {
 			pf.rr.Release()

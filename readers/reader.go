@@ -25,6 +25,7 @@ import (
 const (
 	ReasonTimestampRange = "timestamp out of range"
 	ReasonNotFinite      = "not a finite number"
+	ReasonInvalidText    = "invalid text"
 	ReasonScoreRange     = "score out of range"
 	ReasonRedeemedBefore = "redeemed before issued"
 	ReasonDuplicateKey   = "duplicate key"
@@ -52,7 +53,7 @@ type TableReader struct {
 	reasonText []string // by reason code; 0 is "valid"
 	missing    []int    // reason code of "missing <col>" by position in read (0 = not required)
 
-	codeTime, codeFinite, codeScore, codeRedeemed, codeDup uint8
+	codeTime, codeFinite, codeText, codeScore, codeRedeemed, codeDup uint8
 
 	keyPos, scorePos, issuedPos, redeemedPos int  // positions in read, -1 if absent
 	keyOut                                   bool // the key column is delivered
@@ -137,7 +138,7 @@ func (t *TableSource) Open(ctx context.Context, cols []string) (_ *TableReader, 
 	for _, x := range []struct {
 		code *uint8
 		text string
-	}{{&r.codeTime, ReasonTimestampRange}, {&r.codeFinite, ReasonNotFinite}, {&r.codeScore, ReasonScoreRange},
+	}{{&r.codeTime, ReasonTimestampRange}, {&r.codeFinite, ReasonNotFinite}, {&r.codeText, ReasonInvalidText}, {&r.codeScore, ReasonScoreRange},
 		{&r.codeRedeemed, ReasonRedeemedBefore}, {&r.codeDup, ReasonDuplicateKey}} {
 		*x.code = uint8(len(r.reasonText))
 		r.reasonText = append(r.reasonText, x.text)
@@ -579,6 +580,13 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 			}
 		}
 	}
+	// (v2) invalid text, after rule 3 and before rule 4
+	for k, j := range r.read {
+		c := def.Columns[j]
+		if (c.Kind == contract.KindID || c.Kind == contract.KindText) && recCol[k] >= 0 && fileCols[j].class == srcString {
+			markInvalidText(norm[k], reasons, r.codeText)
+		}
+	}
 	// 4. score out of range
 	if r.scorePos >= 0 {
 		a := norm[r.scorePos].(*array.Float64)
@@ -603,7 +611,7 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 	if r.keyPos >= 0 && recCol[r.keyPos] >= 0 { // a part without the key has only null keys
 		j := r.read[r.keyPos]
 		kn := newTextArray(norm[r.keyPos])
-		r.keyCol.load(rec.Column(recCol[r.keyPos]), kn, fileCols[j].class != srcString)
+		r.keyCol.load(rec.Column(recCol[r.keyPos]), kn, fileCols[j].family() == familyInteger)
 		for i := range n {
 			if reasons[i] == 0 && kn.a.IsValid(i) && !r.keyCol.add(r.keys, i) {
 				reasons[i] = r.codeDup
@@ -682,7 +690,7 @@ func (r *TableReader) setAsideRows(norm []arrow.Array, reasons []uint8) {
 				}
 				v.strs = append(v.strs, str)
 				if ex != nil && valid {
-					ex[c.Name] = str
+					ex[c.Name] = strings.ToValidUTF8(str, "\uFFFD") // the quarantine keeps the bytes
 				}
 			case contract.KindTime:
 				t := int64(a.(*array.Timestamp).Value(i))

@@ -16,7 +16,7 @@ import (
 type sourceClass int
 
 const (
-	srcString    sourceClass = iota // utf8, large utf8, utf8 view, dictionary of those
+	srcString    sourceClass = iota // utf8, large utf8, utf8 view, dictionary of those; BYTE_ARRAY read as UTF-8 text (binary)
 	srcInt                          // int8 .. int64
 	srcUint                         // uint8 .. uint64
 	srcFloat                        // float16, float32, float64
@@ -24,6 +24,7 @@ const (
 	srcTimestamp                    // timestamp of any unit (INT64 or INT96)
 	srcDate                         // date32 or date64
 	srcBool
+	srcUUID // FIXED_LEN_BYTE_ARRAY(16) annotated UUID
 )
 
 // sourceColumn describes one contract column in one file.
@@ -41,17 +42,21 @@ type sourceColumn struct {
 	name, warning string
 }
 
+// familyInteger is the family of integer ids, which duplicate keys compare as
+// integers.
+const familyInteger = "integer"
+
 // family groups the source classes whose values mean the same thing. Part
 // files of one table may differ in class (int32 and int64 ids, float and
 // decimal amounts, ms and µs timestamps) but not in family (integer and
 // text ids; instants and wall-clock times).
 func (c sourceColumn) family() string {
 	switch c.class {
-	case srcString:
+	case srcString, srcUUID:
 		return "text"
 	case srcInt, srcUint, srcFloat, srcDecimal:
 		if c.kind == contract.KindID {
-			return "integer"
+			return familyInteger
 		}
 		return "number"
 	case srcTimestamp, srcDate:
@@ -91,16 +96,18 @@ func classify(k contract.Kind, n schema.Node, dt arrow.DataType) (sourceColumn, 
 		return sc, fmt.Errorf("want %s, found %s", k, sc.desc)
 	}
 	class, ok := arrowClass(dt)
-	if _, isEnum := p.LogicalType().(schema.EnumLogicalType); isEnum && dt.ID() == arrow.BINARY {
-		// ENUM is text (DuckDB reads it as VARCHAR); pqarrow gives binary.
-		class, ok = srcString, true
+	if dt.ID() == arrow.BINARY || dt.ID() == arrow.LARGE_BINARY {
+		class, ok = binaryClass(k, p)
+	}
+	if isUUID(p, dt) {
+		class, ok = srcUUID, true
 	}
 	if ok {
 		ok = false
 		switch k {
 		case contract.KindID:
 			// DECIMAL(p, 0) is how Oracle and Snowflake write integer ids.
-			ok = class == srcString || class == srcInt || class == srcUint ||
+			ok = class == srcString || class == srcInt || class == srcUint || class == srcUUID ||
 				(class == srcDecimal && decimalScale(dt) == 0)
 		case contract.KindTime:
 			ok = class == srcTimestamp || class == srcDate
@@ -129,6 +136,45 @@ func classify(k contract.Kind, n schema.Node, dt arrow.DataType) (sourceColumn, 
 		}
 	}
 	return sc, nil
+}
+
+// binaryClass decides whether a BYTE_ARRAY column p that pqarrow delivers as
+// binary is text for a contract column of kind k. SPEC §2 (v2): "Also
+// accepted: ... BYTE_ARRAY without a string annotation for ids and text (as
+// UTF-8), JSON-annotated text." ENUM is text too (DuckDB reads it as VARCHAR).
+// A JSON id is refused: its text is a JSON document ("\"42\"" with its quotes),
+// which would never match the same id written as a string. BSON is a binary
+// document, not text, and is refused. Bytes that are not valid UTF-8 set
+// their row aside as "invalid text" (TableReader.process).
+func binaryClass(k contract.Kind, p *schema.PrimitiveNode) (sourceClass, bool) {
+	if p.PhysicalType() != parquet.Types.ByteArray {
+		return 0, false
+	}
+	switch p.LogicalType().(type) {
+	case schema.NoLogicalType, nil, schema.EnumLogicalType:
+		return srcString, true
+	case schema.JSONLogicalType:
+		return srcString, k == contract.KindText
+	}
+	return 0, false
+}
+
+// uuidWidth is the byte width of a UUID (RFC 9562).
+const uuidWidth = 16
+
+// isUUID reports whether p is a FIXED_LEN_BYTE_ARRAY(16) annotated UUID,
+// delivered by pqarrow as fixed-size binary (or arrow.uuid, its extension
+// type over fixed-size binary).
+func isUUID(p *schema.PrimitiveNode, dt arrow.DataType) bool {
+	if _, ok := p.LogicalType().(schema.UUIDLogicalType); !ok ||
+		p.PhysicalType() != parquet.Types.FixedLenByteArray || p.TypeLength() != uuidWidth {
+		return false
+	}
+	if ext, ok := dt.(arrow.ExtensionType); ok {
+		dt = ext.StorageType()
+	}
+	fsb, ok := dt.(*arrow.FixedSizeBinaryType)
+	return ok && fsb.ByteWidth == uuidWidth
 }
 
 // arrowClass maps an Arrow type to its source class; false for types outside

@@ -2,6 +2,7 @@ package readers
 
 import (
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -84,4 +85,58 @@ func (t textArray) valueLen(i int) int {
 		return t.s.ValueLen(int(t.idx[i]))
 	}
 	return t.s.ValueLen(i)
+}
+
+// markInvalidText gives code to the rows of a (a normalised id or text column:
+// utf8 or a dictionary of utf8) whose reason is still 0 and whose value is not
+// valid UTF-8. SPEC §2 (v2): "`invalid text`: an id or text value that is not
+// valid UTF-8 (after rule 3, before rule 4)". Nearly every batch is valid, so
+// the whole buffer is checked first: when it is valid and every value starts on
+// a character's first byte, every value is valid.
+func markInvalidText(a arrow.Array, reasons []uint8, code uint8) {
+	switch c := a.(type) {
+	case *array.String:
+		if allValidUTF8(c) {
+			return
+		}
+		for i := range reasons {
+			if reasons[i] == 0 && c.IsValid(i) && !utf8.ValidString(c.Value(i)) {
+				reasons[i] = code
+			}
+		}
+	case *array.Dictionary:
+		dict := c.Dictionary().(*array.String)
+		if allValidUTF8(dict) {
+			return
+		}
+		bad := make([]bool, dict.Len())
+		for v := range bad {
+			bad[v] = dict.IsValid(v) && !utf8.ValidString(dict.Value(v))
+		}
+		for i := range reasons {
+			if reasons[i] == 0 && c.IsValid(i) && bad[c.GetValueIndex(i)] {
+				reasons[i] = code
+			}
+		}
+	}
+}
+
+// allValidUTF8 reports whether every value of s is valid UTF-8 (a null's bytes,
+// if any, included; false only makes the caller check value by value).
+func allValidUTF8(s *array.String) bool {
+	if s.Len() == 0 {
+		return true
+	}
+	offs := s.ValueOffsets()
+	data := s.ValueBytes()
+	if !utf8.Valid(data) {
+		return false
+	}
+	base := offs[0]
+	for _, o := range offs[1 : len(offs)-1] {
+		if p := int(o - base); p < len(data) && !utf8.RuneStart(data[p]) {
+			return false
+		}
+	}
+	return true
 }

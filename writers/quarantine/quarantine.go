@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -47,7 +48,11 @@ const (
 // OPTIONAL, in this representation:
 //
 //   - ids and text: BYTE_ARRAY (STRING), the normalised text (an integer id
-//     as its decimal text);
+//     as its decimal text, a UUID as its canonical text); a column with any
+//     value that is not valid UTF-8 (set aside as "invalid text") is
+//     BYTE_ARRAY without an annotation instead, holding every value's bytes
+//     as read, since a STRING column must hold UTF-8 (DuckDB refuses to read
+//     one that does not, and reads this one as BLOB);
 //   - timestamps: INT64 TIMESTAMP(MICROS, isAdjustedToUTC=true), the instant
 //     (a wall-clock time or DATE already converted from the configured time
 //     zone); a value beyond the int64 microsecond range is clamped to it
@@ -63,14 +68,18 @@ func Write(w io.Writer, table string, columns []Column, s Rows) error {
 	names := make([]string, 0, len(columns)+2)
 	used := map[string]bool{ColumnReason: true, ColumnSourceFile: true}
 	group := parquet.Group{}
-	for _, c := range columns {
+	for j, c := range columns {
 		name := c.Source
 		for used[name] {
 			name += "_original"
 		}
 		used[name] = true
 		names = append(names, name)
-		group[name] = parquet.Optional(node(c.Kind))
+		n := node(c.Kind)
+		if (c.Kind == contract.KindID || c.Kind == contract.KindText) && !allUTF8(s, j) {
+			n = parquet.Leaf(parquet.ByteArrayType)
+		}
+		group[name] = parquet.Optional(n)
 	}
 	names = append(names, ColumnReason, ColumnSourceFile)
 	group[ColumnReason] = parquet.String()
@@ -122,6 +131,16 @@ func Write(w io.Writer, table string, columns []Column, s Rows) error {
 		return fmt.Errorf("write quarantine of %s: %w", table, err)
 	}
 	return nil
+}
+
+// allUTF8 reports whether every value of the text column j of s is valid UTF-8.
+func allUTF8(s Rows, j int) bool {
+	for i := range s.Len() {
+		if s.Valid(j, i) && !utf8.ValidString(s.Text(j, i)) {
+			return false
+		}
+	}
+	return true
 }
 
 // node is the Parquet type of a column of kind k.

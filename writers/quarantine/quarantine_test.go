@@ -13,6 +13,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/recoverykpi/recoverykpi/internal/duckdbtest"
 	"github.com/recoverykpi/recoverykpi/readers"
 )
 
@@ -278,4 +279,49 @@ func TestWriteEmpty(t *testing.T) {
 	required binary reason (STRING);
 	required binary source_file (STRING);
 }`)
+}
+
+// SPEC §2 (v2) "invalid text": the quarantine keeps the bytes of a value that
+// is not UTF-8, in a column without the STRING annotation (BLOB to DuckDB),
+// and DuckDB reads the file; the other text columns stay STRING.
+func TestWriteInvalidTextDuckDBReads(t *testing.T) {
+	dir := t.TempDir()
+	writeFixture(t, dir, "purchases.parquet", onePurchase)
+	type complaint struct {
+		CustomerID  string  `parquet:"customer_id"`
+		ReportedAt  int64   `parquet:"reported_at,timestamp(microsecond)"`
+		Reason      *string `parquet:"reason,optional"`
+		ComplaintID string  `parquet:"complaint_id"`
+	}
+	writeFixture(t, dir, "complaints.parquet", []complaint{
+		{"a", 10, ptr("late"), "c1"},
+		{"b\xff", 11, ptr("rude"), "c2"},
+		{"c", 12, nil, "c1"},
+		{"d", -5, ptr("caf\xc3"), "c4"},
+	})
+	s := setAside(t, dir, "complaints", readers.Options{})
+	b := write(t, s, `message complaints_quarantine {
+	optional binary customer_id;
+	optional int64 reported_at (TIMESTAMP(isAdjustedToUTC=true,unit=MICROS));
+	optional binary reason_original;
+	optional binary complaint_id (STRING);
+	required binary reason (STRING);
+	required binary source_file (STRING);
+}`)
+	p := filepath.Join(t.TempDir(), "complaints.parquet")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The last row's reason is not UTF-8 either, though the row was set aside
+	// first as out of range (rule 2): its column holds those bytes, so it is
+	// not STRING. complaint_id, all UTF-8, stays STRING.
+	rows := duckdbtest.Run(t, "SELECT hex(customer_id) AS id, typeof(customer_id) AS t, hex(reason_original) AS r, complaint_id, reason, source_file FROM "+duckdbtest.Quote(p))
+	want := []map[string]any{
+		{"id": "62FF", "t": "BLOB", "r": "72756465", "complaint_id": "c2", "reason": readers.ReasonInvalidText, "source_file": "complaints.parquet"},
+		{"id": "63", "t": "BLOB", "r": nil, "complaint_id": "c1", "reason": readers.ReasonDuplicateKey, "source_file": "complaints.parquet"},
+		{"id": "64", "t": "BLOB", "r": "636166C3", "complaint_id": "c4", "reason": readers.ReasonTimestampRange, "source_file": "complaints.parquet"},
+	}
+	if !reflect.DeepEqual(rows, want) {
+		t.Errorf("DuckDB reads\n%v\nwant\n%v", rows, want)
+	}
 }
