@@ -19,8 +19,13 @@ type FileInfo struct {
 	Size int64  // bytes
 	Rows int64  // rows, as the footer declares them (set by Discover)
 
-	info fs.FileInfo // the Stat of the handle whose footer Discover checked
+	info       fs.FileInfo // the Stat of the handle whose footer Discover checked
+	partitions []partition // the Hive partition folders on Path, outermost first
 }
+
+// Empty reports whether the file has no bytes at all: Hive's empty bucket,
+// read as a part without rows or columns.
+func (f FileInfo) Empty() bool { return f.Size == 0 }
 
 // Extract is the extract set found by Discover: the tables present, each
 // with its files and the columns they hold.
@@ -48,6 +53,7 @@ type TableSource struct {
 	Files []FileInfo // lexical order of the full slash path
 
 	fsys    fs.FS
+	dir     string // the table folder; "" when the table is one file
 	opts    Options
 	mapping Mapping
 	present []bool           // by contract column index
@@ -68,6 +74,20 @@ func (e *Extract) Warnings() []string {
 	}
 	return out
 }
+
+// Format names the table's layout as validate reports it: "single file" for
+// <table>.parquet (or a mapped file), "plain parts" for a folder of part files.
+func (t *TableSource) Format() string {
+	if t.dir == "" {
+		return "single file"
+	}
+	return "plain parts"
+}
+
+// PartitionColumns returns the keys of the Hive partition folders (key=value/)
+// under the table folder, in order of first appearance, whether or not they
+// supply a contract column (see Discover).
+func (t *TableSource) PartitionColumns() []string { return partitionColumns(t.Files) }
 
 // HasColumn reports whether the contract column name is present in the
 // table's files (under its mapped name).
@@ -109,9 +129,19 @@ func (t *TableSource) lookupName(name string) string {
 // their full slash path. Names starting with "_" or "." (_SUCCESS, _temporary/,
 // _delta_log/, .part-0.parquet.crc) are skipped; every other file is a part
 // whatever its name (Hive's 000000_0, Impala's .parq) and must hold the Parquet
-// magic at its start and end, else it is an error naming it. A folder without
-// part files is an absent table. Hive partition folders (dt=2026-09-30/) do
-// not add columns.
+// magic at its start and end, else it is an error naming it; a file of 0 bytes
+// (Hive's empty bucket) is a part without rows. A folder without part files is
+// an absent table, and one whose parts are all empty is an error wrapping
+// ErrIncomplete.
+//
+// A Hive partition folder (segment=gold/, escaped as Hive escapes folder names,
+// __HIVE_DEFAULT_PARTITION__ for null) on a part's path supplies the contract
+// column of that name (its mapped name; case ignored with a warning) when the
+// part lacks it, typed as the contract's kind says (see typePartition); once a
+// part takes a column from a folder, every part with rows must hold it or sit
+// under such a folder. A part that holds the column under a folder naming it
+// too is read from the file, and a row that disagrees with the folder is an
+// error. Folders naming no contract column (dt=2026-09-30/) add nothing.
 //
 // Every contract column present in a file must have a type of SPEC §2, even
 // an optional one that no caller reads; every required column must be in
@@ -164,7 +194,7 @@ func Discover(ctx context.Context, fsys fs.FS, opts Options) (_ *Extract, err er
 			}
 			continue
 		}
-		t := &TableSource{Def: def, Files: files, fsys: fsys, opts: opts, mapping: m}
+		t := &TableSource{Def: def, Files: files, fsys: fsys, dir: dir, opts: opts, mapping: m}
 		if err := t.checkSchemas(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err() // cancelled, not unusable
@@ -248,7 +278,11 @@ func walkParts(fsys fs.FS, table, dir string) ([]FileInfo, error) {
 		if err := regular(p, info); err != nil {
 			return fmt.Errorf("table %s: %w", table, err)
 		}
-		out = append(out, FileInfo{Path: p, Size: info.Size()})
+		parts, err := partitionsOf(dir, p)
+		if err != nil {
+			return fmt.Errorf("table %s: %w", table, err)
+		}
+		out = append(out, FileInfo{Path: p, Size: info.Size(), partitions: parts})
 		return nil
 	})
 	if err != nil {
@@ -285,12 +319,15 @@ func (t *TableSource) checkSchemas(ctx context.Context) error {
 		first[j] = -1
 		for i := range t.files {
 			b := t.files[i][j]
+			if (b.leaf >= 0 || b.folder != nil) && !t.present[j] {
+				// Its name in the first file that has it, or the folder key.
+				t.present[j], t.found[j] = true, b.name
+			}
 			if b.leaf < 0 {
-				continue
+				continue // (a folder's value is typed as the contract says: no family to disagree)
 			}
 			if first[j] < 0 {
 				first[j] = i
-				t.present[j], t.found[j] = true, b.name
 				continue
 			}
 			if a := t.files[first[j]][j]; a.family() != b.family() {
@@ -298,6 +335,9 @@ func (t *TableSource) checkSchemas(ctx context.Context) error {
 					t.Def.Name, t.SourceName(c.Name), a.family(), a.desc, t.Files[first[j]].Path, b.family(), b.desc, t.Files[i].Path)
 			}
 		}
+	}
+	if err := t.checkPartitionColumns(); err != nil {
+		return err
 	}
 	// One warning per column and name found, naming the first file it came from.
 	seen := map[string]bool{}
@@ -326,22 +366,56 @@ func (t *TableSource) fileColumns(ctx context.Context, f FileInfo) ([]sourceColu
 
 // classifyFile finds and classifies the contract columns in one file. Each
 // column's entry has the name it was found under (name, "" when absent) and
-// the warning its match gave ("" for none).
+// the warning its match gave ("" for none). A contract column the file lacks
+// is taken from a Hive partition folder on the file's path named like it
+// (under its mapped name, case ignored with a warning like a column's); a
+// column the file holds under such a folder too is read from the file and
+// checked against the folder row by row (TableReader.process). An empty file
+// (0 bytes) has no columns: a required one is not missing from it.
 func (t *TableSource) classifyFile(f FileInfo, pf *parquetFile) ([]sourceColumn, error) {
 	cols := make([]sourceColumn, len(t.Def.Columns))
 	names := pf.columnNames()
+	var keys []string
+	for _, pt := range f.partitions {
+		keys = append(keys, pt.key)
+	}
+	var wall *WallClock
 	for j, c := range t.Def.Columns {
 		want := t.lookupName(c.Name)
 		name, warning, err := matchColumn(names, want)
 		if err != nil {
 			return nil, fmt.Errorf("%s: table %s: column %s: %w", f.Path, t.Def.Name, want, err)
 		}
+		var folder *partitionValue
+		key, keyWarning, err := matchColumn(keys, want)
+		if err != nil {
+			return nil, fmt.Errorf("%s: table %s: partition column %s: %w", f.Path, t.Def.Name, want, err)
+		}
+		if key != "" {
+			if wall == nil {
+				wall = NewWallClock(t.opts.location())
+			}
+			pt := f.partitions[slices.Index(keys, key)]
+			pv, err := typePartition(c.Kind, pt, wall)
+			if err != nil {
+				return nil, fmt.Errorf("%s: table %s: column %s: %w", f.Path, t.Def.Name, want, err)
+			}
+			folder = &pv
+		}
 		if found, bad := pf.unreadable[name]; bad && name != "" {
 			return nil, fmt.Errorf("%s: table %s: column %s: want %s, found %s", f.Path, t.Def.Name, name, c.Kind, found)
 		}
 		node, dt, leaf, ok := pf.column(name)
 		if !ok {
-			if c.Required {
+			switch {
+			case folder != nil:
+				if keyWarning != "" {
+					keyWarning = fmt.Sprintf("column %s is read from partition folders %s=… (the names differ only in case)", want, key)
+				}
+				cols[j] = sourceColumn{leaf: -1, folder: folder, kind: c.Kind, arrow: normalisedType(c.Kind),
+					desc: "partition folder", name: key, warning: keyWarning}
+				continue
+			case c.Required && !pf.empty:
 				return nil, fmt.Errorf("%s: table %s: missing required column %s", f.Path, t.Def.Name, want)
 			}
 			cols[j] = sourceColumn{leaf: -1}
@@ -353,9 +427,45 @@ func (t *TableSource) classifyFile(f FileInfo, pf *parquetFile) ([]sourceColumn,
 		}
 		sc.leaf = leaf
 		sc.name, sc.warning = name, warning
+		sc.folder = folder
 		cols[j] = sc
 	}
 	return cols, nil
+}
+
+// checkPartitionColumns checks, once every file is classified, that a contract
+// column some part takes from a partition folder is supplied to every part
+// that has rows, by its file or by a folder: a part outside the partition
+// folders of a partitioned table would otherwise read as nulls there, without
+// a word. It also refuses a table whose parts are all empty (0 bytes): with no
+// schema at all it cannot be told from files still being written.
+func (t *TableSource) checkPartitionColumns() error {
+	allEmpty := true
+	for _, f := range t.Files {
+		allEmpty = allEmpty && f.Empty()
+	}
+	if allEmpty {
+		return Incomplete(fmt.Errorf("table %s: every part file is empty (0 bytes), so the table has no schema (still being written?): %s", t.Def.Name, t.Files[0].Path))
+	}
+	for j, c := range t.Def.Columns {
+		from := -1 // the first file that takes it from a folder
+		for i := range t.files {
+			if t.files[i][j].leaf < 0 && t.files[i][j].folder != nil {
+				from = i
+				break
+			}
+		}
+		if from < 0 {
+			continue
+		}
+		for i, f := range t.Files {
+			if b := t.files[i][j]; b.leaf < 0 && b.folder == nil && !f.Empty() {
+				return fmt.Errorf("table %s: column %s comes from partition folders (%s) but %s is in no %s=… folder and does not hold the column",
+					t.Def.Name, t.lookupName(c.Name), t.files[from][j].folder.dir, f.Path, t.files[from][j].name)
+			}
+		}
+	}
+	return nil
 }
 
 // matchColumn finds the column want among a file's top-level column names.

@@ -31,6 +31,9 @@ type parquetFile struct {
 	rdr  *file.Reader
 	fr   *pqarrow.FileReader
 	rr   pqarrow.RecordReader // the columns but INT96 ones; nil when there are none
+	// empty is true for a file of 0 bytes (Hive's empty bucket): a part without
+	// rows or columns, which has no footer to parse (rdr and fr stay nil).
+	empty bool
 
 	mem       memory.Allocator
 	batchSize int64
@@ -80,6 +83,12 @@ func openParquet(ctx context.Context, fsys fs.FS, p string, mem memory.Allocator
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
 	pf.src, pf.size = src, size
+	if size == 0 {
+		// Hive writes an empty bucket as a file of 0 bytes (000000_0): a part with
+		// no rows, not a Parquet file still landing (that has at least its magic).
+		pf.empty = true
+		return pf, nil
+	}
 	if err := checkMagic(p, src, size); err != nil {
 		pf.close()
 		return nil, err
@@ -311,6 +320,9 @@ func (pf *parquetFile) guard(fn func() error) (err error) {
 // column finds the top-level column called name: its schema node, the Arrow
 // type pqarrow gives it and its leaf index (-1 for a group).
 func (pf *parquetFile) column(name string) (schema.Node, arrow.DataType, int, bool) {
+	if pf.empty {
+		return nil, nil, -1, false
+	}
 	sc := pf.rdr.MetaData().Schema
 	idx := sc.Root().FieldIndexByName(name)
 	if idx < 0 || idx >= len(pf.fr.Manifest.Fields) {
@@ -333,6 +345,9 @@ func (pf *parquetFile) column(name string) (schema.Node, arrow.DataType, int, bo
 
 // columnNames returns the names of the file's top-level columns, in file order.
 func (pf *parquetFile) columnNames() []string {
+	if pf.empty {
+		return nil
+	}
 	root := pf.rdr.MetaData().Schema.Root()
 	names := make([]string, root.NumFields())
 	for i := range names {
@@ -344,6 +359,9 @@ func (pf *parquetFile) columnNames() []string {
 // startRecords prepares to read the given leaf columns, in this order. Flat
 // INT96 columns are read by int96Column; pqarrow reads the others.
 func (pf *parquetFile) startRecords(ctx context.Context, leaves []int) error {
+	if pf.empty {
+		return nil
+	}
 	return pf.guard(func() error {
 		sc := pf.rdr.MetaData().Schema
 		pf.nLeaves = len(leaves)
@@ -377,6 +395,9 @@ func (pf *parquetFile) next() (rec arrow.RecordBatch, err error) {
 	if pf.cur != nil {
 		pf.cur.Release()
 		pf.cur = nil
+	}
+	if pf.empty {
+		return nil, io.EOF
 	}
 	err = pf.guard(func() error {
 		if pf.rr != nil {

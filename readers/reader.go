@@ -513,6 +513,12 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 	}()
 	for k, j := range r.read {
 		if recCol[k] < 0 {
+			if pv := fileCols[j].folder; pv != nil {
+				// SPEC §2 (v2): "Hive partition folders (segment=gold/) supply a
+				// contract column that the files lack."
+				norm[k] = pv.constant(r.mem, n)
+				continue
+			}
 			// SPEC §2 (v2): "a part without an optional column has nulls there".
 			norm[k] = array.MakeArrayOfNull(r.mem, normalisedType(def.Columns[j].Kind), n)
 			continue
@@ -532,6 +538,21 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 			return nil, fmt.Errorf("column %s: %w", r.src.SourceName(def.Columns[j].Name), err)
 		}
 		norm[k] = a
+	}
+	// A column the part holds under a partition folder that names it too is read
+	// from the file; a row that says otherwise means the layout is not what it
+	// seems, and neither value can be trusted.
+	for k, j := range r.read {
+		if pv := fileCols[j].folder; pv != nil && recCol[k] >= 0 {
+			if i, got := pv.disagreement(norm[k]); i >= 0 {
+				want := strconv.Quote(pv.value)
+				if pv.null {
+					want = "null (" + hiveDefaultPartition + ")"
+				}
+				return nil, fmt.Errorf("row %d: column %s is %s but the partition folder %s says %s; a column in the file and its partition folder must agree",
+					r.curRow+int64(i), r.src.SourceName(def.Columns[j].Name), got, pv.dir, want)
+			}
+		}
 	}
 
 	reasons := grow(r.reasons, n)
@@ -608,10 +629,15 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 		}
 	}
 	// 6. duplicate keys among the rows still valid, in read order
-	if r.keyPos >= 0 && recCol[r.keyPos] >= 0 { // a part without the key has only null keys
-		j := r.read[r.keyPos]
+	// (A part without the key has only null keys; a key from a partition folder
+	// is text.)
+	if r.keyPos >= 0 && (recCol[r.keyPos] >= 0 || fileCols[r.read[r.keyPos]].folder != nil) {
+		src, integer := norm[r.keyPos], false
+		if recCol[r.keyPos] >= 0 {
+			src, integer = rec.Column(recCol[r.keyPos]), fileCols[r.read[r.keyPos]].family() == familyInteger
+		}
 		kn := newTextArray(norm[r.keyPos])
-		r.keyCol.load(rec.Column(recCol[r.keyPos]), kn, fileCols[j].family() == familyInteger)
+		r.keyCol.load(src, kn, integer)
 		for i := range n {
 			if reasons[i] == 0 && kn.a.IsValid(i) && !r.keyCol.add(r.keys, i) {
 				reasons[i] = r.codeDup

@@ -40,6 +40,10 @@ type sourceColumn struct {
 	// name is the column's name in the file (it may differ in case from the name
 	// looked for); warning is what its match warns about ("" for nothing).
 	name, warning string
+	// folder is the Hive partition folder on the file's path that names this
+	// column (nil for none): its value fills the column when the file lacks it
+	// (leaf -1), and must agree with every row when the file holds it.
+	folder *partitionValue
 }
 
 // familyInteger is the family of integer ids, which duplicate keys compare as
