@@ -31,6 +31,7 @@ func (f FileInfo) Empty() bool { return f.Size == 0 }
 // with its files and the columns they hold.
 type Extract struct {
 	tables []*TableSource
+	absent []string // warnings of the tables found absent, in contract order
 }
 
 // Table returns the table called name, or nil when it is absent.
@@ -60,26 +61,32 @@ type TableSource struct {
 	files   [][]sourceColumn // by file, then contract column index (leaf -1 when absent)
 	found   []string         // by contract column index: its name in the first file that has it
 	warns   []string
+	dbio    bool // the folder holds Databricks commit markers
 }
 
 // Warnings returns what Discover accepted but a person should know, one sentence
 // each: a column matched to a contract column only when case is ignored.
 func (t *TableSource) Warnings() []string { return slices.Clone(t.warns) }
 
-// Warnings returns the warnings of every present table, in contract order.
+// Warnings returns the warnings of every present table, in contract order, then
+// those of tables read as absent (every part file skipped by Databricks' commit
+// markers).
 func (e *Extract) Warnings() []string {
 	var out []string
 	for _, t := range e.tables {
 		out = append(out, t.warns...)
 	}
-	return out
+	return append(out, e.absent...)
 }
 
 // Format names the table's layout as validate reports it: "single file" for
 // <table>.parquet (or a mapped file), "plain parts" for a folder of part files.
 func (t *TableSource) Format() string {
-	if t.dir == "" {
+	switch {
+	case t.dir == "":
 		return "single file"
+	case t.dbio:
+		return "plain parts, Databricks commit markers"
 	}
 	return "plain parts"
 }
@@ -177,12 +184,16 @@ func Discover(ctx context.Context, fsys fs.FS, opts Options) (_ *Extract, err er
 			return nil, err
 		}
 		m := opts.Tables[def.Name]
-		files, dir, err := findFiles(fsys, def.Name, m.Path)
+		files, dir, warns, err := findFiles(fsys, def.Name, m.Path)
 		if err != nil {
 			return nil, unusable(err)
 		}
 		if len(files) == 0 {
+			ex.absent = append(ex.absent, warns...)
 			if def.Required {
+				if len(warns) > 0 {
+					return nil, Incomplete(fmt.Errorf("missing required table %s (%s/ holds no committed part files: %s)", def.Name, dir, strings.Join(warns, "; ")))
+				}
 				if dir != "" {
 					return nil, Incomplete(fmt.Errorf("missing required table %s (%s/ holds no part files; names starting with _ or . are skipped)", def.Name, dir))
 				}
@@ -194,7 +205,7 @@ func Discover(ctx context.Context, fsys fs.FS, opts Options) (_ *Extract, err er
 			}
 			continue
 		}
-		t := &TableSource{Def: def, Files: files, fsys: fsys, dir: dir, opts: opts, mapping: m}
+		t := &TableSource{Def: def, Files: files, fsys: fsys, dir: dir, opts: opts, mapping: m, warns: warns, dbio: warns != nil}
 		if err := t.checkSchemas(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err() // cancelled, not unusable
@@ -207,15 +218,16 @@ func Discover(ctx context.Context, fsys fs.FS, opts Options) (_ *Extract, err er
 }
 
 // findFiles lists a table's part files. p is the mapped path ("" = default). dir
-// is the table folder found, "" when the table is a single file or nothing was found.
-func findFiles(fsys fs.FS, table, p string) (_ []FileInfo, dir string, _ error) {
+// is the table folder found, "" when the table is a single file or nothing was found;
+// warns say which files Databricks' commit markers made it skip.
+func findFiles(fsys fs.FS, table, p string) (_ []FileInfo, dir string, warns []string, _ error) {
 	var candidates []string
 	if p == "" {
 		candidates = []string{table + ".parquet", table}
 	} else {
 		clean := strings.TrimSuffix(path.Clean(strings.TrimPrefix(p, "./")), "/")
 		if !fs.ValidPath(clean) {
-			return nil, "", fmt.Errorf("table %s: invalid path %q", table, p)
+			return nil, "", nil, fmt.Errorf("table %s: invalid path %q", table, p)
 		}
 		candidates = []string{clean}
 	}
@@ -225,25 +237,28 @@ func findFiles(fsys fs.FS, table, p string) (_ []FileInfo, dir string, _ error) 
 			continue
 		}
 		if err != nil {
-			return nil, "", fmt.Errorf("table %s: %w", table, err)
+			return nil, "", nil, fmt.Errorf("table %s: %w", table, err)
 		}
 		if !st.IsDir() {
 			if err := regular(c, st); err != nil {
-				return nil, "", fmt.Errorf("table %s: %w", table, err)
+				return nil, "", nil, fmt.Errorf("table %s: %w", table, err)
 			}
-			return []FileInfo{{Path: c, Size: st.Size()}}, "", nil
+			return []FileInfo{{Path: c, Size: st.Size()}}, "", nil, nil
 		}
-		files, err := walkParts(fsys, table, c)
-		return files, c, err
+		files, warns, err := walkParts(fsys, table, c)
+		return files, c, warns, err
 	}
-	return nil, "", nil
+	return nil, "", nil, nil
 }
 
-func walkParts(fsys fs.FS, table, dir string) ([]FileInfo, error) {
+// walkParts lists the part files under the table folder dir, and the warnings
+// of the files that Databricks' commit markers made it skip (dbio.go).
+func walkParts(fsys fs.FS, table, dir string) ([]FileInfo, []string, error) {
 	if err := refuseTableFormat(fsys, table, dir); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []FileInfo
+	markers := dbioMarkers{}
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("table %s: read %s: %w", table, p, err)
@@ -251,6 +266,9 @@ func walkParts(fsys fs.FS, table, dir string) ([]FileInfo, error) {
 		if p != dir && (strings.HasPrefix(d.Name(), "_") || strings.HasPrefix(d.Name(), ".")) {
 			if d.IsDir() {
 				return fs.SkipDir
+			}
+			if isDBIOMarker(d.Name()) && d.Type().IsRegular() {
+				return markers.add(fsys, table, p, d.Name())
 			}
 			return nil
 		}
@@ -286,10 +304,14 @@ func walkParts(fsys fs.FS, table, dir string) ([]FileInfo, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	slices.SortFunc(out, func(a, b FileInfo) int { return strings.Compare(a.Path, b.Path) })
-	return out, nil
+	kept, warns, err := markers.filter(table, out)
+	if err == nil && len(markers) > 0 && warns == nil {
+		warns = []string{} // not nil: the folder holds markers (TableSource.Format)
+	}
+	return kept, warns, err
 }
 
 // checkSchemas reads every file's footer and fills t.present and t.files.
