@@ -11,6 +11,7 @@ import (
 
 	"github.com/recoverykpi/recoverykpi/config"
 	"github.com/recoverykpi/recoverykpi/generate"
+	"github.com/recoverykpi/recoverykpi/internal/workbookdump"
 )
 
 // An optional column named in another case (REDEEMED_AT) is read like
@@ -62,4 +63,54 @@ func TestColumnInAnotherCaseIsReadWithAWarning(t *testing.T) {
 	if !strings.Contains(report.String(), "warning: "+warning) {
 		t.Errorf("validate report does not warn:\n%s", report.String())
 	}
+
+	// SPEC §2 (v2): "with a warning in the log and on the Audit sheet".
+	res, err := j.RunQuarter(context.Background(), got, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit := auditSheet(t, res.Published)
+	for _, want := range []string{"Warnings from reading the extract set", warning} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("the Audit sheet does not show %q:\n%s", want, audit)
+		}
+	}
+	res, err = original.RunQuarter(context.Background(), want, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if audit := auditSheet(t, res.Published); strings.Contains(audit, "Warnings from reading") {
+		t.Errorf("the Audit sheet of a set without warnings has a warnings section:\n%s", audit)
+	}
+}
+
+// auditSheet returns the text dump of the Audit sheet of the workbook among the
+// published files.
+func auditSheet(t *testing.T, published []string) string {
+	t.Helper()
+	for _, p := range published {
+		if !strings.HasSuffix(p, ".xlsx") {
+			continue
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := workbookdump.Dump(f, st.Size())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, audit, ok := strings.Cut(d, "Audit")
+		if !ok {
+			t.Fatalf("no Audit sheet in %s", p)
+		}
+		return audit
+	}
+	t.Fatalf("no workbook among %q", published)
+	return ""
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"path"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/recoverykpi/recoverykpi"
@@ -154,6 +155,7 @@ func (j *Job) provenance(l *Loaded) (manifestout.Provenance, error) {
 	return manifestout.Provenance{
 		Version: recoverykpi.Version, GoVersion: runtime.Version(), Libraries: Libraries(),
 		ConfigYAML: yml, ConfigSHA256: sum, InputRoot: j.inputRoot, Inputs: l.inputs,
+		Warnings: slices.Clone(l.warnings),
 	}, nil
 }
 

@@ -264,6 +264,18 @@ func (b *book) auditSheet() error {
 	}
 	b.note(s, r, 6, "Rows set aside are written to quarantine/"+sc.Quarter.Label+"/<table>.parquet in the output folder (quarantine/"+sc.Quarter.Label+"-rN/ for restatement N) with the reason and source file of each row; the manifest lists them with their SHA-256.")
 	r++
+	if len(prov.Warnings) > 0 {
+		// What reading accepted but a person should know (SPEC §2 v2: a column matched
+		// only when case is ignored is "matched, with a warning in the log and on the
+		// Audit sheet"; part files skipped by Databricks' commit markers).
+		r++
+		b.set(s, 1, r, "Warnings from reading the extract set", styleKey{kind: kSection})
+		r++
+		for _, w := range prov.Warnings {
+			b.note(s, r, 6, w)
+			r++
+		}
+	}
 
 	r++
 	b.set(s, 1, r, "Resolved configuration (YAML)", styleKey{kind: kSection})

@@ -47,6 +47,12 @@ type Provenance struct {
 	ConfigSHA256 string
 	InputRoot    string // as given by the user ("embedded sample" for the built-in set)
 	Inputs       []InputFile
+	// Warnings are what reading the extract set accepted but a person should
+	// know (a column matched only when case is ignored, part files skipped by
+	// Databricks' commit markers), one sentence each, in table order. The Audit
+	// sheet lists them; the manifest does not record them (a rerun on the same
+	// inputs gives the same ones).
+	Warnings []string
 }
 
 // Library is a module the program is built on, with its version.
