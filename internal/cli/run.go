@@ -115,8 +115,9 @@ func validateCommand(ctx context.Context, args []string, e *Env) error {
 	if f.outputFormat == "json" {
 		report = io.Discard
 	}
-	qs, err := j.Check(ctx, report)
+	qs, layouts, err := j.Check(ctx, report)
 	s.SetTables(qs)
+	s.SetLayouts(layouts)
 	s.Outcome = "usable"
 	return finish(e, s, f.formatFlags, err)
 }

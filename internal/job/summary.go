@@ -47,11 +47,15 @@ type QuarterSummary struct {
 	Error      string `json:"error,omitempty"`
 }
 
-// TableSummary counts the rows of one table.
+// TableSummary counts the rows of one table; validate adds its layout.
 type TableSummary struct {
 	Table        string `json:"table"`
 	RowsRead     int64  `json:"rows_read"`
 	RowsSetAside int64  `json:"rows_set_aside"`
+	// Format, Parts and PartitionColumns are set by validate only (TableLayout).
+	Format           string   `json:"format,omitempty"`
+	Parts            int      `json:"parts,omitempty"`
+	PartitionColumns []string `json:"partition_columns,omitempty"`
 }
 
 // Summarize returns what publishing one quarter did.
@@ -130,9 +134,21 @@ func (s *Summary) WriteBackfill(w io.Writer) {
 func (s *Summary) SetTables(qs []pipeline.TableQuality) {
 	s.Tables = []TableSummary{}
 	for _, q := range qs {
-		s.Tables = append(s.Tables, TableSummary{q.Table, q.RowsRead, q.RowsSetAside})
+		s.Tables = append(s.Tables, TableSummary{Table: q.Table, RowsRead: q.RowsRead, RowsSetAside: q.RowsSetAside})
 		s.RowsRead += q.RowsRead
 		s.RowsSetAside += q.RowsSetAside
+	}
+}
+
+// SetLayouts records each table's layout (validate), matched to the tables
+// recorded by SetTables.
+func (s *Summary) SetLayouts(ls []TableLayout) {
+	for i := range s.Tables {
+		for _, l := range ls {
+			if l.Table == s.Tables[i].Table {
+				s.Tables[i].Format, s.Tables[i].Parts, s.Tables[i].PartitionColumns = l.Format, l.Parts, l.PartitionColumns
+			}
+		}
 	}
 }
 

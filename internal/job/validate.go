@@ -21,28 +21,47 @@ const exampleLimit = 3
 // report to w, writing no file. It returns an error (wrapping readers.ErrUnusable or
 // ErrTooManyInvalid) when the extracts are unusable.
 func (j *Job) Validate(ctx context.Context, w io.Writer) error {
-	_, err := j.Check(ctx, w)
+	_, _, err := j.Check(ctx, w)
 	return err
 }
 
+// TableLayout is how one present table is laid out, as validate reports it.
+type TableLayout struct {
+	Table string
+	// Format is "single file", "plain parts" or "plain parts, Databricks commit
+	// markers" (readers.TableSource.Format).
+	Format string
+	// Parts is the number of part files read (empty ones included; those that
+	// Databricks' commit markers skip are not).
+	Parts int
+	// PartitionColumns are the keys of the Hive partition folders (key=value/),
+	// in order of first appearance; empty for none.
+	PartitionColumns []string
+}
+
 // Check is Validate, and also returns the quality of each table read (in contract
-// order), as far as it got.
-func (j *Job) Check(ctx context.Context, w io.Writer) ([]pipeline.TableQuality, error) {
+// order), as far as it got, and the layout of each table found.
+func (j *Job) Check(ctx context.Context, w io.Writer) ([]pipeline.TableQuality, []TableLayout, error) {
 	fmt.Fprintf(w, "extract set %s\n", j.inputRoot)
 	ex, err := readers.Discover(ctx, j.input, j.readerOptions())
 	if err != nil {
 		fmt.Fprintf(w, "result: unusable\n")
-		return nil, err
+		return nil, nil, err
 	}
 	for _, warning := range ex.Warnings() {
 		fmt.Fprintf(w, "warning: %s\n", warning)
 	}
+	var layouts []TableLayout
+	for _, t := range ex.Tables() {
+		layouts = append(layouts, TableLayout{Table: t.Def.Name, Format: t.Format(), Parts: len(t.Files), PartitionColumns: t.PartitionColumns()})
+	}
+	printLayouts(w, layouts)
 	var qs []readers.TableQuality
 	for _, t := range ex.Tables() {
 		q, err := readAll(ctx, t)
 		if err != nil {
 			fmt.Fprintf(w, "result: unusable\n")
-			return nil, err
+			return nil, layouts, err
 		}
 		qs = append(qs, q)
 	}
@@ -53,10 +72,24 @@ func (j *Job) Check(ctx context.Context, w io.Writer) ([]pipeline.TableQuality, 
 	}
 	if err := j.gate(pq, false); err != nil {
 		fmt.Fprintf(w, "result: unusable\n")
-		return pq, err
+		return pq, layouts, err
 	}
 	fmt.Fprintf(w, "result: usable\n")
-	return pq, nil
+	return pq, layouts, nil
+}
+
+// printLayouts prints each table's format, part count and partition columns.
+func printLayouts(w io.Writer, ls []TableLayout) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n%-11s %-40s %5s  %s\n", "table", "format", "parts", "partition columns")
+	for _, l := range ls {
+		parts := strings.Join(l.PartitionColumns, ", ")
+		if parts == "" {
+			parts = "none"
+		}
+		fmt.Fprintf(&b, "%-11s %-40s %5d  %s\n", l.Table, l.Format, l.Parts, parts)
+	}
+	io.WriteString(w, b.String())
 }
 
 // readAll reads a table to the end, discarding the rows, and returns its quality.
