@@ -65,7 +65,8 @@ type TableSource struct {
 }
 
 // Warnings returns what Discover accepted but a person should know, one sentence
-// each: a column matched to a contract column only when case is ignored.
+// each: a column (or partition folder) matched to a contract column only when
+// case is ignored; part files skipped by Databricks' commit markers (dbio.go).
 func (t *TableSource) Warnings() []string { return slices.Clone(t.warns) }
 
 // Warnings returns the warnings of every present table, in contract order, then
