@@ -86,6 +86,13 @@ func TestHivePartitionsWrittenByDuckDB(t *testing.T) {
 	if got := byCustomer(res.rows, "name"); got["c2"] != "Bo" {
 		t.Errorf("name %v", got)
 	}
+	// With dictionaries (as the pipeline reads), the folder's column is plain text.
+	dict := opts
+	dict.Dictionaries = true
+	res = readTable(t, dir, "customers", dict, nil)
+	if got := byCustomer(res.rows, "segment"); !reflect.DeepEqual(got, want) {
+		t.Errorf("segment with dictionaries %v, want %v", got, want)
+	}
 
 	res = readTable(t, dir, "departures", opts, nil)
 	wantTS := map[string]any{
