@@ -142,7 +142,8 @@ func typePartition(k contract.Kind, pt partition, wall *WallClock) (partitionVal
 // typePartition) as µs since the epoch. A value out of the int64 range is kept
 // as the nearest end of it: the row is then "timestamp out of range".
 func parsePartitionTime(v string, wall *WallClock) (int64, error) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:00"} {
+	// With a zone: RFC 3339, and as DuckDB writes a TIMESTAMPTZ (2026-09-30 10:34:56.5+00).
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z07", "2006-01-02T15:04:05.999999999Z07"} {
 		if t, err := time.Parse(layout, v); err == nil {
 			return clampMicros(t), nil
 		}

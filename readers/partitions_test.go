@@ -53,6 +53,9 @@ func TestHivePartitionsWrittenByDuckDB(t *testing.T) {
 			('c1', DATE '2026-09-30', 'o1', 12.5),
 			('c2', DATE '2026-10-01', 'o2', 3))
 			t(customer_id, issued_at, offer_id, face_value)) TO `+duckdbtest.Quote(filepath.Join(dir, "offers"))+` (FORMAT parquet, PARTITION_BY (issued_at, face_value))`,
+		`SET TimeZone = 'UTC'`,
+		`COPY (SELECT 'c1' AS customer_id, TIMESTAMPTZ '2026-09-30 12:34:56.5+02' AS reported_at, 'late' AS reason)
+			TO `+duckdbtest.Quote(filepath.Join(dir, "complaints"))+` (FORMAT parquet, PARTITION_BY (reported_at))`,
 	)
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
@@ -101,6 +104,12 @@ func TestHivePartitionsWrittenByDuckDB(t *testing.T) {
 	}
 	if got := byCustomer(res.rows, "departed_at"); !reflect.DeepEqual(got, wantTS) {
 		t.Errorf("departed_at %v, want %v (wall-clock times in New York)", got, wantTS)
+	}
+
+	res = readTable(t, dir, "complaints", opts, nil)
+	// DuckDB writes a TIMESTAMPTZ as 2026-09-30 10:34:56.5+00: an instant, whatever the zone.
+	if got := byCustomer(res.rows, "reported_at"); got["c1"] != time.Date(2026, 9, 30, 10, 34, 56, 500_000_000, time.UTC).UnixMicro() {
+		t.Errorf("reported_at %v", got)
 	}
 
 	res = readTable(t, dir, "offers", opts, nil)
