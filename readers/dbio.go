@@ -70,7 +70,11 @@ func (m dbioMarkers) add(fsys fs.FS, table, p, name string) error {
 	}
 	var c dbioCommit
 	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&c); err != nil || c.Added == nil || dec.More() {
+	// A write's id is a number; a marker of another id (VACUUM's _committed_vacuum<n>)
+	// names no part file's write, so only its "removed" list can matter, and it may
+	// lack "added".
+	write := strings.Trim(id, "0123456789") == "" && id != ""
+	if err := dec.Decode(&c); err != nil || (c.Added == nil && write) || dec.More() {
 		why := "no \"added\" list"
 		if err != nil {
 			why = err.Error()
@@ -79,8 +83,10 @@ func (m dbioMarkers) add(fsys fs.FS, table, p, name string) error {
 			table, dir, p, why)
 	}
 	c.added = map[string]bool{}
-	for _, a := range *c.Added {
-		c.added[a] = true
+	if c.Added != nil {
+		for _, a := range *c.Added {
+			c.added[a] = true
+		}
 	}
 	c.file = p
 	f.committed[id] = &c

@@ -47,6 +47,7 @@ func TestDatabricksCommitMarkers(t *testing.T) {
 	writeFile(t, dir, "purchases/_started_"+b, nil)
 	writeFile(t, dir, "purchases/_started_"+ov, nil)
 	writeFile(t, dir, "purchases/_committed_"+ov, []byte(`{"added":["`+overwrite+`"],"removed":["`+committedA2+`"]}`))
+	writeFile(t, dir, "purchases/_committed_vacuum5504187331452813063", []byte(`{"removed":[]}`)) // no "added": names no write
 	writeFile(t, dir, "purchases/_SUCCESS", nil)
 
 	ex, err := Discover(t.Context(), os.DirFS(dir), Options{})
