@@ -468,7 +468,7 @@ func (t *TableSource) checkPartitionColumns() error {
 		allEmpty = allEmpty && f.Empty()
 	}
 	if allEmpty {
-		return Incomplete(fmt.Errorf("table %s: every part file is empty (0 bytes), so the table has no schema (still being written?): %s", t.Def.Name, t.Files[0].Path))
+		return Incomplete(fmt.Errorf("table %s: every file of the table is empty (0 bytes), so it has no schema (still being written?): %s", t.Def.Name, t.Files[0].Path))
 	}
 	for j, c := range t.Def.Columns {
 		from := -1 // the first file that takes it from a folder

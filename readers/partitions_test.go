@@ -310,7 +310,13 @@ func TestZeroBytePart(t *testing.T) {
 	writeFile(t, allEmpty, "purchases/000000_0", nil)
 	writeFile(t, allEmpty, "purchases/000001_0", nil)
 	_, err := Discover(t.Context(), os.DirFS(allEmpty), Options{})
-	if !errors.Is(err, ErrIncomplete) || !strings.Contains(err.Error(), "every part file is empty (0 bytes)") || !strings.Contains(err.Error(), "purchases/000000_0") {
+	if !errors.Is(err, ErrIncomplete) || !strings.Contains(err.Error(), "every file of the table is empty (0 bytes)") || !strings.Contains(err.Error(), "purchases/000000_0") {
 		t.Errorf("all parts empty: %v", err)
+	}
+	single := t.TempDir()
+	writeFile(t, single, "purchases.parquet", nil)
+	_, err = Discover(t.Context(), os.DirFS(single), Options{})
+	if !errors.Is(err, ErrIncomplete) || !strings.Contains(err.Error(), "table purchases: every file of the table is empty (0 bytes)") || !strings.Contains(err.Error(), "purchases.parquet") {
+		t.Errorf("an empty purchases.parquet: %v", err)
 	}
 }
