@@ -19,8 +19,9 @@ type FileInfo struct {
 	Size int64  // bytes
 	Rows int64  // rows, as the footer declares them (set by Discover)
 
-	info       fs.FileInfo // the Stat of the handle whose footer Discover checked
-	partitions []partition // the Hive partition folders on Path, outermost first
+	info       fs.FileInfo     // the Stat of the handle whose footer Discover checked
+	partitions []partition     // the Hive partition folders on Path, outermost first (a Delta file's partitionValues)
+	dv         *deletionVector // the rows of a Delta table's file that are deleted; nil for none
 }
 
 // Empty reports whether the file has no bytes at all: Hive's empty bucket,
@@ -61,7 +62,8 @@ type TableSource struct {
 	files   [][]sourceColumn // by file, then contract column index (leaf -1 when absent)
 	found   []string         // by contract column index: its name in the first file that has it
 	warns   []string
-	dbio    bool // the folder holds Databricks commit markers
+	dbio    bool           // the folder holds Databricks commit markers
+	delta   *deltaSnapshot // the folder is a Delta table, read at this snapshot (delta.go)
 }
 
 // Warnings returns what Discover accepted but a person should know, one sentence
@@ -81,9 +83,12 @@ func (e *Extract) Warnings() []string {
 }
 
 // Format names the table's layout as validate reports it: "single file" for
-// <table>.parquet (or a mapped file), "plain parts" for a folder of part files.
+// <table>.parquet (or a mapped file), "plain parts" for a folder of part files,
+// "delta (version N)" for a Delta Lake table read at its version N.
 func (t *TableSource) Format() string {
 	switch {
+	case t.delta != nil:
+		return fmt.Sprintf("delta (version %d)", t.delta.version)
 	case t.dir == "":
 		return "single file"
 	case t.dbio:
@@ -185,8 +190,11 @@ func Discover(ctx context.Context, fsys fs.FS, opts Options) (_ *Extract, err er
 			return nil, err
 		}
 		m := opts.Tables[def.Name]
-		files, dir, warns, err := findFiles(fsys, def.Name, m.Path)
+		files, dir, warns, snap, err := findFiles(ctx, fsys, def.Name, m.Path)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 			return nil, unusable(err)
 		}
 		if len(files) == 0 {
@@ -206,7 +214,7 @@ func Discover(ctx context.Context, fsys fs.FS, opts Options) (_ *Extract, err er
 			}
 			continue
 		}
-		t := &TableSource{Def: def, Files: files, fsys: fsys, dir: dir, opts: opts, mapping: m, warns: warns, dbio: warns != nil}
+		t := &TableSource{Def: def, Files: files, fsys: fsys, dir: dir, opts: opts, mapping: m, warns: warns, dbio: warns != nil, delta: snap}
 		if err := t.checkSchemas(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err() // cancelled, not unusable
@@ -220,15 +228,16 @@ func Discover(ctx context.Context, fsys fs.FS, opts Options) (_ *Extract, err er
 
 // findFiles lists a table's part files. p is the mapped path ("" = default). dir
 // is the table folder found, "" when the table is a single file or nothing was found;
-// warns say which files Databricks' commit markers made it skip.
-func findFiles(fsys fs.FS, table, p string) (_ []FileInfo, dir string, warns []string, _ error) {
+// warns say which files Databricks' commit markers made it skip; snap is the
+// snapshot of a Delta table, whose data files are the parts (deltaFiles).
+func findFiles(ctx context.Context, fsys fs.FS, table, p string) (_ []FileInfo, dir string, warns []string, snap *deltaSnapshot, _ error) {
 	var candidates []string
 	if p == "" {
 		candidates = []string{table + ".parquet", table}
 	} else {
 		clean := strings.TrimSuffix(path.Clean(strings.TrimPrefix(p, "./")), "/")
 		if !fs.ValidPath(clean) {
-			return nil, "", nil, fmt.Errorf("table %s: invalid path %q", table, p)
+			return nil, "", nil, nil, fmt.Errorf("table %s: invalid path %q", table, p)
 		}
 		candidates = []string{clean}
 	}
@@ -238,18 +247,60 @@ func findFiles(fsys fs.FS, table, p string) (_ []FileInfo, dir string, warns []s
 			continue
 		}
 		if err != nil {
-			return nil, "", nil, fmt.Errorf("table %s: %w", table, err)
+			return nil, "", nil, nil, fmt.Errorf("table %s: %w", table, err)
 		}
 		if !st.IsDir() {
 			if err := regular(c, st); err != nil {
-				return nil, "", nil, fmt.Errorf("table %s: %w", table, err)
+				return nil, "", nil, nil, fmt.Errorf("table %s: %w", table, err)
 			}
-			return []FileInfo{{Path: c, Size: st.Size()}}, "", nil, nil
+			return []FileInfo{{Path: c, Size: st.Size()}}, "", nil, nil, nil
+		}
+		if isDeltaTable(fsys, c) {
+			files, snap, err := deltaFiles(ctx, fsys, table, c)
+			return files, c, nil, snap, err
 		}
 		files, warns, err := walkParts(fsys, table, c)
-		return files, c, warns, err
+		return files, c, warns, nil, err
 	}
-	return nil, "", nil, nil
+	return nil, "", nil, nil, nil
+}
+
+// deltaFiles returns the data files of the Delta table in the folder dir at its
+// newest version, in lexical order of their path, each with the partition values
+// of its add action as its partitions (in the order of metaData.partitionColumns)
+// and its deletion vector. A data file of the snapshot that is missing (removed
+// by hand, or a VACUUM with too short a retention) is an error naming it.
+func deltaFiles(ctx context.Context, fsys fs.FS, table, dir string) ([]FileInfo, *deltaSnapshot, error) {
+	snap, err := readDeltaSnapshot(ctx, fsys, table, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]FileInfo, 0, len(snap.files))
+	for _, f := range snap.files {
+		info, err := fs.Stat(fsys, f.path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("table %s: data file %s of Delta version %d: %w", table, f.path, snap.version, err)
+		}
+		if err := regular(f.path, info); err != nil {
+			return nil, nil, fmt.Errorf("table %s: %w", table, err)
+		}
+		var parts []partition
+		for _, k := range snap.partitions {
+			v, ok := f.partitionValues[k]
+			if !ok {
+				return nil, nil, fmt.Errorf("table %s: data file %s of Delta version %d has no value for partition column %s", table, f.path, snap.version, k)
+			}
+			// PROTOCOL.md, "Partition Value Serialization": "An empty string for
+			// any type translates to a null partition value."
+			pt := partition{key: k, null: v == nil || *v == "", dir: fmt.Sprintf("%s (Delta partition value %s)", f.path, k)}
+			if v != nil {
+				pt.value = *v
+			}
+			parts = append(parts, pt)
+		}
+		out = append(out, FileInfo{Path: f.path, Size: info.Size(), partitions: parts, dv: f.dv})
+	}
+	return out, snap, nil
 }
 
 // walkParts lists the part files under the table folder dir, and the warnings
@@ -522,15 +573,12 @@ func matchColumn(names []string, want string) (name, warning string, err error) 
 }
 
 // refuseTableFormat stops a table folder that holds a table format's log rather than
-// plain part files: a Delta Lake table (_delta_log/) or an Iceberg table (metadata/
-// with *.metadata.json). Its part files include removed files, rows hidden by deletion
-// vectors or delete files, and files of uncommitted writes, so reading them as plain
-// Parquet would misread the table without a word (SPEC §2: a table format that cannot
-// be applied exactly is refused, naming it).
+// plain part files: an Iceberg table (metadata/ with *.metadata.json). Its part files
+// include removed files, rows hidden by delete files, and files of uncommitted writes,
+// so reading them as plain Parquet would misread the table without a word (SPEC §2: a
+// table format that cannot be applied exactly is refused, naming it). (A Delta Lake
+// table, _delta_log/, is read as its snapshot: deltaFiles.)
 func refuseTableFormat(fsys fs.FS, table, dir string) error {
-	if st, err := fs.Stat(fsys, path.Join(dir, "_delta_log")); err == nil && st.IsDir() {
-		return fmt.Errorf("%w: table %s: %s/ is a Delta Lake table (%s/_delta_log/): reading a Delta table's snapshot is not supported; export the table as plain Parquet files", ErrUnusable, table, dir, dir)
-	}
 	entries, err := fs.ReadDir(fsys, path.Join(dir, "metadata"))
 	if err != nil {
 		return nil

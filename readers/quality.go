@@ -12,8 +12,9 @@ import (
 // with the counts by reason in a map and examples for a validate report.
 type TableQuality struct {
 	Table        string
-	RowsRead     int64                  // every row of every file
+	RowsRead     int64                  // every row of every file (of a Delta table: not deleted by a deletion vector)
 	RowsSetAside int64                  // rows set aside for any reason
+	RowsDeleted  int64                  // rows of a Delta table's files that deletion vectors delete: not in the table, not read
 	ByReason     map[string]int64       // reason text -> rows
 	Files        []contract.FileQuality // per file, in read order
 	// SHA256 holds, for each file of Files that was read to its end, the hex

@@ -54,6 +54,10 @@ type TableReader struct {
 	missing    []int    // reason code of "missing <col>" by position in read (0 = not required)
 
 	codeTime, codeFinite, codeText, codeScore, codeRedeemed, codeDup uint8
+	codeDeleted                                                      uint8 // a row a Delta deletion vector deletes: not in the table
+
+	deleted []uint64 // the current file's rows deleted by its deletion vector, ascending
+	delNext int      // the first of deleted not yet passed
 
 	keyPos, scorePos, issuedPos, redeemedPos int  // positions in read, -1 if absent
 	keyOut                                   bool // the key column is delivered
@@ -139,7 +143,7 @@ func (t *TableSource) Open(ctx context.Context, cols []string) (_ *TableReader, 
 		code *uint8
 		text string
 	}{{&r.codeTime, ReasonTimestampRange}, {&r.codeFinite, ReasonNotFinite}, {&r.codeText, ReasonInvalidText}, {&r.codeScore, ReasonScoreRange},
-		{&r.codeRedeemed, ReasonRedeemedBefore}, {&r.codeDup, ReasonDuplicateKey}} {
+		{&r.codeRedeemed, ReasonRedeemedBefore}, {&r.codeDup, ReasonDuplicateKey}, {&r.codeDeleted, "(deleted)"}} {
 		*x.code = uint8(len(r.reasonText))
 		r.reasonText = append(r.reasonText, x.text)
 	}
@@ -260,6 +264,7 @@ func (r *TableReader) next(ctx context.Context) (arrow.RecordBatch, error) {
 			continue
 		case d.rec == nil: // a file begins
 			r.fileIdx, r.fileSchema, r.curRow = d.file, d.schema, 0
+			r.deleted, r.delNext = d.deleted, 0
 			f := r.src.Files[d.file]
 			r.quality.Files = append(r.quality.Files, contract.FileQuality{Path: f.Path, Size: f.Size})
 			continue
@@ -287,12 +292,13 @@ func (r *TableReader) fail(err error) error {
 // read, then its end (end true, with its SHA-256 under Options.HashFiles); or
 // an error, after which nothing follows.
 type decoded struct {
-	file   int
-	schema *arrow.Schema
-	rec    arrow.RecordBatch // retained for the receiver, who releases it
-	end    bool
-	sha256 string
-	err    error
+	file    int
+	schema  *arrow.Schema
+	rec     arrow.RecordBatch // retained for the receiver, who releases it
+	deleted []uint64          // with a file's start: its rows deleted by a deletion vector
+	end     bool
+	sha256  string
+	err     error
 }
 
 // decodeAhead is how many decoded batches may wait for validation.
@@ -392,7 +398,14 @@ func (r *TableReader) decodeFile(ctx context.Context, i int, send func(decoded) 
 		hash = pf.startHash(ctx, r.hashBuf)
 		defer hash.stop() // before pf.close: the hasher reads pf's handle
 	}
-	ok := send(decoded{file: i, schema: schema})
+	var deleted []uint64
+	if f.dv != nil {
+		if deleted, err = f.dv.load(r.src.fsys, r.src.dir, pf.rows); err != nil {
+			send(decoded{err: fmt.Errorf("%s: %w", f.Path, err)})
+			return false
+		}
+	}
+	ok := send(decoded{file: i, schema: schema, deleted: deleted})
 	var rows int64
 	for ok {
 		var rec arrow.RecordBatch
@@ -558,6 +571,10 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 	reasons := grow(r.reasons, n)
 	r.reasons = reasons
 	clear(reasons)
+	// SPEC §2 (v2): a Delta table is read as its snapshot, "deletion vectors
+	// applied": a deleted row is not in the table, so no rule sees it and it is
+	// neither delivered nor set aside.
+	deleted := r.markDeleted(reasons)
 	// 1. missing required values, in contract order
 	for k, j := range r.read {
 		code := r.missing[k]
@@ -651,16 +668,18 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 			bad++
 		}
 	}
-	r.count(n, bad)
+	bad -= deleted
+	r.count(n-deleted, bad)
+	r.quality.RowsDeleted += int64(deleted)
 	if bad > 0 {
 		r.setAsideRows(norm, reasons)
 	}
 	r.curRow += int64(n)
-	if bad == n {
+	if bad+deleted == n {
 		return nil, nil
 	}
 	cols := make([]arrow.Array, len(r.out))
-	if bad == 0 {
+	if bad+deleted == 0 {
 		for o, k := range r.out {
 			cols[o] = norm[k]
 		}
@@ -674,9 +693,25 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 		}
 	}()
 	for o, k := range r.out {
-		cols[o] = r.filter(norm[k], reasons, n-bad)
+		cols[o] = r.filter(norm[k], reasons, n-bad-deleted)
 	}
-	return array.NewRecordBatch(r.fileSchema, cols, int64(n-bad)), nil
+	return array.NewRecordBatch(r.fileSchema, cols, int64(n-bad-deleted)), nil
+}
+
+// markDeleted sets the reason of the rows of the batch (rows r.curRow on of the
+// current file) that the file's deletion vector deletes to codeDeleted, and
+// returns their number.
+func (r *TableReader) markDeleted(reasons []uint8) int {
+	n, marked := uint64(len(reasons)), 0
+	from := uint64(r.curRow)
+	for r.delNext < len(r.deleted) && r.deleted[r.delNext] < from+n {
+		if row := r.deleted[r.delNext]; row >= from {
+			reasons[row-from] = r.codeDeleted
+			marked++
+		}
+		r.delNext++
+	}
+	return marked
 }
 
 func (r *TableReader) count(n, bad int) {
@@ -692,7 +727,7 @@ func (r *TableReader) setAsideRows(norm []arrow.Array, reasons []uint8) {
 	file := r.src.Files[r.fileIdx].Path
 	s := r.setAside
 	for i, code := range reasons {
-		if code == 0 {
+		if code == 0 || code == r.codeDeleted {
 			continue
 		}
 		reason := r.reasonText[code]
