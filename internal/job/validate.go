@@ -28,8 +28,8 @@ func (j *Job) Validate(ctx context.Context, w io.Writer) error {
 // TableLayout is how one present table is laid out, as validate reports it.
 type TableLayout struct {
 	Table string
-	// Format is "single file", "plain parts" or "plain parts, Databricks commit
-	// markers" (readers.TableSource.Format).
+	// Format is "single file", "plain parts", "plain parts, Databricks commit
+	// markers" or "delta (version N)" (readers.TableSource.Format).
 	Format string
 	// Parts is the number of part files read (empty ones included; those that
 	// Databricks' commit markers skip are not).
@@ -136,6 +136,9 @@ func printQuality(w io.Writer, ex *readers.Extract, qs []readers.TableQuality) {
 			for _, f := range q.Files {
 				fmt.Fprintf(&b, "  %-50s %10d bytes %10d rows %6d set aside\n", f.Path, f.Size, f.RowsRead, f.RowsSetAside)
 			}
+		}
+		if q.RowsDeleted > 0 {
+			fmt.Fprintf(&b, "%s: %d rows deleted by Delta deletion vectors (not in the table: not read, not set aside)\n", q.Table, q.RowsDeleted)
 		}
 		if q.RowsSetAside == 0 {
 			continue
