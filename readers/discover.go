@@ -139,8 +139,10 @@ func (t *TableSource) lookupName(name string) string {
 //
 // A table is the file <table>.parquet or the folder <table>/ (or the
 // Mapping's Path), whose files at any depth are its parts, in lexical order of
-// their full slash path. Names starting with "_" or "." (_SUCCESS, _temporary/,
-// _delta_log/, .part-0.parquet.crc) are skipped; every other file is a part
+// their full slash path. A folder holding _delta_log/ is a Delta Lake table, whose
+// parts are the data files of its newest version (deltaFiles, delta.go). In any
+// other folder, names starting with "_" or "." (_SUCCESS, _temporary/,
+// .part-0.parquet.crc) are skipped; every other file is a part
 // whatever its name (Hive's 000000_0, Impala's .parq) and must hold the Parquet
 // magic at its start and end, else it is an error naming it; a file of 0 bytes
 // (Hive's empty bucket) is a part without rows. A folder without part files is
