@@ -401,6 +401,9 @@ func TestDeltaRefused(t *testing.T) {
 		{"absolute data path", "basic-with-inserts-updates", editCommit("", 1, func(s string) string {
 			return strings.Replace(s, `"add":{"path":"`, `"add":{"path":"s3://bucket/t/`, 1)
 		}), "an absolute path outside the table folder is not supported", false},
+		{"data file of another size", "basic-with-inserts-updates", editCommit("", 1, func(s string) string {
+			return strings.Replace(s, `"size":`, `"size":1`, 1)
+		}), "bytes, the log says 1", true},
 		{"v2 checkpoint only", "basic-with-inserts-updates", func(t *testing.T, dir string) {
 			l := filepath.Join(dir, "customers", "_delta_log")
 			os.Remove(filepath.Join(l, "00000000000000000000.json"))

@@ -286,6 +286,10 @@ func deltaFiles(ctx context.Context, fsys fs.FS, table, dir string) ([]FileInfo,
 		if err := regular(f.path, info); err != nil {
 			return nil, nil, fmt.Errorf("table %s: %w", table, err)
 		}
+		if f.size > 0 && info.Size() != f.size {
+			// Not the file the log added: rewritten in place, or still being copied.
+			return nil, nil, Incomplete(fmt.Errorf("table %s: data file %s of Delta version %d has %d bytes, the log says %d", table, f.path, snap.version, info.Size(), f.size))
+		}
 		var parts []partition
 		for _, k := range snap.partitions {
 			v, ok := f.partitionValues[k]
