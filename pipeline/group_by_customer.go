@@ -166,6 +166,11 @@ func group(r *rows, customers int, keep bool) byCustomer {
 	out.face = alloc(first.face, n)
 	out.redeemed = alloc(first.redeemed, n)
 	out.expires = alloc(first.expires, n)
+	total := 0
+	for i := range blocks {
+		total += blocks[i].bytes()
+	}
+	returnEvery := max(total/4, minReturn)
 	dropped := 0 // bytes of blocks dropped since memory was last returned
 	for i := range blocks {
 		src := &blocks[i]
@@ -187,10 +192,16 @@ func group(r *rows, customers int, keep bool) byCustomer {
 		dropped += src.bytes()
 		*src = rows{}
 		if dropped >= returnEvery {
-			// The grouped columns are made whole up front but fault in only as they
-			// are written; the dropped blocks are free only once collected, and their
-			// pages stay with the process until returned.
-			debug.FreeOSMemory()
+			// The dropped blocks are free only once collected. The grouped columns
+			// are made whole up front but fault in only as they are written, so they
+			// cannot reuse the blocks' pages: on a large table those are returned to
+			// the operating system; on a smaller one, returning them and faulting in
+			// others for the next allocations costs more than keeping them for those.
+			if total >= returnAbove {
+				debug.FreeOSMemory()
+			} else {
+				runtime.GC()
+			}
 			dropped = 0
 		}
 	}
@@ -211,10 +222,13 @@ func group(r *rows, customers int, keep bool) byCustomer {
 	return out
 }
 
-// returnEvery is how many bytes of read-order blocks group drops before it returns
-// their memory to the operating system: a few times per large table, never on a small
-// one, where it would cost more than it saves.
-const returnEvery = 256 << 20
+// minReturn is the fewest bytes of read-order blocks group drops before it frees
+// them (four times per table, but not for less): on a table of at least returnAbove
+// bytes it also returns them to the operating system.
+const (
+	minReturn   = 32 << 20
+	returnAbove = 512 << 20
+)
 
 // alloc returns a column of n rows when the table has the column (like has), else nil.
 func alloc[T any](like []T, n int) []T {

@@ -13,12 +13,13 @@ import (
 	"syscall"
 
 	"github.com/recoverykpi/recoverykpi/internal/cli"
+	"github.com/recoverykpi/recoverykpi/internal/gctarget"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	if os.Getenv("GOGC") == "" {
-		go governGC(ctx)
+		go gctarget.Govern(ctx)
 	}
 	code := cli.Run(ctx, os.Args[1:], &cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv})
 	stop()

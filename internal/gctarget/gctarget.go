@@ -1,4 +1,6 @@
-package main
+// Package gctarget sets the garbage collector's target of a run from its live heap:
+// the program's own (cmd/recoverykpi) and its profiles' (bench/profile).
+package gctarget
 
 import (
 	"context"
@@ -26,14 +28,14 @@ const (
 	minGCPercent  = 10
 )
 
-// governGC sets the collector's target from the live heap, which it reads every
+// Govern sets the collector's target from the live heap, which it reads every
 // pollEvery, until ctx ends: gcPercent, lowered to keep the garbage within
 // garbageBudget. While it is lowered, the memory limit is set a little above the
 // heap's goal (by limitSlack), so that the runtime also returns freed pages to the
 // operating system rather than keeping them until they are reused: at warehouse
 // scale, buffers of the output that grow by doubling leave holes that the next
 // allocations do not fit.
-func governGC(ctx context.Context) {
+func Govern(ctx context.Context) {
 	const pollEvery = 50 * time.Millisecond
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/heap/goal:bytes"}}
 	current := gcPercent
