@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math/bits"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"sync"
@@ -85,18 +86,26 @@ type byCustomer struct {
 }
 
 // group reorders r by customer and time: a stable sort by customer, then each
-// customer's run sorted by time, stably: rows on equal times stay in read order.
-// Unless keep is set, it drops each of r's columns once it has been scattered, so
-// that the table is held twice one column at a time, not whole (at 65 million
-// purchases that is 1.3 GB less at the peak).
+// customer's run sorted by time, stably: rows on equal times stay in read order. r's
+// rows are its sealed blocks, then its own columns (readBlocks). Unless keep is set,
+// it drops each block once it has been scattered, and on a large table returns the
+// dropped blocks' memory to the operating system as it goes, so that the table is
+// never held twice whole: the grouped columns fill as the read-order blocks empty.
 //
 // The sort is a two-pass radix sort that stays in cache at millions of customers:
 // rows are first scattered to buckets of 2^shift consecutive customers (sequential
-// reads, one write stream per bucket, both halves of the rows at once), then each
+// reads, one write stream per bucket, both halves of each block at once), then each
 // bucket, small enough for the cache, is counting-sorted by customer in place. A
 // single counting sort over all customers would read and write the columns at random.
 func group(r *rows, customers int, keep bool) byCustomer {
-	n := r.len()
+	blocks := r.readBlocks()
+	if !keep {
+		*r = rows{}
+	}
+	n := 0
+	for i := range blocks {
+		n += blocks[i].len()
+	}
 	out := byCustomer{off: make([]int32, customers+1)}
 	if n == 0 {
 		return out
@@ -104,51 +113,97 @@ func group(r *rows, customers int, keep bool) byCustomer {
 	shift := bucketShift(n, customers)
 	buckets := (customers-1)>>shift + 1
 
-	// Pass 1: rows per bucket, per worker (each worker takes a contiguous part of the
-	// rows, so that its rows of a bucket follow the previous worker's).
+	// Pass 1: rows per bucket, per part. Each block is split in contiguous parts, one
+	// per worker; parts are in read order, and a part's rows of a bucket follow the
+	// previous part's.
 	workers := min(runtime.GOMAXPROCS(0), 8, max(1, n/(1<<16)))
-	parts := make([][2]int, workers)
-	for w := range parts {
-		parts[w] = [2]int{n * w / workers, n * (w + 1) / workers}
-	}
-	cursor := make([][]int32, workers) // cursor[w][b]: where worker w writes its next row of bucket b
-	parallel(workers, func(w int) {
-		cnt := make([]int32, buckets)
-		for _, c := range r.cust[parts[w][0]:parts[w][1]] {
-			cnt[c>>shift]++
+	type piece struct{ block, lo, hi int }
+	var parts []piece
+	blockParts := make([][2]int, len(blocks)) // blockParts[i]: block i's parts
+	for i := range blocks {
+		m := blocks[i].len()
+		w := min(workers, max(1, m/(1<<14)))
+		blockParts[i][0] = len(parts)
+		for k := range w {
+			parts = append(parts, piece{i, m * k / w, m * (k + 1) / w})
 		}
-		cursor[w] = cnt
+		blockParts[i][1] = len(parts)
+	}
+	cursor := make([][]int32, len(parts)) // cursor[p][b]: where part p writes its next row of bucket b
+	var nextPart atomic.Int64
+	parallel(workers, func(int) {
+		for {
+			p := int(nextPart.Add(1) - 1)
+			if p >= len(parts) {
+				return
+			}
+			cnt := make([]int32, buckets)
+			for _, c := range blocks[parts[p].block].cust[parts[p].lo:parts[p].hi] {
+				cnt[c>>shift]++
+			}
+			cursor[p] = cnt
+		}
 	})
 	start := make([]int32, buckets+1) // start[b]: the first row of bucket b
 	pos := int32(0)
 	for b := range buckets {
 		start[b] = pos
-		for w := range workers {
-			k := cursor[w][b]
-			cursor[w][b] = pos
+		for p := range parts {
+			k := cursor[p][b]
+			cursor[p][b] = pos
 			pos += k
 		}
 	}
 	start[buckets] = pos
 
-	// Pass 2: scatter every column to its bucket, keeping read order within a bucket,
-	// one column after the other: each source column is dropped once scattered (unless
-	// keep), and on a large table collected before the next column is allocated, so
-	// that the next one takes its room instead of growing the heap.
-	large := n >= 1<<22 && !keep
+	// Pass 2: scatter every column of each block to its buckets, keeping read order
+	// within a bucket, then drop the block (unless keep).
+	first := blocks[0]
 	cust := make([]int32, n)
-	parallel(workers, func(w int) {
-		keys := r.cust[parts[w][0]:parts[w][1]]
-		scatter(cust, keys, keys, shift, cursor[w])
-	})
-	out.t = scatterColumn(&r.t, r.cust, parts, cursor, shift, keep, large)
-	out.amount = scatterColumn(&r.amount, r.cust, parts, cursor, shift, keep, large)
-	out.text = scatterColumn(&r.text, r.cust, parts, cursor, shift, keep, large)
-	out.face = scatterColumn(&r.face, r.cust, parts, cursor, shift, keep, large)
-	out.redeemed = scatterColumn(&r.redeemed, r.cust, parts, cursor, shift, keep, large)
-	out.expires = scatterColumn(&r.expires, r.cust, parts, cursor, shift, keep, large)
-	if !keep {
-		r.cust = nil
+	out.t = make([]int64, n)
+	out.amount = alloc(first.amount, n)
+	out.text = alloc(first.text, n)
+	out.face = alloc(first.face, n)
+	out.redeemed = alloc(first.redeemed, n)
+	out.expires = alloc(first.expires, n)
+	total := 0
+	for i := range blocks {
+		total += blocks[i].bytes()
+	}
+	returnEvery := max(total/4, minReturn)
+	dropped := 0 // bytes of blocks dropped since memory was last returned
+	for i := range blocks {
+		src := &blocks[i]
+		ps := parts[blockParts[i][0]:blockParts[i][1]]
+		parallel(len(ps), func(k int) {
+			lo, hi, at := ps[k].lo, ps[k].hi, cursor[blockParts[i][0]+k]
+			keys := src.cust[lo:hi]
+			scatter(cust, keys, keys, shift, at)
+			scatter(out.t, src.t[lo:hi], keys, shift, at)
+			scatter(out.amount, part(src.amount, lo, hi), keys, shift, at)
+			scatter(out.text, part(src.text, lo, hi), keys, shift, at)
+			scatter(out.face, part(src.face, lo, hi), keys, shift, at)
+			scatter(out.redeemed, part(src.redeemed, lo, hi), keys, shift, at)
+			scatter(out.expires, part(src.expires, lo, hi), keys, shift, at)
+		})
+		if keep {
+			continue
+		}
+		dropped += src.bytes()
+		*src = rows{}
+		if dropped >= returnEvery {
+			// The dropped blocks are free only once collected. The grouped columns
+			// are made whole up front but fault in only as they are written, so they
+			// cannot reuse the blocks' pages: on a large table those are returned to
+			// the operating system; on a smaller one, returning them and faulting in
+			// others for the next allocations costs more than keeping them for those.
+			if total >= returnAbove {
+				debug.FreeOSMemory()
+			} else {
+				runtime.GC()
+			}
+			dropped = 0
+		}
 	}
 
 	// Pass 3: sort each bucket by customer, then each customer's run by time.
@@ -165,6 +220,22 @@ func group(r *rows, customers int, keep bool) byCustomer {
 	})
 	out.off[customers] = int32(n)
 	return out
+}
+
+// minReturn is the fewest bytes of read-order blocks group drops before it frees
+// them (four times per table, but not for less): on a table of at least returnAbove
+// bytes it also returns them to the operating system.
+const (
+	minReturn   = 32 << 20
+	returnAbove = 512 << 20
+)
+
+// alloc returns a column of n rows when the table has the column (like has), else nil.
+func alloc[T any](like []T, n int) []T {
+	if len(like) == 0 {
+		return nil
+	}
+	return make([]T, n)
 }
 
 // maxBuckets bounds the buckets of the scatter.
@@ -190,28 +261,6 @@ func parallel(workers int, fn func(w int)) {
 		wg.Go(func() { fn(w) })
 	}
 	wg.Wait()
-}
-
-// scatterColumn returns the column *src scattered to its buckets (nil when the table
-// does not have it), the rows of keys[parts[w][0]:parts[w][1]] by worker w from its
-// cursors. Unless keep, it drops *src afterwards, and when collect is set it runs
-// the garbage collector so that *src's room is free for the next column.
-func scatterColumn[T any](src *[]T, keys []int32, parts [][2]int, cursor [][]int32, shift int, keep, collect bool) []T {
-	if len(*src) == 0 {
-		return nil
-	}
-	dst := make([]T, len(*src))
-	parallel(len(parts), func(w int) {
-		lo, hi := parts[w][0], parts[w][1]
-		scatter(dst, (*src)[lo:hi], keys[lo:hi], shift, cursor[w])
-	})
-	if !keep {
-		*src = nil
-		if collect {
-			runtime.GC()
-		}
-	}
-	return dst
 }
 
 // scatter writes src, whose rows have the customers keys, to dst, each row at the

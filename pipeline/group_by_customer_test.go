@@ -46,6 +46,28 @@ func TestGroupMatchesCountingSort(t *testing.T) {
 			if kept := group(&r, tc.customers, true); !reflect.DeepEqual(kept, got) || len(r.t) != tc.rows {
 				t.Errorf("group with keep differs, or dropped the columns")
 			}
+			if !tc.offers {
+				// As ingest reads a table kept only grouped: in blocks (room), in
+				// batches of random sizes.
+				var blocked rows
+				for i := 0; i < tc.rows; {
+					k := min(tc.rows-i, 1+rng.IntN(5000))
+					blocked.room(k, true, false)
+					blocked.cust = append(blocked.cust, r.cust[i:i+k]...)
+					blocked.t = append(blocked.t, r.t[i:i+k]...)
+					blocked.amount = append(blocked.amount, r.amount[i:i+k]...)
+					i += k
+				}
+				if tc.rows > 100_000 && len(blocked.sealed) < 2 {
+					t.Errorf("%d rows in %d sealed blocks", tc.rows, len(blocked.sealed))
+				}
+				if fromBlocks := group(&blocked, tc.customers, false); !reflect.DeepEqual(fromBlocks, got) {
+					t.Errorf("group of the rows in blocks differs")
+				}
+				if blocked.sealed != nil || blocked.t != nil {
+					t.Errorf("blocks not dropped")
+				}
+			}
 			if !slices.Equal(got.off, want.off) {
 				t.Fatalf("offsets differ")
 			}

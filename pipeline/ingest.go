@@ -116,9 +116,65 @@ type rows struct {
 	expires  []int64   // offers.expires_at, none when null
 	score    []float64
 	related  []bool
+
+	// sealed are the full read-order blocks before the columns above, in read order
+	// (room); sealedRows counts their rows.
+	sealed     []rows
+	sealedRows int
 }
 
 func (r *rows) len() int { return len(r.t) }
+
+// blockRows is the size of a read-order block of a table kept only grouped.
+const blockRows = 1 << 20
+
+// room makes room for n more rows in r's columns, keeping the columns a table kept
+// only grouped has (purchases: amount; complaints, departures, outreach: text). Such
+// a table is read in blocks of at most blockRows rows instead of one array per
+// column: reading never copies a column to grow it, and group drops each block once
+// it is scattered. When the columns are full they are sealed, and a new block
+// (twice the rows so far, at least 4,096 and at most blockRows, unless n is more)
+// takes their place.
+func (r *rows) room(n int, amount, text bool) {
+	if cap(r.t)-len(r.t) >= n {
+		return
+	}
+	if len(r.t) > 0 {
+		r.sealedRows += len(r.t)
+		r.sealed = append(r.sealed, rows{cust: r.cust, t: r.t, amount: r.amount, text: r.text})
+	}
+	size := max(n, min(blockRows, max(2*r.sealedRows, 1<<12)))
+	r.cust, r.t, r.amount, r.text = make([]int32, 0, size), make([]int64, 0, size), nil, nil
+	if amount {
+		r.amount = make([]float64, 0, size)
+	}
+	if text {
+		r.text = make([]int32, 0, size)
+	}
+}
+
+// readBlocks returns r's rows as blocks in read order: the sealed blocks, then r's
+// columns; blocks without rows are left out.
+func (r *rows) readBlocks() []rows {
+	blocks := make([]rows, 0, len(r.sealed)+1)
+	for _, b := range r.sealed {
+		if b.len() > 0 {
+			blocks = append(blocks, b)
+		}
+	}
+	if r.len() > 0 {
+		cur := *r
+		cur.sealed, cur.sealedRows = nil, 0
+		blocks = append(blocks, cur)
+	}
+	return blocks
+}
+
+// bytes returns the size of the arrays of r's columns (not of its sealed blocks).
+func (r *rows) bytes() int {
+	return 4*cap(r.cust) + 8*cap(r.t) + 8*cap(r.amount) + 4*cap(r.text) + 8*cap(r.face) +
+		8*cap(r.redeemed) + 8*cap(r.expires) + 8*cap(r.score) + cap(r.related)
+}
 
 // data is the whole extract set in columnar form.
 type data struct {
@@ -221,11 +277,17 @@ func (d *data) readTable(ctx context.Context, table string, src Source) error {
 	var failed atomic.Bool
 	go func() {
 		// Sized here, while the first batches are decoded.
+		hint := 0
 		if h, ok := src.(rowsHinter); ok {
-			d.reserve(table, int(h.RowsHint()))
+			hint = int(h.RowsHint())
+			d.reserve(table, hint)
 		}
 		var err error
 		for rec := range batches {
+			if hint > 0 && table == contract.Customers {
+				d.reserveText(rec, hint)
+				hint = 0
+			}
 			if err == nil {
 				if err = d.addBatch(table, rec); err != nil {
 					failed.Store(true)
@@ -255,32 +317,46 @@ func (d *data) readTable(ctx context.Context, table string, src Source) error {
 	return err
 }
 
-// reserve sizes the columns of a table for n more rows.
+// reserve sizes the columns of a table for n more rows. A table kept only grouped
+// gets its first block (room), at most blockRows rows.
 func (d *data) reserve(table string, n int) {
-	var r *rows
 	switch table {
 	case contract.Customers:
 		d.customers.t.Reserve(n, 0)
 		d.segment = grow(d.segment, n)
 		d.name = grow(d.name, n)
-		return
 	case contract.Purchases:
-		r = &d.purchases
-		r.amount = grow(r.amount, n)
+		d.purchases.room(min(n, blockRows), true, false)
 	case contract.Complaints:
-		r = &d.complaints
-		r.text = grow(r.text, n)
+		d.complaints.room(min(n, blockRows), false, true)
 	case contract.Departures:
-		r = &d.departures
-		r.text = grow(r.text, n)
+		d.departures.room(min(n, blockRows), false, true)
 	case contract.Outreach:
-		r = &d.outreach
-		r.text = grow(r.text, n)
-	default:
-		return
+		d.outreach.room(min(n, blockRows), false, true)
 	}
-	r.cust = grow(r.cust, n)
-	r.t = grow(r.t, n)
+}
+
+// reserveText sizes the customer id table's and the name arena's bytes for rows
+// rows like the first batch of the customers table, rec: adding the ids and names
+// then never copies them to grow.
+func (d *data) reserveText(rec arrow.RecordBatch, rows int) {
+	perRow := func(name string) int {
+		idx := rec.Schema().FieldIndices(name)
+		if len(idx) == 0 || rec.NumRows() == 0 {
+			return 0
+		}
+		v, err := newTextValues(contract.Customers, name, rec.Column(idx[0]))
+		if err != nil || v.s.Len() == 0 {
+			return 0
+		}
+		// An eighth more than the batch's mean, for longer values further on.
+		return len(v.s.ValueBytes()) * 9 / 8 / v.s.Len()
+	}
+	d.customers.t.Reserve(0, rows*perRow(contract.CustomerID))
+	if n := perRow(contract.Name); n > 0 {
+		d.names.b = grow(d.names.b, rows*n)
+		d.names.ends = grow(d.names.ends, rows)
+	}
 }
 
 // grow returns s with room for n more elements. Unlike slices.Grow it does not
@@ -345,6 +421,7 @@ func (d *data) addBatch(table string, rec arrow.RecordBatch) error {
 		return nil
 	case contract.Purchases:
 		r := &d.purchases
+		r.room(n, true, false)
 		r.cust = append(r.cust, ids...)
 		if err := d.appendTimes(&r.t, table, contract.PurchasedAt, col(contract.PurchasedAt), n, true); err != nil {
 			return err
@@ -356,6 +433,7 @@ func (d *data) addBatch(table string, rec arrow.RecordBatch) error {
 		if table == contract.Departures {
 			r, tcol = &d.departures, contract.DepartedAt
 		}
+		r.room(n, false, true)
 		r.cust = append(r.cust, ids...)
 		if err := d.appendTimes(&r.t, table, tcol, col(tcol), n, true); err != nil {
 			return err
@@ -368,6 +446,7 @@ func (d *data) addBatch(table string, rec arrow.RecordBatch) error {
 		return nil
 	case contract.Outreach:
 		r := &d.outreach
+		r.room(n, false, true)
 		r.cust = append(r.cust, ids...)
 		if err := d.appendTimes(&r.t, table, contract.ContactedAt, col(contract.ContactedAt), n, true); err != nil {
 			return err

@@ -5,7 +5,7 @@
 //	go run ./bench/profile -trace trace.out -- run --input DIR --output OUT
 //
 // It runs the quarter job as the command does (internal/job), with the garbage
-// collector's target of cmd/recoverykpi.
+// collector's target of cmd/recoverykpi (internal/gctarget).
 package main
 
 import (
@@ -15,16 +15,12 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"runtime/pprof"
 	"runtime/trace"
 
+	"github.com/recoverykpi/recoverykpi/internal/gctarget"
 	"github.com/recoverykpi/recoverykpi/internal/job"
 )
-
-// gcPercent is cmd/recoverykpi's garbage collector target when GOGC is not set (see
-// its comment there), so that the profile shows the program as it runs.
-const gcPercent = 50
 
 // runQuarter runs `recoverykpi run` with the flags of args (args[0] is "run").
 func runQuarter(ctx context.Context, args []string) error {
@@ -65,7 +61,11 @@ func main() {
 	tracePath := flag.String("trace", "", "write an execution trace to this file (go tool trace)")
 	flag.Parse()
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
+		// cmd/recoverykpi's collector target, so that the profile shows the program
+		// as it runs.
+		ctx, stop := context.WithCancel(context.Background())
+		defer stop()
+		go gctarget.Govern(ctx)
 	}
 	if *tracePath != "" {
 		f, err := os.Create(*tracePath)
