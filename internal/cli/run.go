@@ -63,6 +63,7 @@ func runCommand(ctx context.Context, args []string, e *Env) error {
 	}
 	warnEach(e, loaded.Warnings())
 	s.SetTables(loaded.Quality())
+	loaded.SingleUse()
 	res, err := j.RunQuarter(ctx, loaded, f.quarter, f.restate)
 	if err != nil {
 		return finish(e, s, f.formatFlags, err)

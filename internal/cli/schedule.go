@@ -83,6 +83,7 @@ func runDue(ctx context.Context, configPath string, e *Env) (*schedule.Result, e
 		return nil, err
 	}
 	warnEach(e, l.Warnings())
+	l.SingleUse()
 	res, err := j.RunQuarter(ctx, l, "", false)
 	if err != nil {
 		return nil, err

@@ -93,7 +93,13 @@ func (j *Job) Rerun(ctx context.Context, l *Loaded, quarter string, edition int,
 
 // scorecard computes one quarter ("" = default) from loaded data.
 func (j *Job) scorecard(ctx context.Context, l *Loaded, quarter string) (*pipeline.Scorecard, error) {
+	if l.data == nil {
+		return nil, errors.New("internal: the loaded extract was released after its single quarter")
+	}
 	sc, err := l.data.Scorecard(ctx, j.settings(quarter))
+	if l.singleUse {
+		l.data = nil
+	}
 	if err != nil {
 		return nil, err
 	}
