@@ -164,10 +164,7 @@ func (e *engine) departedRows(list []departedAcc) (Departed, map[int32]string) {
 		if g.Departed == 0 {
 			continue
 		}
-		g.Name = contract.Unassigned
-		if id > 0 {
-			g.Name = e.d.segments.value(int32(id - 1))
-		}
+		g.Name = e.segmentSlotName(id)
 		out.BySegment = append(out.BySegment, g)
 	}
 	slices.SortFunc(out.BySegment, func(a, b DepartedRow) int { return strings.Compare(a.Name, b.Name) })
@@ -229,11 +226,7 @@ func (e *engine) segmentRows(accs []groupAcc) []BreakdownRow {
 		if g.atRisk == 0 {
 			continue
 		}
-		name := contract.Unassigned
-		if id > 0 {
-			name = e.d.segments.value(int32(id - 1))
-		}
-		rows = append(rows, breakdown(name, &g))
+		rows = append(rows, breakdown(e.segmentSlotName(id), &g))
 	}
 	slices.SortFunc(rows, func(a, b BreakdownRow) int { return strings.Compare(a.Name, b.Name) })
 	return rows
@@ -303,9 +296,13 @@ func (e *engine) nameOf(c int32) *string {
 }
 
 // segmentName returns customer c's segment, "unassigned" when it has none.
-func (e *engine) segmentName(c int32) string {
-	if s := e.segmentOf(c); s >= 0 {
-		return e.d.segments.value(s)
+func (e *engine) segmentName(c int32) string { return e.segmentSlotName(int(e.segmentOf(c)) + 1) }
+
+// segmentSlotName returns the segment of an accumulator slot indexed by segment id + 1
+// (partial.segments, the departed segments): slot 0 is "unassigned".
+func (e *engine) segmentSlotName(slot int) string {
+	if slot > 0 {
+		return e.d.segments.value(int32(slot - 1))
 	}
 	return contract.Unassigned
 }

@@ -88,11 +88,7 @@ func (e *engine) mergedOverflow(p *partial) error {
 	}
 	for id := range p.segments {
 		if g := &p.segments[id]; !finite(g.revenueAtRisk) || !finite(g.lostRevenue) {
-			name := contract.Unassigned
-			if id > 0 {
-				name = e.d.segments.value(int32(id - 1))
-			}
-			return mergedOverflowError(contract.Purchases, contract.Amount, fmt.Sprintf("the revenue of segment %q in %s", name, label), nonFinite(g.revenueAtRisk, g.lostRevenue))
+			return mergedOverflowError(contract.Purchases, contract.Amount, fmt.Sprintf("the revenue of segment %q in %s", e.segmentSlotName(id), label), nonFinite(g.revenueAtRisk, g.lostRevenue))
 		}
 	}
 	for g := range p.mitigation {
