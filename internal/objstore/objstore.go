@@ -149,7 +149,13 @@ func Open(ctx context.Context, rawURL string) (*Bucket, error) {
 		if u.Host == "" {
 			return nil, badURL("input %s: no bucket: %s://BUCKET/PREFIX/", root, scheme)
 		}
-		bucketURL = (&url.URL{Scheme: scheme, Host: u.Host, RawQuery: u.RawQuery}).String()
+		q := u.Query()
+		if scheme == "s3" && !q.Has("response_checksum_validation") {
+			// A ranged GET cannot be checked against a whole object's checksum; asked to
+			// try, the SDK logs a line on standard error for each read.
+			q.Set("response_checksum_validation", "when_required")
+		}
+		bucketURL = (&url.URL{Scheme: scheme, Host: u.Host, RawQuery: q.Encode()}).String()
 		if prefix = strings.Trim(u.Path, "/"); prefix != "" {
 			prefix += "/"
 		}
@@ -250,8 +256,12 @@ func (bk *Bucket) Open(name string) (fs.File, error) {
 // FileInfo when name is a prefix of objects.
 func (bk *Bucket) Stat(name string) (fs.FileInfo, error) { return bk.stat("stat", name) }
 
+// validPath reports whether name is a valid fs path that names a key: one without a
+// backslash, which some servers take for a separator.
+func validPath(name string) bool { return fs.ValidPath(name) && !strings.Contains(name, `\`) }
+
 func (bk *Bucket) stat(op, name string) (fs.FileInfo, error) {
-	if !fs.ValidPath(name) {
+	if !validPath(name) {
 		return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}
 	}
 	if name == "." {
@@ -276,10 +286,10 @@ func (bk *Bucket) stat(op, name string) (fs.FileInfo, error) {
 
 // ReadDir lists the folder name: the objects and the "folders" (common prefixes)
 // directly under its prefix, sorted by name. An object whose key ends in "/" (the
-// folder markers some tools write) and a name that is not a valid fs path element
-// are left out.
+// folder marker that consoles write for "create folder") is a folder; a name that is
+// not a valid path element is left out.
 func (bk *Bucket) ReadDir(name string) ([]fs.DirEntry, error) {
-	if !fs.ValidPath(name) {
+	if !validPath(name) {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrInvalid}
 	}
 	prefix := bk.prefix
@@ -297,10 +307,14 @@ func (bk *Bucket) ReadDir(name string) ([]fs.DirEntry, error) {
 			return nil, bk.pathError("readdir", name, err)
 		}
 		base := strings.TrimSuffix(strings.TrimPrefix(obj.Key, prefix), "/")
-		if base == "" || strings.Contains(base, "/") || !fs.ValidPath(base) || !obj.IsDir && strings.HasSuffix(obj.Key, "/") {
+		if base == "" || strings.Contains(base, "/") || !validPath(base) {
 			continue
 		}
-		out = append(out, fs.FileInfoToDirEntry(fileInfo{name: base, size: obj.Size, mod: obj.ModTime, dir: obj.IsDir}))
+		if obj.IsDir || strings.HasSuffix(obj.Key, "/") {
+			out = append(out, fs.FileInfoToDirEntry(fileInfo{name: base, dir: true}))
+			continue
+		}
+		out = append(out, fs.FileInfoToDirEntry(fileInfo{name: base, size: obj.Size, mod: obj.ModTime}))
 	}
 	if len(out) == 0 && name != "." {
 		// An empty listing: a missing folder, or a file.
@@ -312,10 +326,27 @@ func (bk *Bucket) ReadDir(name string) ([]fs.DirEntry, error) {
 			return nil, &fs.PathError{Op: "readdir", Path: bk.where(name), Err: errors.New("not a folder")}
 		}
 	}
-	slices.SortFunc(out, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
-	// A key that is both an object and a prefix is listed twice: keep the file.
+	slices.SortFunc(out, func(a, b fs.DirEntry) int {
+		if c := strings.Compare(a.Name(), b.Name()); c != 0 {
+			return c
+		}
+		return compareBool(a.IsDir(), b.IsDir())
+	})
+	// A key that is both an object and a prefix is listed twice: keep the file, as
+	// Open does.
 	out = slices.CompactFunc(out, func(a, b fs.DirEntry) bool { return a.Name() == b.Name() })
 	return out, nil
+}
+
+// compareBool orders false before true.
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // fileInfo describes an object or a folder. The modification time is kept to the
