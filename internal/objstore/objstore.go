@@ -33,17 +33,30 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
-	_ "gocloud.dev/blob/azureblob" // azblob://
-	_ "gocloud.dev/blob/fileblob"  // file://
-	_ "gocloud.dev/blob/gcsblob"   // gs://
-	_ "gocloud.dev/blob/s3blob"    // s3://
+	_ "gocloud.dev/blob/fileblob" // file://; the cloud drivers in driver_*.go
 	"gocloud.dev/gcerrors"
 
 	"github.com/recoverykpi/recoverykpi/internal/redact"
 )
 
-// Schemes are the URL schemes an extract set may be read from.
+// Schemes are the URL schemes an extract set may be read from. A binary built with
+// the tag recoverykpi_nos3, recoverykpi_noazure or recoverykpi_nogcs leaves that
+// driver out (see the README for what each adds to the binary) and refuses its scheme.
 var Schemes = []string{"s3", "gs", "azblob", "file"}
+
+// excluded returns the build tag that left the driver of scheme out of this binary,
+// or "".
+func excluded(scheme string) string {
+	switch {
+	case scheme == "s3" && !withS3:
+		return "recoverykpi_nos3"
+	case scheme == "azblob" && !withAzure:
+		return "recoverykpi_noazure"
+	case scheme == "gs" && !withGCS:
+		return "recoverykpi_nogcs"
+	}
+	return ""
+}
 
 // ErrNotFound is wrapped by Open's error when the bucket does not exist or holds no
 // object under the prefix: the extract set has not landed (or the URL is wrong).
@@ -131,6 +144,9 @@ func Open(ctx context.Context, rawURL string) (*Bucket, error) {
 	scheme := strings.ToLower(u.Scheme)
 	if !slices.Contains(Schemes, scheme) {
 		return nil, badURL("input %s: scheme %q is not supported (use %s)", root, u.Scheme, strings.Join(Schemes, "://, ")+"://")
+	}
+	if tag := excluded(scheme); tag != "" {
+		return nil, badURL("input %s: this binary was built without the %s:// driver (-tags %s)", root, scheme, tag)
 	}
 	if u.User != nil {
 		return nil, badURL("input %s: credentials in the URL are not read; the drivers take them from their environment (see the README)", root)
