@@ -104,6 +104,10 @@ func TestImportRules(t *testing.T) {
 		"github.com/pierrec/lz4":                 {"readers"},
 		"github.com/apache/thrift":               {"readers"},
 		"github.com/apache/arrow-go/v18/parquet": {"readers", "bench/scan", "internal/tools/duckdbfixtures"},
+		"gocloud.dev":                            {"internal/objstore"},
+		"github.com/aws/":                        {"internal/objstore"},
+		"github.com/Azure/":                      {"internal/objstore"},
+		"cloud.google.com/":                      {"internal/objstore"},
 	}
 	for dir, imps := range all {
 		for _, im := range imps {

@@ -216,7 +216,9 @@ func (c *Config) resolve(dir string) {
 		}
 		return filepath.Join(dir, p)
 	}
-	c.Input = abs(c.Input)
+	if !strings.Contains(c.Input, "://") { // an object-store URL is not a path
+		c.Input = abs(c.Input)
+	}
 	c.Output = abs(c.Output)
 	if s := c.Schedule; s != nil {
 		if s.MetricsFile != "" {

@@ -35,10 +35,11 @@ func backfillCommand(ctx context.Context, args []string, e *Env) error {
 		return err
 	}
 	s := &job.Summary{Command: "backfill", From: *from, To: *to}
-	j, err := openJob(f, e)
+	j, err := openJob(ctx, f, e)
 	if err != nil {
 		return finish(e, s, f.formatFlags, err)
 	}
+	defer j.Close()
 	warn(e, j)
 	s.Input = j.InputRoot()
 	labels, err := j.Quarters(*from, *to)

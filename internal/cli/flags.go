@@ -121,7 +121,7 @@ func (f *runFlags) register(fs *flag.FlagSet, withQuarter bool) {
 
 func (f *runFlags) registerInput(fs *flag.FlagSet) {
 	fs.StringVar(&f.config, "config", "", "config `FILE` (YAML); - reads it from standard input, its relative paths then relative to the current folder (default: RECOVERYKPI_CONFIG)")
-	fs.StringVar(&f.input, "input", "", "extract set `DIR` (overrides RECOVERYKPI_INPUT and the config)")
+	fs.StringVar(&f.input, "input", "", "extract set `DIR`, or object-store URL (s3://bucket/prefix/, gs://…, azblob://…, file:///…; overrides RECOVERYKPI_INPUT and the config)")
 }
 
 // check validates the flag values that need no I/O.

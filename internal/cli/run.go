@@ -7,12 +7,14 @@ import (
 	"io"
 
 	"github.com/recoverykpi/recoverykpi/internal/job"
+	"github.com/recoverykpi/recoverykpi/internal/objstore"
 	"github.com/recoverykpi/recoverykpi/internal/verify"
 )
 
 // openJob checks the flags, loads the config (file or standard input, then the
 // environment) and opens the job they describe, flags overriding the rest.
-func openJob(f runFlags, e *Env) (*job.Job, error) {
+// ctx bounds the requests to an object-store input for the job's life: Close the job.
+func openJob(ctx context.Context, f runFlags, e *Env) (*job.Job, error) {
 	if err := f.check(); err != nil {
 		return nil, err
 	}
@@ -20,7 +22,7 @@ func openJob(f runFlags, e *Env) (*job.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	return job.Open(job.Options{Config: path, Loaded: cfg, Input: f.input, Output: f.output, AsOf: f.asOf, AllowOpen: f.allowOpen})
+	return job.Open(job.Options{Config: path, Loaded: cfg, Input: f.input, Output: f.output, AsOf: f.asOf, AllowOpen: f.allowOpen, Context: ctx})
 }
 
 // warn prints the config's warnings (an http:// webhook, a PostgreSQL lock without TLS
@@ -50,10 +52,11 @@ func runCommand(ctx context.Context, args []string, e *Env) error {
 		return err
 	}
 	s := &job.Summary{Command: "run"}
-	j, err := openJob(f, e)
+	j, err := openJob(ctx, f, e)
 	if err != nil {
 		return finish(e, s, f.formatFlags, err)
 	}
+	defer j.Close()
 	warn(e, j)
 	s.Input = j.InputRoot()
 	e.log.Debug("reading the extract set", "input", s.Input)
@@ -105,11 +108,12 @@ func validateCommand(ctx context.Context, args []string, e *Env) error {
 	case !given:
 		return fmt.Errorf("%w: validate needs an extract set: give --input DIR, RECOVERYKPI_INPUT or a config with input (or --sample for the embedded sample)", ErrUsage)
 	}
-	s.Input = cmp.Or(f.input, cfg.Input)
-	j, err := job.Open(job.Options{Config: path, Loaded: cfg, Input: f.input})
+	s.Input = objstore.Root(cmp.Or(f.input, cfg.Input)) // a URL's secrets masked
+	j, err := job.Open(job.Options{Config: path, Loaded: cfg, Input: f.input, Context: ctx})
 	if err != nil {
 		return finish(e, s, f.formatFlags, err)
 	}
+	defer j.Close()
 	warn(e, j)
 	s.Input = j.InputRoot()
 	report := e.Stdout

@@ -74,10 +74,11 @@ func scheduleOptions(configPath, name string, e *Env, stopTimeout time.Duration)
 
 // runDue reads the config and the extract set and publishes the default quarter.
 func runDue(ctx context.Context, configPath string, e *Env) (*schedule.Result, error) {
-	j, err := openJob(runFlags{config: configPath}, e)
+	j, err := openJob(ctx, runFlags{config: configPath}, e)
 	if err != nil {
 		return nil, err
 	}
+	defer j.Close()
 	l, err := j.Load(ctx)
 	if err != nil {
 		return nil, err

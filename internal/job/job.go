@@ -5,7 +5,10 @@
 package job
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,6 +19,7 @@ import (
 	"github.com/recoverykpi/recoverykpi"
 	"github.com/recoverykpi/recoverykpi/config"
 	"github.com/recoverykpi/recoverykpi/internal/contract"
+	"github.com/recoverykpi/recoverykpi/internal/objstore"
 	"github.com/recoverykpi/recoverykpi/pipeline"
 	"github.com/recoverykpi/recoverykpi/readers"
 )
@@ -24,7 +28,8 @@ import (
 type Job struct {
 	cfg       *config.Config
 	input     fs.FS
-	inputRoot string // as given, cleaned (filepath.Clean): a folder, or "embedded:sample"
+	inputRoot string    // as given, cleaned (filepath.Clean): a folder, "embedded:sample", or a URL (secrets masked)
+	closer    io.Closer // the object-store bucket of a URL input; nil for a folder
 	output    string
 	asOf      *time.Time
 	allowOpen bool             // a quarter not ended by as_of may be published (--allow-open)
@@ -40,7 +45,7 @@ type Options struct {
 	// Loaded is the config already loaded (from Config, standard input or the
 	// defaults, with the environment applied); nil to load Config here.
 	Loaded *config.Config
-	Input  string // extract set folder
+	Input  string // extract set folder, or object-store URL (objstore.Schemes)
 	Output string // output folder
 	AsOf   string // RFC 3339
 	// AllowOpen lets a quarter that has not ended by as_of be published, every KPI
@@ -48,6 +53,9 @@ type Options struct {
 	AllowOpen bool
 	// Allocator holds the Arrow buffers the readers allocate; nil for the readers' own.
 	Allocator memory.Allocator
+	// Context bounds the requests to the object store of a URL input, for the job's
+	// whole life; nil for context.Background.
+	Context context.Context
 }
 
 // Open loads the config (or the defaults) and applies the options. With neither
@@ -91,17 +99,55 @@ func Open(o Options) (*Job, error) {
 	if cfg.Input == "" {
 		return nil, fmt.Errorf("%w: no input folder: give --input or set input in the config", ErrUsage)
 	}
-	// s, ./s and s/ name the same folder, and the manifest records it once (input_root).
-	cfg.Input = filepath.Clean(cfg.Input)
-	st, err := os.Stat(cfg.Input)
+	ctx := o.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	fsys, root, closer, err := OpenInput(ctx, cfg.Input)
 	if err != nil {
-		return nil, readers.Incomplete(fmt.Errorf("input folder %s: %w", cfg.Input, err))
+		return nil, err
+	}
+	cfg.Input = root
+	j.input, j.inputRoot, j.closer = fsys, root, closer
+	return j, nil
+}
+
+// OpenInput opens the extract set root: an object-store URL (s3://bucket/prefix/, …;
+// see package objstore) or a folder. It returns the files, the root as the manifest
+// records it (a folder cleaned with filepath.Clean, so s, ./s and s/ are recorded
+// once; a URL with its secrets masked) and, for a URL, the bucket to close. A folder or
+// prefix that does not exist is an error wrapping readers.ErrIncomplete (not landed
+// yet); a URL that cannot name an extract set is a usage error.
+func OpenInput(ctx context.Context, root string) (fs.FS, string, io.Closer, error) {
+	if objstore.IsURL(root) {
+		b, err := objstore.Open(ctx, root)
+		switch {
+		case errors.Is(err, objstore.ErrURL):
+			return nil, "", nil, fmt.Errorf("%w: %w", ErrUsage, err)
+		case errors.Is(err, objstore.ErrNotFound):
+			return nil, "", nil, readers.Incomplete(err)
+		case err != nil:
+			return nil, "", nil, err
+		}
+		return b, b.Root(), b, nil
+	}
+	root = filepath.Clean(root)
+	st, err := os.Stat(root)
+	if err != nil {
+		return nil, "", nil, readers.Incomplete(fmt.Errorf("input folder %s: %w", root, err))
 	}
 	if !st.IsDir() {
-		return nil, fmt.Errorf("%w: input %s is not a folder", readers.ErrUnusable, cfg.Input)
+		return nil, "", nil, fmt.Errorf("%w: input %s is not a folder", readers.ErrUnusable, root)
 	}
-	j.input, j.inputRoot = os.DirFS(cfg.Input), cfg.Input
-	return j, nil
+	return os.DirFS(root), root, nil, nil
+}
+
+// Close releases the object-store bucket of a URL input; it does nothing for a folder.
+func (j *Job) Close() error {
+	if j.closer == nil {
+		return nil
+	}
+	return j.closer.Close()
 }
 
 // New returns a job on an already loaded config, reading input (named inputRoot in
@@ -116,18 +162,22 @@ func New(cfg *config.Config, input fs.FS, inputRoot, output string, asOf *time.T
 // Warnings returns what is insecure in the job's config (config.Config.Warnings).
 func (j *Job) Warnings() []string { return j.cfg.Warnings() }
 
-// InputRoot returns the extract set as given (cleaned): a folder, or SampleRoot.
+// InputRoot returns the extract set as given (cleaned): a folder, a URL (secrets
+// masked), or SampleRoot.
 func (j *Job) InputRoot() string { return j.inputRoot }
 
 // InputName is how the workbook's Audit sheet names the extract set: the last element
-// of its folder path (extracts for s/extracts, ./s/extracts/ or /data/s/extracts), or
-// SampleRoot. It does not depend on how the path was spelled, relative or absolute, so
+// of its folder path (extracts for s/extracts, ./s/extracts/ or /data/s/extracts) or of
+// its URL's path (extracts for s3://bucket/landing/extracts/), or SampleRoot. It does not depend on how the path was spelled, relative or absolute, so
 // that changes no byte of the workbook; the manifest records the path itself
 // (input_root), which verify needs to find the files. It is computed from the path
 // alone, never from the current folder, so verify renders the same name.
 func InputName(root string) string {
 	if root == SampleRoot || root == "" {
 		return root
+	}
+	if objstore.IsURL(root) {
+		return objstore.Name(root)
 	}
 	return filepath.Base(filepath.Clean(root))
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/recoverykpi/recoverykpi"
 	"github.com/recoverykpi/recoverykpi/config"
 	"github.com/recoverykpi/recoverykpi/internal/job"
+	"github.com/recoverykpi/recoverykpi/internal/objstore"
 	"github.com/recoverykpi/recoverykpi/internal/publish"
 	"github.com/recoverykpi/recoverykpi/writers/manifest"
 )
@@ -116,10 +117,11 @@ func Manifest(ctx context.Context, manifestPath, input string) (*Report, error) 
 	}
 
 	// The inputs, file by file.
-	fsys, where, err := verifyInput(m.InputRoot, input)
+	fsys, where, closeInput, err := verifyInput(ctx, m.InputRoot, input)
 	if err != nil {
 		rep.differ("input root %s: %v", where, err)
 	}
+	defer closeInput()
 	listed := map[string]bool{}
 	for _, in := range m.Inputs {
 		listed[in.Path] = true
@@ -220,22 +222,30 @@ func checkConfigSum(rep *Report, m *manifest.Manifest) {
 }
 
 // verifyInput opens the extract set to check: input when given, else the recorded
-// root ("embedded:sample" is the sample in this binary).
-func verifyInput(root, input string) (fs.FS, string, error) {
+// root ("embedded:sample" is the sample in this binary; an object-store URL is read
+// with the credentials of the environment). The returned function closes it.
+func verifyInput(ctx context.Context, root, input string) (fs.FS, string, func(), error) {
 	dir := root
 	if input != "" {
 		dir = input
 	} else if root == job.SampleRoot {
-		return recoverykpi.Sample(), root, nil
+		return recoverykpi.Sample(), root, func() {}, nil
+	}
+	if objstore.IsURL(dir) {
+		fsys, where, closer, err := job.OpenInput(ctx, dir)
+		if err != nil {
+			return nil, objstore.Root(dir), func() {}, err
+		}
+		return fsys, where, func() { _ = closer.Close() }, nil
 	}
 	st, err := os.Stat(dir)
 	if err != nil {
-		return nil, dir, err
+		return nil, dir, func() {}, err
 	}
 	if !st.IsDir() {
-		return nil, dir, errors.New("not a folder")
+		return nil, dir, func() {}, errors.New("not a folder")
 	}
-	return os.DirFS(dir), dir, nil
+	return os.DirFS(dir), dir, func() {}, nil
 }
 
 // unlistedParquet returns the *.parquet files under fsys that are not listed, skipping
