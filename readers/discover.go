@@ -22,6 +22,7 @@ type FileInfo struct {
 	info       fs.FileInfo     // the Stat of the handle whose footer Discover checked
 	partitions []partition     // the Hive partition folders on Path, outermost first (a Delta file's partitionValues)
 	dv         *deletionVector // the rows of a Delta table's file that are deleted; nil for none
+	ice        *icebergFile    // an Iceberg table's data file: its delete files and field ids; nil for others
 }
 
 // Empty reports whether the file has no bytes at all: Hive's empty bucket,
@@ -62,8 +63,9 @@ type TableSource struct {
 	files   [][]sourceColumn // by file, then contract column index (leaf -1 when absent)
 	found   []string         // by contract column index: its name in the first file that has it
 	warns   []string
-	dbio    bool           // the folder holds Databricks commit markers
-	delta   *deltaSnapshot // the folder is a Delta table, read at this snapshot (delta.go)
+	dbio    bool             // the folder holds Databricks commit markers
+	delta   *deltaSnapshot   // the folder is a Delta table, read at this snapshot (delta.go)
+	iceberg *icebergSnapshot // the folder is an Iceberg table, read at this snapshot (iceberg.go)
 }
 
 // Warnings returns what Discover accepted but a person should know, one sentence
@@ -89,6 +91,8 @@ func (t *TableSource) Format() string {
 	switch {
 	case t.delta != nil:
 		return fmt.Sprintf("delta (version %d)", t.delta.version)
+	case t.iceberg != nil:
+		return fmt.Sprintf("iceberg (format v%d, snapshot %d)", t.iceberg.formatVersion, t.iceberg.snapshotID)
 	case t.dir == "":
 		return "single file"
 	case t.dbio:
@@ -202,6 +206,9 @@ func Discover(ctx context.Context, fsys fs.FS, opts Options) (_ *Extract, err er
 		if len(files) == 0 {
 			ex.absent = append(ex.absent, warns...)
 			if def.Required {
+				if snap.delta != nil || snap.iceberg != nil {
+					return nil, Incomplete(fmt.Errorf("missing required table %s (%s/ is a table whose current snapshot has no data files)", def.Name, dir))
+				}
 				if len(warns) > 0 {
 					return nil, Incomplete(fmt.Errorf("missing required table %s (%s/ holds no committed part files: %s)", def.Name, dir, strings.Join(warns, "; ")))
 				}
@@ -216,7 +223,7 @@ func Discover(ctx context.Context, fsys fs.FS, opts Options) (_ *Extract, err er
 			}
 			continue
 		}
-		t := &TableSource{Def: def, Files: files, fsys: fsys, dir: dir, opts: opts, mapping: m, warns: warns, dbio: warns != nil, delta: snap}
+		t := &TableSource{Def: def, Files: files, fsys: fsys, dir: dir, opts: opts, mapping: m, warns: warns, dbio: warns != nil, delta: snap.delta, iceberg: snap.iceberg}
 		if err := t.checkSchemas(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err() // cancelled, not unusable
@@ -231,15 +238,16 @@ func Discover(ctx context.Context, fsys fs.FS, opts Options) (_ *Extract, err er
 // findFiles lists a table's part files. p is the mapped path ("" = default). dir
 // is the table folder found, "" when the table is a single file or nothing was found;
 // warns say which files Databricks' commit markers made it skip; snap is the
-// snapshot of a Delta table, whose data files are the parts (deltaFiles).
-func findFiles(ctx context.Context, fsys fs.FS, table, p string) (_ []FileInfo, dir string, warns []string, snap *deltaSnapshot, _ error) {
+// snapshot of a Delta or Iceberg table, whose data files are the parts
+// (deltaFiles, icebergFiles).
+func findFiles(ctx context.Context, fsys fs.FS, table, p string) (_ []FileInfo, dir string, warns []string, snap tableSnapshot, _ error) {
 	var candidates []string
 	if p == "" {
 		candidates = []string{table + ".parquet", table}
 	} else {
 		clean := strings.TrimSuffix(path.Clean(strings.TrimPrefix(p, "./")), "/")
 		if !fs.ValidPath(clean) {
-			return nil, "", nil, nil, fmt.Errorf("table %s: invalid path %q", table, p)
+			return nil, "", nil, tableSnapshot{}, fmt.Errorf("table %s: invalid path %q", table, p)
 		}
 		candidates = []string{clean}
 	}
@@ -249,22 +257,57 @@ func findFiles(ctx context.Context, fsys fs.FS, table, p string) (_ []FileInfo, 
 			continue
 		}
 		if err != nil {
-			return nil, "", nil, nil, fmt.Errorf("table %s: %w", table, err)
+			return nil, "", nil, tableSnapshot{}, fmt.Errorf("table %s: %w", table, err)
 		}
 		if !st.IsDir() {
 			if err := regular(c, st); err != nil {
-				return nil, "", nil, nil, fmt.Errorf("table %s: %w", table, err)
+				return nil, "", nil, tableSnapshot{}, fmt.Errorf("table %s: %w", table, err)
 			}
-			return []FileInfo{{Path: c, Size: st.Size()}}, "", nil, nil, nil
+			return []FileInfo{{Path: c, Size: st.Size()}}, "", nil, tableSnapshot{}, nil
 		}
 		if isDeltaTable(fsys, c) {
 			files, snap, err := deltaFiles(ctx, fsys, table, c)
-			return files, c, nil, snap, err
+			return files, c, nil, tableSnapshot{delta: snap}, err
+		}
+		if isIcebergTable(fsys, c) {
+			files, snap, err := icebergFiles(ctx, fsys, table, c)
+			return files, c, nil, tableSnapshot{iceberg: snap}, err
 		}
 		files, warns, err := walkParts(fsys, table, c)
-		return files, c, warns, nil, err
+		return files, c, warns, tableSnapshot{}, err
 	}
-	return nil, "", nil, nil, nil
+	return nil, "", nil, tableSnapshot{}, nil
+}
+
+// tableSnapshot is the snapshot a table folder is read at when it holds a table
+// format's metadata; both nil for plain part files.
+type tableSnapshot struct {
+	delta   *deltaSnapshot
+	iceberg *icebergSnapshot
+}
+
+// icebergFiles returns the data files of the Iceberg table in the folder dir at
+// its current snapshot (iceberg.go), checked against the sizes its manifests
+// record.
+func icebergFiles(ctx context.Context, fsys fs.FS, table, dir string) ([]FileInfo, *icebergSnapshot, error) {
+	files, snap, err := readIcebergSnapshot(ctx, fsys, table, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, f := range files {
+		info, err := fs.Stat(fsys, f.Path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("table %s: data file %s of Iceberg snapshot %d: %w", table, f.Path, snap.snapshotID, err)
+		}
+		if err := regular(f.Path, info); err != nil {
+			return nil, nil, fmt.Errorf("table %s: %w", table, err)
+		}
+		if f.Size > 0 && info.Size() != f.Size {
+			return nil, nil, Incomplete(fmt.Errorf("table %s: data file %s of Iceberg snapshot %d has %d bytes, its manifest says %d", table, f.Path, snap.snapshotID, info.Size(), f.Size))
+		}
+		files[i].Size = info.Size()
+	}
+	return files, snap, nil
 }
 
 // deltaFiles returns the data files of the Delta table in the folder dir at its
@@ -455,6 +498,9 @@ func (t *TableSource) fileColumns(ctx context.Context, f FileInfo) ([]sourceColu
 func (t *TableSource) classifyFile(f FileInfo, pf *parquetFile) ([]sourceColumn, error) {
 	cols := make([]sourceColumn, len(t.Def.Columns))
 	names := pf.columnNames()
+	if f.ice != nil && !pf.empty && pf.rows != f.ice.records {
+		return nil, Incomplete(fmt.Errorf("%s: table %s: the footer says %d rows, the Iceberg manifest %d", f.Path, t.Def.Name, pf.rows, f.ice.records))
+	}
 	var keys []string
 	for _, pt := range f.partitions {
 		keys = append(keys, pt.key)
@@ -462,8 +508,19 @@ func (t *TableSource) classifyFile(f FileInfo, pf *parquetFile) ([]sourceColumn,
 	var wall *WallClock
 	for j, c := range t.Def.Columns {
 		want := t.lookupName(c.Name)
-		name, warning, err := matchColumn(names, want)
-		if err != nil {
+		var name, warning string
+		var err error
+		if f.ice != nil {
+			// Iceberg: matched by name in the current schema, then by field id in
+			// the file, which may have it under an older name.
+			var cur string
+			if cur, warning, err = matchColumn(f.ice.snap.names, want); err != nil {
+				return nil, fmt.Errorf("%s: table %s: column %s: %w", f.Path, t.Def.Name, want, err)
+			}
+			if cur != "" {
+				name = f.ice.snap.fileColumnName(pf, cur)
+			}
+		} else if name, warning, err = matchColumn(names, want); err != nil {
 			return nil, fmt.Errorf("%s: table %s: column %s: %w", f.Path, t.Def.Name, want, err)
 		}
 		var folder *partitionValue
@@ -578,20 +635,20 @@ func matchColumn(names []string, want string) (name, warning string, err error) 
 	return "", "", nil
 }
 
-// refuseTableFormat stops a table folder that holds a table format's log rather than
-// plain part files: an Iceberg table (metadata/ with *.metadata.json). Its part files
-// include removed files, rows hidden by delete files, and files of uncommitted writes,
-// so reading them as plain Parquet would misread the table without a word (SPEC §2: a
-// table format that cannot be applied exactly is refused, naming it). (A Delta Lake
-// table, _delta_log/, is read as its snapshot: deltaFiles.)
+// refuseTableFormat stops a table folder that looks like a table format's but
+// could not be read as one: a metadata/ folder with *.metadata.json files none of
+// which is named by a version number (isIcebergTable). Its part files include
+// removed files, rows hidden by delete files, and files of uncommitted writes, so
+// reading them as plain Parquet would misread the table without a word (SPEC §2: a
+// table format that cannot be applied exactly is refused, naming it).
 func refuseTableFormat(fsys fs.FS, table, dir string) error {
-	entries, err := fs.ReadDir(fsys, path.Join(dir, "metadata"))
+	entries, err := fs.ReadDir(fsys, path.Join(dir, icebergMetadataDir))
 	if err != nil {
 		return nil
 	}
 	for _, e := range entries {
 		if strings.HasSuffix(e.Name(), ".metadata.json") {
-			return fmt.Errorf("%w: table %s: %s/ is an Iceberg table (%s/metadata/%s): reading an Iceberg table's snapshot is not supported; export the table as plain Parquet files", ErrUnusable, table, dir, dir, e.Name())
+			return fmt.Errorf("%w: table %s: %s/ looks like an Iceberg table (%s/metadata/%s), but no metadata file is named by its version (v<N>.metadata.json or <N>-<uuid>.metadata.json), so its current snapshot is unknown; export the table as plain Parquet files", ErrUnusable, table, dir, dir, e.Name())
 		}
 	}
 	return nil

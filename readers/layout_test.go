@@ -327,15 +327,18 @@ func TestSchemaEvolutionLimits(t *testing.T) {
 	}
 }
 
-// A table folder that holds a Delta Lake or Iceberg table is refused, naming the
-// format: its part files are not the table (removed files, deletion vectors, delete
+// A table folder that holds a Delta Lake or Iceberg table that cannot be read is
+// refused, naming the format: its part files are not the table (removed files, deletion vectors, delete
 // files), so reading them as plain Parquet would misread it without a word.
 func TestTableFormatsAreRefused(t *testing.T) {
 	for _, c := range []struct{ name, marker, want string }{
 		// (A Delta table is read as its snapshot, delta_test.go; a log that cannot be
 		// replayed is refused, never read as plain parts.)
 		{"delta", "purchases/_delta_log/00000000000000000000.json", "table purchases: Delta Lake table purchases/: the log up to version 0 has no protocol action"},
-		{"iceberg", "purchases/metadata/v2.metadata.json", "purchases/ is an Iceberg table (purchases/metadata/v2.metadata.json)"},
+		// (An Iceberg table is read as its snapshot, iceberg_test.go; metadata that
+		// cannot be read is refused, never read as plain parts.)
+		{"iceberg", "purchases/metadata/v2.metadata.json", "table purchases: Iceberg table purchases/: metadata purchases/metadata/v2.metadata.json: invalid or missing format-version"},
+		{"iceberg without a version in the name", "purchases/metadata/current.metadata.json", "purchases/ looks like an Iceberg table (purchases/metadata/current.metadata.json), but no metadata file is named by its version"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()

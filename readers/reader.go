@@ -399,11 +399,15 @@ func (r *TableReader) decodeFile(ctx context.Context, i int, send func(decoded) 
 		defer hash.stop() // before pf.close: the hasher reads pf's handle
 	}
 	var deleted []uint64
-	if f.dv != nil {
-		if deleted, err = f.dv.load(r.src.fsys, r.src.dir, pf.rows); err != nil {
-			send(decoded{err: fmt.Errorf("%s: %w", f.Path, err)})
-			return false
-		}
+	switch {
+	case f.dv != nil:
+		deleted, err = f.dv.load(r.src.fsys, r.src.dir, pf.rows)
+	case f.ice != nil:
+		deleted, err = f.ice.load(ctx, r.src.fsys, f.Path, pf.rows, r.mem)
+	}
+	if err != nil {
+		send(decoded{err: fmt.Errorf("%s: %w", f.Path, err)})
+		return false
 	}
 	ok := send(decoded{file: i, schema: schema, deleted: deleted})
 	var rows int64
