@@ -55,10 +55,11 @@ var deltaReaderFeatures = []string{
 // deltaSnapshot is the state of a Delta table at its newest version.
 type deltaSnapshot struct {
 	version    int64
-	files      []deltaFile // in lexical order of their path
-	partitions []string    // metaData.partitionColumns
-	deleted    int64       // rows hidden by deletion vectors (their cardinality)
-	withDVs    int         // files with a deletion vector
+	files      []deltaFile    // in lexical order of their path
+	partitions []string       // metaData.partitionColumns
+	deleted    int64          // rows hidden by deletion vectors (their cardinality)
+	withDVs    int            // files with a deletion vector
+	aux        []MetadataFile // the log files replayed (checkpoint parts, commits) and the deletion vector files
 }
 
 // deltaFile is one live data file of the snapshot.
@@ -281,6 +282,7 @@ func readDeltaSnapshot(ctx context.Context, fsys fs.FS, table, dir string) (*del
 	if start >= 0 {
 		for i := 1; i <= l.parts[start]; i++ {
 			p := path.Join(logDir, l.checkpoints[start][i])
+			snap.aux = append(snap.aux, MetadataFile{Path: p, Role: "delta checkpoint"})
 			if err := readDeltaCheckpoint(ctx, fsys, p, func(a deltaAction) error {
 				if a.Remove != nil {
 					return nil // a checkpoint's removes are tombstones for VACUUM
@@ -297,6 +299,7 @@ func readDeltaSnapshot(ctx context.Context, fsys fs.FS, table, dir string) (*del
 			return nil, err
 		}
 		p := path.Join(logDir, l.commits[v])
+		snap.aux = append(snap.aux, MetadataFile{Path: p, Role: "delta commit"})
 		if err := readDeltaCommit(fsys, p, func(a deltaAction) error { apply(a); return nil }); err != nil {
 			return nil, fmt.Errorf("%s: commit %s: %w", where, p, err)
 		}
@@ -329,10 +332,16 @@ func readDeltaSnapshot(ctx context.Context, fsys fs.FS, table, dir string) (*del
 		if a.DeletionVector != nil {
 			snap.withDVs++
 			snap.deleted += a.DeletionVector.Cardinality
+			if a.DeletionVector.StorageType == "u" {
+				if rel, err := a.DeletionVector.relPath(); err == nil {
+					snap.aux = append(snap.aux, MetadataFile{Path: path.Join(dir, rel), Role: "delta deletion vector"})
+				}
+			}
 		}
 		snap.files = append(snap.files, deltaFile{path: p, size: a.Size, partitionValues: a.PartitionValues, dv: a.DeletionVector})
 	}
 	slices.SortFunc(snap.files, func(a, b deltaFile) int { return strings.Compare(a.path, b.path) })
+	snap.aux = sortMetadataFiles(snap.aux)
 	return snap, nil
 }
 

@@ -101,6 +101,45 @@ func (t *TableSource) Format() string {
 	return "plain parts"
 }
 
+// MetadataFile is a file that a table format's reader read besides the data files:
+// a Delta Lake log's commits and checkpoint, its deletion vector files; an Iceberg
+// table's metadata file, manifest list and manifests, and its delete files.
+type MetadataFile struct {
+	Path string // slash path relative to the input root
+	Role string // e.g. "delta commit", "iceberg manifest", "iceberg position delete file"
+}
+
+// sortMetadataFiles sorts files by path and drops repeats.
+func sortMetadataFiles(files []MetadataFile) []MetadataFile {
+	slices.SortFunc(files, func(a, b MetadataFile) int { return strings.Compare(a.Path, b.Path) })
+	return slices.CompactFunc(files, func(a, b MetadataFile) bool { return a.Path == b.Path })
+}
+
+// Snapshot describes the table format's snapshot the table was read at: the
+// format ("delta" or "iceberg", "" for plain Parquet files), the Delta version or
+// the Iceberg snapshot id, and Iceberg's format version (0 for Delta).
+func (t *TableSource) Snapshot() (format string, version int64, formatVersion int) {
+	switch {
+	case t.delta != nil:
+		return "delta", t.delta.version, 0
+	case t.iceberg != nil:
+		return "iceberg", t.iceberg.snapshotID, t.iceberg.formatVersion
+	}
+	return "", 0, 0
+}
+
+// MetadataFiles returns the files of the table format that were read besides the
+// data files, in path order; nil for plain Parquet files.
+func (t *TableSource) MetadataFiles() []MetadataFile {
+	switch {
+	case t.delta != nil:
+		return slices.Clone(t.delta.aux)
+	case t.iceberg != nil:
+		return slices.Clone(t.iceberg.aux)
+	}
+	return nil
+}
+
 // PartitionColumns returns the keys of the Hive partition folders (key=value/)
 // under the table folder, in order of first appearance, whether or not they
 // supply a contract column (see Discover).

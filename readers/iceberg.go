@@ -54,10 +54,10 @@ const icebergMetadataDir = "metadata"
 type icebergSnapshot struct {
 	snapshotID    int64 // 0 for a table without a snapshot (no data yet)
 	formatVersion int
-	metadata      string   // slash path of the metadata file read, relative to the input root
-	aux           []string // the metadata files read (metadata file, manifest list, manifests), and the delete files
-	deleteFiles   int      // position delete files, deletion vectors and equality delete files applied
-	equality      int      // of which equality delete files
+	metadata      string         // slash path of the metadata file read, relative to the input root
+	aux           []MetadataFile // the metadata files read (metadata file, manifest list, manifests) and the delete files applied
+	deleteFiles   int            // position delete files, deletion vectors and equality delete files applied
+	equality      int            // of which equality delete files
 	// fields maps a current column name to its field id.
 	fields map[string]int
 	io     *icebergFS // the table's files, as iceberg-go opens them
@@ -181,7 +181,7 @@ func readIcebergSnapshot(ctx context.Context, fsys fs.FS, tableName, dir string)
 	if tio.location, err = parseLocation(meta.Location()); err != nil {
 		return nil, nil, fmt.Errorf("%s: metadata %s: table location %q: %w", where, mpath, meta.Location(), err)
 	}
-	snap := &icebergSnapshot{formatVersion: meta.Version(), metadata: mpath, aux: []string{mpath}, fields: map[string]int{}, io: tio}
+	snap := &icebergSnapshot{formatVersion: meta.Version(), metadata: mpath, aux: []MetadataFile{{Path: mpath, Role: "iceberg metadata"}}, fields: map[string]int{}, io: tio}
 	where = fmt.Sprintf("%s (metadata %s", where, path.Base(mpath))
 	if err := checkIcebergTable(meta); err != nil {
 		return nil, nil, fmt.Errorf("%s): %w", where, err)
@@ -198,12 +198,12 @@ func readIcebergSnapshot(ctx context.Context, fsys fs.FS, tableName, dir string)
 	snap.snapshotID = cur.SnapshotID
 	where = fmt.Sprintf("%s, snapshot %d)", where, cur.SnapshotID)
 	if rel, ok := tio.relative(cur.ManifestList); ok {
-		snap.aux = append(snap.aux, rel)
+		snap.aux = append(snap.aux, MetadataFile{Path: rel, Role: "iceberg manifest list"})
 	}
 	if manifests, merr := cur.Manifests(tio); merr == nil {
 		for _, m := range manifests {
 			if rel, ok := tio.relative(m.FilePath()); ok {
-				snap.aux = append(snap.aux, rel)
+				snap.aux = append(snap.aux, MetadataFile{Path: rel, Role: "iceberg manifest"})
 			}
 		}
 	}
@@ -241,7 +241,7 @@ func readIcebergSnapshot(ctx context.Context, fsys fs.FS, tableName, dir string)
 			ice.deletes = append(ice.deletes, icebergDelete{kind: kind, path: drel, location: d.FilePath(), fields: d.EqualityFieldIDs(), file: d})
 			if !deletes[drel] {
 				deletes[drel] = true
-				snap.aux = append(snap.aux, drel)
+				snap.aux = append(snap.aux, MetadataFile{Path: drel, Role: icebergRole(kind)})
 				snap.deleteFiles++
 				if kind == "equality" {
 					snap.equality++
@@ -268,8 +268,7 @@ func readIcebergSnapshot(ctx context.Context, fsys fs.FS, tableName, dir string)
 		files = append(files, FileInfo{Path: rel, Size: df.FileSizeBytes(), ice: ice})
 	}
 	slices.SortFunc(files, func(a, b FileInfo) int { return strings.Compare(a.Path, b.Path) })
-	slices.Sort(snap.aux[1:])
-	snap.aux = slices.Compact(snap.aux)
+	snap.aux = sortMetadataFiles(snap.aux)
 	return files, snap, nil
 }
 
@@ -398,4 +397,12 @@ func (s *icebergSnapshot) fileColumnName(pf *parquetFile, cur string) string {
 		return ""
 	}
 	return cur
+}
+
+// icebergRole is a delete file's role among a table's metadata files.
+func icebergRole(kind string) string {
+	if kind == "deletion vector" {
+		return "iceberg deletion vector"
+	}
+	return "iceberg " + kind + " delete file"
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/recoverykpi/recoverykpi/config"
 	"github.com/recoverykpi/recoverykpi/generate"
 	"github.com/recoverykpi/recoverykpi/readers"
+	manifestout "github.com/recoverykpi/recoverykpi/writers/manifest"
 )
 
 // deltaSet is a generated extract set whose customers table is the golden
@@ -58,7 +59,7 @@ func TestValidateReportsDeltaTable(t *testing.T) {
 	}
 	for _, want := range []string{
 		"customers   delta (version 15)",
-		"customers: 2 rows deleted by Delta deletion vectors (not in the table: not read, not set aside)",
+		"customers: 2 rows deleted by the table format's deletion vectors or delete files (not in the table: not read, not set aside)",
 		"customers/part=1/part-00000-",
 	} {
 		if !strings.Contains(report.String(), want) {
@@ -81,5 +82,51 @@ func TestValidateRefusesDeltaColumnMapping(t *testing.T) {
 	_, _, err := j.Check(context.Background(), &report)
 	if !errors.Is(err, readers.ErrUnusable) || !strings.Contains(err.Error(), "table customers") || !strings.Contains(err.Error(), "columnMapping") {
 		t.Fatalf("want an unusable extract naming customers and columnMapping, got %v", err)
+	}
+}
+
+// A quarter read from a Delta table records the table's version in the manifest,
+// and the log files replayed and deletion vector files applied among its inputs,
+// hashed.
+func TestManifestRecordsDeltaSnapshot(t *testing.T) {
+	dir, cfg := deltaSet(t, "dv-partitioned-with-checkpoint")
+	j := New(cfg, os.DirFS(dir), dir, t.TempDir(), nil)
+	ctx := context.Background()
+	l, err := j.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := j.RunQuarter(ctx, l, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(res.Manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), `"tables": [
+    {
+      "table": "customers",
+      "format": "delta",
+      "version": 15
+    }
+  ]`) {
+		t.Errorf("manifest does not record the Delta version:\n%s", raw)
+	}
+	m, err := manifestout.Unmarshal(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := map[string]int{}
+	for _, in := range m.Inputs {
+		if in.Role != "" {
+			roles[in.Role]++
+			if in.Table != "customers" || len(in.SHA256) != 64 || !strings.HasPrefix(in.Path, "customers/") {
+				t.Errorf("metadata input %+v", in)
+			}
+		}
+	}
+	if roles["delta checkpoint"] != 1 || roles["delta commit"] == 0 || roles["delta deletion vector"] == 0 {
+		t.Errorf("metadata inputs by role %v, want the checkpoint, the later commits and the deletion vector files", roles)
 	}
 }

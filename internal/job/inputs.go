@@ -39,6 +39,29 @@ func fillHashes(inputs []manifestout.InputFile, quality map[string]readers.Table
 	return nil
 }
 
+// mergeInputs puts each table's metadata files (meta) after its data files
+// (data), keeping the tables in their order.
+func mergeInputs(data, meta []manifestout.InputFile) []manifestout.InputFile {
+	if len(meta) == 0 {
+		return data
+	}
+	out := make([]manifestout.InputFile, 0, len(data)+len(meta))
+	for i := 0; i < len(data); {
+		j := i
+		for j < len(data) && data[j].Table == data[i].Table {
+			j++
+		}
+		out = append(out, data[i:j]...)
+		for _, m := range meta {
+			if m.Table == data[i].Table {
+				out = append(out, m)
+			}
+		}
+		i = j
+	}
+	return out
+}
+
 // HashFile returns the size and hex SHA-256 of the file p of fsys, reading it once
 // from start to end. A path that does not name a regular file (a named pipe, whose
 // open would wait for a writer) is refused before it is opened.

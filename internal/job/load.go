@@ -20,7 +20,9 @@ type Loaded struct {
 	data       *pipeline.Data
 	quality    []pipeline.TableQuality // present tables, contract order
 	inputs     []manifestout.InputFile
-	quarantine []publish.File // quarantine/<table>.parquet of the tables with set-aside rows
+	meta       []manifestout.InputFile   // the table formats' metadata files, until merged into inputs
+	tables     []manifestout.TableFormat // the tables read as a table format's snapshot
+	quarantine []publish.File            // quarantine/<table>.parquet of the tables with set-aside rows
 	warnings   []string
 	singleUse  bool // drop data once a scorecard is computed (SingleUse)
 }
@@ -69,6 +71,18 @@ func (j *Job) Load(ctx context.Context) (*Loaded, error) {
 		for _, f := range q.Files {
 			l.inputs = append(l.inputs, manifestout.InputFile{Table: name, Path: f.Path, Size: f.Size, RowsRead: f.RowsRead, RowsSetAside: f.RowsSetAside})
 		}
+		if format, version, fv := t.Snapshot(); format != "" {
+			l.tables = append(l.tables, manifestout.TableFormat{Table: name, Format: format, Version: version, FormatVersion: fv})
+			for _, mf := range t.MetadataFiles() {
+				// Read at discovery, hashed here: a log or manifest changed in
+				// between fails verify like a changed data file.
+				size, sum, err := HashFile(ctx, j.input, mf.Path)
+				if err != nil {
+					return nil, fmt.Errorf("table %s: %s %s: %w", name, mf.Role, mf.Path, err)
+				}
+				l.meta = append(l.meta, manifestout.InputFile{Table: name, Path: mf.Path, Size: size, SHA256: sum, Role: mf.Role})
+			}
+		}
 		if q.RowsSetAside > 0 {
 			var buf bytes.Buffer
 			if err := writeQuarantine(&buf, ad.setAside[name]); err != nil {
@@ -80,6 +94,8 @@ func (j *Job) Load(ctx context.Context) (*Loaded, error) {
 	if err := fillHashes(l.inputs, ad.quality); err != nil {
 		return nil, err
 	}
+	l.inputs = mergeInputs(l.inputs, l.meta)
+	l.meta = nil
 	if err := j.gate(l.quality, true); err != nil {
 		if perr := publish.Replace(ctx, j.output, l.quarantine); perr != nil {
 			return nil, errors.Join(err, perr)

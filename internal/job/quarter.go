@@ -160,7 +160,7 @@ func (j *Job) provenance(l *Loaded) (manifestout.Provenance, error) {
 	}
 	return manifestout.Provenance{
 		Version: recoverykpi.Version, GoVersion: runtime.Version(), Libraries: Libraries(),
-		ConfigYAML: yml, ConfigSHA256: sum, InputRoot: j.inputRoot, Inputs: l.inputs,
+		ConfigYAML: yml, ConfigSHA256: sum, InputRoot: j.inputRoot, Inputs: l.inputs, Tables: l.tables,
 		Warnings: slices.Clone(l.warnings),
 	}, nil
 }

@@ -138,7 +138,7 @@ func printQuality(w io.Writer, ex *readers.Extract, qs []readers.TableQuality) {
 			}
 		}
 		if q.RowsDeleted > 0 {
-			fmt.Fprintf(&b, "%s: %d rows deleted by Delta deletion vectors (not in the table: not read, not set aside)\n", q.Table, q.RowsDeleted)
+			fmt.Fprintf(&b, "%s: %d rows deleted by the table format's deletion vectors or delete files (not in the table: not read, not set aside)\n", q.Table, q.RowsDeleted)
 		}
 		if q.RowsSetAside == 0 {
 			continue

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/recoverykpi/recoverykpi/pipeline"
+	"github.com/recoverykpi/recoverykpi/writers/manifest"
 )
 
 func (b *book) definitionsSheet() error {
@@ -216,6 +217,9 @@ func (b *book) auditSheet() error {
 	kv("As of (UTC, RFC 3339)", sc.AsOf.UTC().Format("2006-01-02T15:04:05.999999999Z07:00"), styleKey{kind: kMono})
 	kv("Time zone", b.zoneName(), styleKey{})
 	kv("Input root", prov.InputRoot, styleKey{})
+	for _, t := range prov.Tables {
+		kv("Table format", tableFormatText(t), styleKey{})
+	}
 	kv("Config SHA-256", prov.ConfigSHA256, styleKey{kind: kMono})
 
 	r++
@@ -228,8 +232,13 @@ func (b *book) auditSheet() error {
 		b.set(s, 2, r, in.Path, styleKey{})
 		b.set(s, 3, r, in.Size, styleKey{numFmt: fmtInt})
 		b.set(s, 4, r, in.SHA256, styleKey{kind: kMono})
-		b.set(s, 5, r, in.RowsRead, styleKey{numFmt: fmtInt})
-		b.set(s, 6, r, in.RowsSetAside, styleKey{numFmt: fmtInt})
+		if in.Role != "" {
+			// A table format's metadata file: read to find the data and deleted rows.
+			b.set(s, 5, r, in.Role, styleKey{kind: kNote})
+		} else {
+			b.set(s, 5, r, in.RowsRead, styleKey{numFmt: fmtInt})
+			b.set(s, 6, r, in.RowsSetAside, styleKey{numFmt: fmtInt})
+		}
 		r++
 	}
 	if len(prov.Inputs) == 0 {
@@ -292,4 +301,12 @@ func (b *book) auditSheet() error {
 	b.finishSheet(s)
 	b.printSetup(s, 0, 0, false)
 	return b.err
+}
+
+// tableFormatText says which snapshot of a table format a table was read at.
+func tableFormatText(t manifest.TableFormat) string {
+	if t.Format == "iceberg" {
+		return fmt.Sprintf("%s: Iceberg table (format v%d), snapshot %d", t.Table, t.FormatVersion, t.Version)
+	}
+	return fmt.Sprintf("%s: Delta Lake table, version %d", t.Table, t.Version)
 }

@@ -28,7 +28,16 @@ type document struct {
 	Config     configDoc   `json:"config"`
 	InputRoot  string      `json:"input_root"`
 	Inputs     []input     `json:"inputs"`
+	Tables     []tableDoc  `json:"tables,omitempty"`
 	Outputs    []outputDoc `json:"outputs"`
+}
+
+type tableDoc struct {
+	Table         string `json:"table"`
+	Format        string `json:"format"`
+	Version       *int64 `json:"version,omitempty"`     // Delta
+	SnapshotID    *int64 `json:"snapshot_id,omitempty"` // Iceberg (0: a table without a snapshot)
+	FormatVersion int    `json:"format_version,omitempty"`
 }
 
 type program struct {
@@ -61,6 +70,7 @@ type input struct {
 	SHA256       string `json:"sha256"`
 	RowsRead     int64  `json:"rows_read"`
 	RowsSetAside int64  `json:"rows_set_aside"`
+	Role         string `json:"role,omitempty"`
 }
 
 type outputDoc struct {
@@ -92,6 +102,16 @@ func Marshal(m *Manifest) ([]byte, error) {
 	}
 	for _, in := range m.Inputs {
 		doc.Inputs = append(doc.Inputs, input(in))
+	}
+	for _, t := range m.Tables {
+		td := tableDoc{Table: t.Table, Format: t.Format, FormatVersion: t.FormatVersion}
+		v := t.Version
+		if t.Format == "iceberg" {
+			td.SnapshotID = &v
+		} else {
+			td.Version = &v
+		}
+		doc.Tables = append(doc.Tables, td)
 	}
 	for _, o := range m.Outputs {
 		doc.Outputs = append(doc.Outputs, outputDoc(o))
@@ -156,6 +176,16 @@ func Unmarshal(b []byte) (*Manifest, error) {
 	}
 	for _, in := range doc.Inputs {
 		m.Inputs = append(m.Inputs, InputFile(in))
+	}
+	for _, t := range doc.Tables {
+		tf := TableFormat{Table: t.Table, Format: t.Format, FormatVersion: t.FormatVersion}
+		switch {
+		case t.Version != nil:
+			tf.Version = *t.Version
+		case t.SnapshotID != nil:
+			tf.Version = *t.SnapshotID
+		}
+		m.Tables = append(m.Tables, tf)
 	}
 	for _, o := range doc.Outputs {
 		m.Outputs = append(m.Outputs, OutputFile(o))

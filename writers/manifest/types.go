@@ -47,6 +47,9 @@ type Provenance struct {
 	ConfigSHA256 string
 	InputRoot    string // as given by the user ("embedded sample" for the built-in set)
 	Inputs       []InputFile
+	// Tables are the tables read as a table format's snapshot (Delta Lake,
+	// Iceberg), in table order; plain Parquet tables are not listed.
+	Tables []TableFormat
 	// Warnings are what reading the extract set accepted but a person should
 	// know (a column matched only when case is ignored, part files skipped by
 	// Databricks' commit markers), one sentence each, in table order. The Audit
@@ -66,6 +69,18 @@ type InputFile struct {
 	SHA256       string
 	RowsRead     int64
 	RowsSetAside int64
+	// Role is "" for a data file; for a file of a table format's metadata that was
+	// read to find the data files and their deleted rows, what it is (e.g. "delta
+	// commit", "iceberg manifest", "iceberg position delete file").
+	Role string
+}
+
+// TableFormat is the snapshot a table was read at.
+type TableFormat struct {
+	Table         string
+	Format        string // "delta" or "iceberg"
+	Version       int64  // the Delta table version, or the Iceberg snapshot id
+	FormatVersion int    // Iceberg's format version (1 to 3); 0 for Delta
 }
 
 // Sum returns the hex SHA-256 of b, the form in which a manifest records every file.
