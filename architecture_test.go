@@ -108,7 +108,7 @@ func TestImportRules(t *testing.T) {
 		"github.com/aws/":                        {"internal/objstore"},
 		"github.com/Azure/":                      {"internal/objstore"},
 		"cloud.google.com/":                      {"internal/objstore"},
-		"github.com/apache/iceberg-go":           {"readers"},
+		"github.com/apache/iceberg-go":           {"readers", "internal/icebergtest"},
 	}
 	for dir, imps := range all {
 		for _, im := range imps {

@@ -10,18 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
-	"github.com/apache/iceberg-go"
-	"github.com/apache/iceberg-go/catalog"
-	"github.com/apache/iceberg-go/catalog/hadoop"
-	"github.com/apache/iceberg-go/table"
-
 	"github.com/recoverykpi/recoverykpi/generate"
+	"github.com/recoverykpi/recoverykpi/internal/icebergtest"
 	"github.com/recoverykpi/recoverykpi/internal/job"
 	"github.com/recoverykpi/recoverykpi/internal/verify"
 	"github.com/recoverykpi/recoverykpi/writers/manifest"
@@ -56,25 +46,6 @@ func runQuarter(t *testing.T, dir string) (map[string][]byte, string) {
 	return files, res.Manifest
 }
 
-// readParquet reads a Parquet file whole as an Arrow table.
-func readParquet(t *testing.T, p string) arrow.Table {
-	t.Helper()
-	rdr, err := file.OpenParquetFile(p, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdr.Close()
-	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tbl
-}
-
 // A generated extract set whose complaints table is an Iceberg table written by
 // iceberg-go (format v2, merge-on-read) holding the same rows as the plain file,
 // after two appends, a delete of some rows (position delete file) and their
@@ -90,75 +61,8 @@ func TestIcebergTableGivesTheSameScorecard(t *testing.T) {
 	if err := os.CopyFS(ice, os.DirFS(plain)); err != nil {
 		t.Fatal(err)
 	}
-	src := filepath.Join(ice, "complaints.parquet")
-	rows := readParquet(t, src)
-	defer rows.Release()
-	if err := os.Remove(src); err != nil {
-		t.Fatal(err)
-	}
-	if rows.NumRows() < 20 {
-		t.Fatalf("only %d complaints generated", rows.NumRows())
-	}
-
-	// Write the Iceberg table in a warehouse, then move it into the extract set.
-	wh := t.TempDir()
-	cat, err := hadoop.NewCatalog("test", wh, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := t.Context()
-	if err := cat.CreateNamespace(ctx, catalog.ToIdentifier("db"), nil); err != nil {
-		t.Fatal(err)
-	}
-	sc, err := table.ArrowSchemaToIcebergWithFreshIDs(rows.Schema(), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := cat.CreateTable(ctx, catalog.ToIdentifier("db", "complaints"), sc,
-		catalog.WithProperties(iceberg.Properties{"format-version": "2", table.WriteDeleteModeKey: table.WriteModeMergeOnRead}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	asIceberg, err := table.SchemaToArrowSchema(tbl.Schema(), nil, true, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	appendRows := func(from, to int64) {
-		t.Helper()
-		part := array.NewTable(asIceberg, sliceColumns(asIceberg, rows, from, to), to-from)
-		defer part.Release()
-		tx := tbl.NewTransaction()
-		if err := tx.AppendTable(ctx, part, part.NumRows(), nil); err != nil {
-			t.Fatal(err)
-		}
-		if tbl, err = tx.Commit(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	half := rows.NumRows() / 2
-	appendRows(0, half)
-	appendRows(half, rows.NumRows())
-	// Delete the first 5 complaints (by id), then insert them again.
-	var first []string
-	idCol := rows.Schema().FieldIndices("complaint_id")[0]
-	for _, chunk := range rows.Column(idCol).Data().Chunks() {
-		s := chunk.(*array.String)
-		for i := 0; i < s.Len() && len(first) < 5; i++ {
-			first = append(first, s.Value(i))
-		}
-	}
-	tx := tbl.NewTransaction()
-	if err := tx.Delete(ctx, iceberg.IsIn(iceberg.Reference("complaint_id"), first...), nil); err != nil {
-		t.Fatal(err)
-	}
-	if tbl, err = tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	appendRows(0, 5)
-	snapshot := tbl.CurrentSnapshot().SnapshotID
-	if err := os.Rename(filepath.Join(wh, "db", "complaints"), filepath.Join(ice, "complaints")); err != nil {
-		t.Fatal(err)
-	}
+	w := icebergtest.FromParquet(t, filepath.Join(ice, "complaints.parquet"), filepath.Join(ice, "complaints"), "complaint_id")
+	snapshot := w.SnapshotID
 
 	want, _ := runQuarter(t, plain)
 	got, mpath := runQuarter(t, ice)
@@ -206,11 +110,12 @@ func TestIcebergTableGivesTheSameScorecard(t *testing.T) {
 			t.Errorf("manifest records no %s among %v", r, roles)
 		}
 	}
-	if dataRows != rows.NumRows() {
-		t.Errorf("rows read from the data files %d, want %d (the 5 deleted rows are not read)", dataRows, rows.NumRows())
+	if dataRows != w.Rows {
+		t.Errorf("rows read from the data files %d, want %d (the 5 deleted rows are not read)", dataRows, w.Rows)
 	}
 
 	// verify reruns it; a changed delete file is a difference.
+	ctx := t.Context()
 	if _, err := verify.Manifest(ctx, mpath, ice); err != nil {
 		t.Fatalf("verify: %v", err)
 	}
@@ -231,30 +136,6 @@ func TestIcebergTableGivesTheSameScorecard(t *testing.T) {
 	if !strings.Contains(out.String(), "input changed: "+roles["iceberg position delete file"]) {
 		t.Errorf("verify report does not name the changed delete file:\n%s", out.String())
 	}
-}
-
-// sliceColumns returns the columns of t's rows [from, to) as the fields of sc.
-func sliceColumns(sc *arrow.Schema, t arrow.Table, from, to int64) []arrow.Column {
-	out := make([]arrow.Column, t.NumCols())
-	for i := range out {
-		ch := array.NewChunkedSlice(t.Column(i).Data(), from, to)
-		if want := sc.Field(i).Type; !arrow.TypeEqual(ch.DataType(), want) {
-			// Iceberg keeps microseconds: cast the generator's milliseconds.
-			var chunks []arrow.Array
-			for _, c := range ch.Chunks() {
-				cast, err := compute.CastArray(context.Background(), c, compute.SafeCastOptions(want))
-				if err != nil {
-					panic(err)
-				}
-				chunks = append(chunks, cast)
-			}
-			ch.Release()
-			ch = arrow.NewChunked(want, chunks)
-		}
-		out[i] = *arrow.NewColumn(sc.Field(i), ch)
-		ch.Release()
-	}
-	return out
 }
 
 func mapKeys[V any](m map[string]V) func(func(string) bool) {

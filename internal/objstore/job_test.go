@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/recoverykpi/recoverykpi/generate"
+	"github.com/recoverykpi/recoverykpi/internal/icebergtest"
 	"github.com/recoverykpi/recoverykpi/internal/job"
 	"github.com/recoverykpi/recoverykpi/internal/objstore"
 	"github.com/recoverykpi/recoverykpi/readers"
@@ -128,5 +129,40 @@ func TestJobOpenURLErrors(t *testing.T) {
 	_, err := job.Open(job.Options{Input: "s3://bucket/x/?sig=hunter2", Output: t.TempDir()})
 	if !errors.Is(err, job.ErrUsage) || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("a URL with an unknown, secret parameter: %v", err)
+	}
+}
+
+// An extract set whose complaints table is an Iceberg table (written by
+// iceberg-go, with a position delete file) reads the same from a folder and from
+// each object store: the same scorecard JSON and the same manifest inputs (the
+// table's metadata, manifests and delete file among them), its snapshot recorded.
+// The metadata names the table by a location that is neither the folder nor the
+// bucket: it is mapped to wherever the table is found.
+func TestIcebergTableFromEveryStore(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := generate.Write(context.Background(), dir, generate.Options{Customers: 300, Seed: 9}); err != nil {
+		t.Fatal(err)
+	}
+	w := icebergtest.FromParquet(t, filepath.Join(dir, "complaints.parquet"), filepath.Join(dir, "complaints"), "complaint_id")
+	want, wantM := published(t, dir)
+	if len(wantM.Tables) != 1 || wantM.Tables[0].Version != w.SnapshotID {
+		t.Fatalf("manifest tables %+v, want the Iceberg snapshot %d", wantM.Tables, w.SnapshotID)
+	}
+	const scorecard = "recovery-scorecard-2026-Q3.json"
+	if want[scorecard] == nil {
+		t.Fatalf("no %s among the published files", scorecard)
+	}
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			pre := randomName() + "/extracts"
+			s.put(t, dir, pre)
+			got, gotM := published(t, s.url(pre))
+			if !bytes.Equal(got[scorecard], want[scorecard]) {
+				t.Errorf("%s differs from the folder's", scorecard)
+			}
+			if !reflect.DeepEqual(gotM.Inputs, wantM.Inputs) || !reflect.DeepEqual(gotM.Tables, wantM.Tables) {
+				t.Errorf("manifest inputs\n%+v\n%+v\nwant\n%+v\n%+v", gotM.Inputs, gotM.Tables, wantM.Inputs, wantM.Tables)
+			}
+		})
 	}
 }
