@@ -103,7 +103,7 @@ func TestImportRules(t *testing.T) {
 		"github.com/klauspost/compress":          {"writers/excel"},
 		"github.com/pierrec/lz4":                 {"readers"},
 		"github.com/apache/thrift":               {"readers"},
-		"github.com/apache/arrow-go/v18/parquet": {"readers", "bench/scan", "internal/tools/duckdbfixtures"},
+		"github.com/apache/arrow-go/v18/parquet": {"readers", "bench/scan", "internal/tools/duckdbfixtures", "internal/icebergtest"},
 		"gocloud.dev":                            {"internal/objstore"},
 		"github.com/aws/":                        {"internal/objstore"},
 		"github.com/Azure/":                      {"internal/objstore"},
