@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -63,6 +64,26 @@ func TestIcebergTableGivesTheSameScorecard(t *testing.T) {
 	}
 	w := icebergtest.FromParquet(t, filepath.Join(ice, "complaints.parquet"), filepath.Join(ice, "complaints"), "complaint_id")
 	snapshot := w.SnapshotID
+
+	// validate names the format and snapshot, and the rows the delete file deletes.
+	j, err := job.Open(job.Options{Input: ice, Output: t.TempDir(), Context: context.Background()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report strings.Builder
+	if _, _, err := j.Check(context.Background(), &report); err != nil {
+		t.Fatalf("validate: %v\n%s", err, report.String())
+	}
+	j.Close()
+	for _, want := range []string{
+		fmt.Sprintf("complaints  iceberg (format v2, snapshot %d)", snapshot),
+		"complaints: 5 rows deleted by the table format's deletion vectors or delete files",
+		"complaints/data/",
+	} {
+		if !strings.Contains(report.String(), want) {
+			t.Errorf("validate's report lacks %q:\n%s", want, report.String())
+		}
+	}
 
 	want, _ := runQuarter(t, plain)
 	got, mpath := runQuarter(t, ice)
