@@ -17,6 +17,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"cloud.google.com/go/storage"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"go.uber.org/goleak"
@@ -40,8 +41,9 @@ func TestMain(m *testing.M) {
 
 // The environment variables that name the test servers (.ci/run starts them).
 const (
-	envS3       = "RECOVERYKPI_S3_ENDPOINT" // http://127.0.0.1:8333, an S3-compatible server (SeaweedFS)
-	envAzurite  = "RECOVERYKPI_AZURITE"     // http://127.0.0.1:10000, Azurite's blob service
+	envS3       = "RECOVERYKPI_S3_ENDPOINT"  // http://127.0.0.1:8333, an S3-compatible server (SeaweedFS)
+	envAzurite  = "RECOVERYKPI_AZURITE"      // http://127.0.0.1:10000, Azurite's blob service
+	envGCS      = "RECOVERYKPI_GCS_EMULATOR" // 127.0.0.1:4443, a GCS emulator's JSON API over http (fake-gcs-server)
 	envRequired = "RECOVERYKPI_REQUIRE_OBJSTORE"
 )
 
@@ -139,7 +141,7 @@ func stores(t *testing.T) []store {
 	if serversErr != nil {
 		t.Fatal(serversErr)
 	}
-	for _, env := range []string{envS3, envAzurite} {
+	for _, env := range []string{envS3, envAzurite, envGCS} {
 		if os.Getenv(env) == "" {
 			missing(t, env)
 		}
@@ -188,6 +190,22 @@ func makeBuckets() ([]store, error) {
 		}
 		out = append(out, s)
 	}
+	if ep := os.Getenv(envGCS); ep != "" {
+		s := store{name: "gcs", scheme: "gs", bucket: "rk-" + suffix}
+		b, err := blob.OpenBucket(context.Background(), s.url(""))
+		if err != nil {
+			return nil, err
+		}
+		defer b.Close()
+		var client *storage.Client
+		if !b.As(&client) {
+			return nil, errors.New("gcsblob: no *storage.Client")
+		}
+		if err := client.Bucket(s.bucket).Create(context.Background(), "recoverykpi-test", nil); err != nil {
+			return nil, fmt.Errorf("create bucket %s at %s: %w", s.bucket, ep, err)
+		}
+		out = append(out, s)
+	}
 	return out, nil
 }
 
@@ -204,6 +222,12 @@ func credentials(t *testing.T) {
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	t.Setenv("AZURE_STORAGE_ACCOUNT", "devstoreaccount1")
 	t.Setenv("AZURE_STORAGE_KEY", azuriteKey)
+	if ep := os.Getenv(envGCS); ep != "" {
+		// The Go client of Cloud Storage talks to an emulator at this address,
+		// without credentials, as Google documents.
+		t.Setenv("STORAGE_EMULATOR_HOST", ep)
+		t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", none)
+	}
 }
 
 func missing(t *testing.T, env string) {
