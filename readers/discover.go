@@ -558,6 +558,12 @@ func (t *TableSource) classifyFile(f FileInfo, pf *parquetFile) ([]sourceColumn,
 			}
 			if cur != "" {
 				name = f.ice.snap.fileColumnName(pf, cur)
+				if name == "" && !pf.empty && f.ice.snap.identity[f.ice.snap.fields[cur]] {
+					// A file written without its identity partition column (a table
+					// migrated from Hive, add_files): its value is only in the
+					// manifest's partition tuple, which is not read.
+					return nil, fmt.Errorf("%s: table %s: column %s is not in the data file; Iceberg keeps its values only in the partition data (a table migrated from Hive?), which is not read", f.Path, t.Def.Name, cur)
+				}
 			}
 		} else if name, warning, err = matchColumn(names, want); err != nil {
 			return nil, fmt.Errorf("%s: table %s: column %s: %w", f.Path, t.Def.Name, want, err)

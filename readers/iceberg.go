@@ -62,6 +62,9 @@ type icebergSnapshot struct {
 	fields map[string]int
 	io     *icebergFS // the table's files, as iceberg-go opens them
 	names  []string   // the current top-level column names, in schema order
+	// identity holds the field ids that an identity partition field of some
+	// partition spec takes its value from.
+	identity map[int]bool
 }
 
 // icebergFile is what an Iceberg table's snapshot says of one of its data files.
@@ -185,6 +188,16 @@ func readIcebergSnapshot(ctx context.Context, fsys fs.FS, tableName, dir string)
 	where = fmt.Sprintf("%s (metadata %s", where, path.Base(mpath))
 	if err := checkIcebergTable(meta); err != nil {
 		return nil, nil, fmt.Errorf("%s): %w", where, err)
+	}
+	snap.identity = map[int]bool{}
+	for _, spec := range meta.PartitionSpecs() {
+		for _, pf := range spec.Fields() {
+			if _, ok := pf.Transform.(iceberg.IdentityTransform); ok {
+				for _, id := range pf.SourceIDs {
+					snap.identity[id] = true
+				}
+			}
+		}
 	}
 	schema := meta.CurrentSchema()
 	for _, f := range schema.Fields() {

@@ -120,6 +120,18 @@ func (w *icebergWarehouse) equalityDelete(tbl *table.Table, ids ...string) *tabl
 	return w.commit(tx)
 }
 
+// copyTo copies the namespace folder (the tables) to a new input root, with a
+// plain purchases table, and returns the root.
+func (w *icebergWarehouse) copyTo() string {
+	w.t.Helper()
+	root := filepath.Join(w.t.TempDir(), "copied-extract")
+	if err := os.CopyFS(root, os.DirFS(filepath.Join(w.dir, "db"))); err != nil {
+		w.t.Fatal(err)
+	}
+	writePurchaseParts(w.t, root, 1, 3)
+	return root
+}
+
 // moveTo moves the namespace folder (the tables) to a new input root, adds a
 // plain purchases table when it has none, and returns the root.
 func (w *icebergWarehouse) moveTo() string {
@@ -375,4 +387,54 @@ func TestIcebergRefused(t *testing.T) {
 			t.Errorf("err = %v", err)
 		}
 	})
+}
+
+// A table partitioned by identity(reason) reads its partition column from the
+// data files; a data file added without that column (as a table migrated from
+// Hive with add_files has them) is refused rather than read with nulls.
+func TestIcebergIdentityPartitions(t *testing.T) {
+	w := newIcebergWarehouse(t)
+	spec := iceberg.NewPartitionSpec(iceberg.PartitionField{SourceIDs: []int{3}, FieldID: 1000, Name: "reason", Transform: iceberg.IdentityTransform{}})
+	tbl, err := w.cat.CreateTable(t.Context(), catalog.ToIdentifier("db", "departures"), icebergDepartures, catalog.WithPartitionSpec(&spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl = w.appendJSON(tbl, `[{"customer_id": "a", "departed_at": "2026-01-01T00:00:00Z", "reason": "price"},
+		{"customer_id": "b", "departed_at": "2026-01-02T00:00:00Z", "reason": "moved"}]`)
+	res := readTable(t, w.copyTo(), "departures", Options{}, nil)
+	got := map[string]any{}
+	for _, r := range res.rows {
+		got[r["customer_id"].(string)] = r["reason"]
+	}
+	if got["a"] != "price" || got["b"] != "moved" {
+		t.Fatalf("rows %v", res.rows)
+	}
+
+	// A Parquet file with field ids 1 and 2 only, added to partition reason=price.
+	data := filepath.Join(w.dir, "db", "departures", "data", "migrated.parquet")
+	withID := func(name string, dt arrow.DataType, id, json string) col {
+		return col{field: arrow.Field{Name: name, Type: dt, Nullable: true, Metadata: arrow.NewMetadata([]string{"PARQUET:field_id"}, []string{id})}, json: json}
+	}
+	ts := &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+	b, err := arrowBytes(arrowOpts{}, withID("customer_id", arrow.BinaryTypes.String, "1", `["c"]`), withID("departed_at", ts, "2", `["2026-01-03T00:00:00Z"]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(data, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	df, err := iceberg.NewDataFileBuilder(spec, iceberg.EntryContentData, data, iceberg.ParquetFile,
+		map[int]any{1000: "price"}, nil, nil, 1, int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := tbl.NewTransaction()
+	if err := tx.AddDataFiles(t.Context(), []iceberg.DataFile{df.Build()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	w.commit(tx)
+	_, err = tryReadTable(t, w.moveTo(), "departures", Options{}, nil)
+	if err == nil || !strings.Contains(err.Error(), "column reason is not in the data file") {
+		t.Errorf("err = %v, want the missing partition column named", err)
+	}
 }
