@@ -3,6 +3,7 @@ package excel
 import (
 	"bytes"
 	"encoding/xml"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -621,6 +622,34 @@ func TestEverySheetIsConfidentialAndPrintable(t *testing.T) {
 	for _, src := range []string{citeRecoveryRate, citeSatisfaction, citeGoodPoints, "Practitioner figures", "Forrester", "Gartner", "HubSpot"} {
 		if !strings.Contains(defs, src) {
 			t.Errorf("Definitions does not name %q", src)
+		}
+	}
+}
+
+// TestWorklistWidthsInParts: a list long enough to be measured in parts on every core
+// gets the widths of measuring it whole, wherever its widest value is.
+func TestWorklistWidthsInParts(t *testing.T) {
+	b := &book{styleKeys: map[int]styleKey{}}
+	n := 3*widthPartRows + 7
+	for _, widest := range []int{0, n / 2, n - 1} {
+		wl := worklist{headers: []string{"id", "amount"}, rows: n - 5, extraRows: 5,
+			row: func(i int) []any {
+				id := "C-" + strconv.Itoa(i%1000)
+				if i == widest {
+					id = "a much longer customer id than the others"
+				}
+				return []any{id, float64(i % 97)}
+			}}
+		got := b.worklistWidths(wl)
+		whole := b.rowWidths(wl, 0, n)
+		for c, h := range wl.headers {
+			want := math.Ceil(max(headerWidth(h, true)+filterButton, whole[c])*4) / 4
+			if got[c] != want {
+				t.Errorf("widest at row %d: column %s is %v wide, measured whole %v", widest, h, got[c], want)
+			}
+		}
+		if idw := math.Ceil(textWidth("a much longer customer id than the others", 11, false, false)*4) / 4; got[0] != idw {
+			t.Errorf("widest at row %d: id column %v, want the widest id's %v", widest, got[0], idw)
 		}
 	}
 }

@@ -308,9 +308,12 @@ func unquoted(sec string) string {
 // dateText returns a text as wide as a date-time rendered with the section: each
 // code letter shows one digit, except mmm (a month name, at most three letters here).
 func dateText(sec string) string {
-	s := strings.NewReplacer(`"`, "", "mmm", "Sep", "yyyy", "2026", "yy", "26", "dd", "30", "d", "30", "hh", "12", "h", "12", "mm", "00", "ss", "00").Replace(sec)
-	return s
+	return dateSample.Replace(sec)
 }
+
+// dateSample replaces a date format's codes with the widest text of a date (made
+// once: a Replacer is safe for concurrent use and never changes).
+var dateSample = strings.NewReplacer(`"`, "", "mmm", "Sep", "yyyy", "2026", "yy", "26", "dd", "30", "d", "30", "hh", "12", "h", "12", "mm", "00", "ss", "00")
 
 // groupThousands inserts a comma between every group of three digits.
 func groupThousands(digits string) string {

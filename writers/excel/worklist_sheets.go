@@ -3,8 +3,10 @@ package excel
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/xuri/excelize/v2"
 
@@ -267,13 +269,46 @@ func (b *book) writeWorklist(wl worklist) error {
 }
 
 // worklistWidths measures every cell of a worklist (headers with room for the filter
-// button) and returns the width of each column.
+// button) and returns the width of each column. A long list is measured in parts on
+// every core; the widest of the parts' widths does not depend on how it was split.
 func (b *book) worklistWidths(wl worklist) []float64 {
 	widths := make([]float64, len(wl.headers))
 	for i, h := range wl.headers {
 		widths[i] = headerWidth(h, true) + filterButton
 	}
-	for i := 0; i < wl.rows+wl.extraRows; i++ {
+	n := wl.rows + wl.extraRows
+	parts := max(1, min(runtime.GOMAXPROCS(0), n/widthPartRows))
+	partial := make([][]float64, parts)
+	panics := make([]any, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() {
+			defer func() { panics[p] = recover() }()
+			partial[p] = b.rowWidths(wl, p*n/parts, (p+1)*n/parts)
+		})
+	}
+	wg.Wait()
+	for p := range parts {
+		if panics[p] != nil {
+			panic(panics[p]) // on the caller's goroutine, where it is recovered as internal
+		}
+		for c, w := range partial[p] {
+			widths[c] = max(widths[c], w)
+		}
+	}
+	for i := range widths {
+		widths[i] = math.Ceil(widths[i]*4) / 4
+	}
+	return widths
+}
+
+// widthPartRows is the fewest rows worth measuring on a core of their own.
+const widthPartRows = 20000
+
+// rowWidths returns the widest rendered text of each column over rows lo..hi-1.
+func (b *book) rowWidths(wl worklist, lo, hi int) []float64 {
+	widths := make([]float64, len(wl.headers))
+	for i := lo; i < hi; i++ {
 		for c, v := range wl.row(i) {
 			k := styleKey{}
 			if cell, ok := v.(excelize.Cell); ok {
@@ -284,9 +319,6 @@ func (b *book) worklistWidths(wl worklist) []float64 {
 				widths[c] = max(widths[c], textWidth(t, size, bold, mono))
 			}
 		}
-	}
-	for i := range widths {
-		widths[i] = math.Ceil(widths[i]*4) / 4
 	}
 	return widths
 }
