@@ -141,7 +141,7 @@ func (e *engine) careRows(list []care) []CareRow {
 	slices.SortFunc(list, func(a, b care) int {
 		return cmp.Or(cmp.Compare(a.status, b.status), cmp.Compare(a.r, b.r), strings.Compare(ids(a.c), ids(b.c)))
 	})
-	var rows []CareRow
+	rows := make([]CareRow, 0, len(list))
 	for _, c := range list {
 		row := CareRow{
 			CustomerID: ids(c.c), Name: e.nameOf(c.c), Segment: e.segmentName(c.c),
