@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"runtime"
 	"strings"
 	"testing"
@@ -238,5 +239,62 @@ func TestNumberFromFloat16(t *testing.T) {
 	f := got.(*array.Float64)
 	if f.Len() != 3 || f.Value(0) != 1.5 || f.Value(1) != -2 || f.IsValid(2) {
 		t.Errorf("got %v", f)
+	}
+}
+
+// filterString copies runs of kept rows whole: on random text with nulls, empty
+// values and runs of every length, of a whole array and of a slice of one, every kept
+// row keeps its value and null, in order.
+func TestFilterStringRuns(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	r := &TableReader{mem: mem}
+	rng := rand.New(rand.NewPCG(7, 8))
+	b := array.NewStringBuilder(mem)
+	for i := range 5000 {
+		switch rng.IntN(10) {
+		case 0:
+			b.AppendNull()
+		case 1:
+			b.Append("")
+		default:
+			b.Append(strings.Repeat(string(rune('a'+i%26)), 1+rng.IntN(12)))
+		}
+	}
+	whole := b.NewStringArray()
+	b.Release()
+	defer whole.Release()
+	sliced := array.NewSlice(whole, 123, 4321).(*array.String)
+	defer sliced.Release()
+	for _, src := range []*array.String{whole, sliced} {
+		for _, rate := range []int{1, 10, 1000} { // one row in rate set aside
+			reasons := make([]uint8, src.Len())
+			keep := 0
+			for i := range reasons {
+				if rng.IntN(rate) == 0 {
+					reasons[i] = 1
+				} else {
+					keep++
+				}
+			}
+			got := r.filter(src, reasons, keep).(*array.String)
+			k, nulls := 0, 0
+			for i, c := range reasons {
+				if c != 0 {
+					continue
+				}
+				if src.IsNull(i) != got.IsNull(k) || (src.IsValid(i) && src.Value(i) != got.Value(k)) {
+					t.Fatalf("rate %d: kept row %d (row %d) is %q (null %v), want %q (null %v)", rate, k, i, got.Value(k), got.IsNull(k), src.Value(i), src.IsNull(i))
+				}
+				if src.IsNull(i) {
+					nulls++
+				}
+				k++
+			}
+			if k != got.Len() || got.NullN() != nulls {
+				t.Errorf("rate %d: %d rows with %d nulls, want %d with %d", rate, got.Len(), got.NullN(), k, nulls)
+			}
+			got.Release()
+		}
 	}
 }

@@ -807,21 +807,7 @@ func (r *TableReader) filter(a arrow.Array, reasons []uint8, keep int) arrow.Arr
 	case *array.Float64:
 		return filterFixed(r.mem, src, src.Float64Values(), reasons, keep)
 	case *array.String:
-		b := array.NewStringBuilder(r.mem)
-		defer b.Release()
-		b.Reserve(keep)
-		offs := src.ValueOffsets()
-		b.ReserveData(int(offs[len(offs)-1] - offs[0]))
-		for i, c := range reasons {
-			switch {
-			case c != 0:
-			case src.IsNull(i):
-				b.AppendNull()
-			default:
-				b.Append(src.Value(i))
-			}
-		}
-		return b.NewArray()
+		return filterString(r.mem, src, reasons, keep)
 	case *array.Boolean:
 		b := array.NewBooleanBuilder(r.mem)
 		defer b.Release()
@@ -848,16 +834,55 @@ func filterFixed[T arrow.FixedWidthType](mem memory.Allocator, src arrow.Array, 
 	defer values.Release()
 	values.Resize(keep * int(unsafe.Sizeof(vals[0])))
 	out := arrow.GetData[T](values.Bytes())
-	var bitmap *memory.Buffer
-	var bits []byte
-	if src.NullN() > 0 {
-		bitmap = memory.NewResizableBuffer(mem)
+	k := 0
+	forKeptRuns(reasons, func(i, j int) {
+		copy(out[k:], vals[i:j])
+		k += j - i
+	})
+	bitmap, nulls := keptValidity(mem, src, reasons, keep)
+	if bitmap != nil {
 		defer bitmap.Release()
-		bitmap.Resize(int(bitutil.BytesForBits(int64(keep))))
-		bits = bitmap.Bytes()
-		clear(bits)
 	}
-	k, nulls := 0, 0
+	data := array.NewData(src.DataType(), keep, []*memory.Buffer{bitmap, values}, nil, nulls, 0)
+	defer data.Release()
+	return array.MakeFromData(data)
+}
+
+// filterString is filterFixed for text: each run of kept rows has its bytes copied
+// whole and its offsets moved by one difference, instead of a value at a time.
+func filterString(mem memory.Allocator, src *array.String, reasons []uint8, keep int) arrow.Array {
+	offs, bytes := src.ValueOffsets(), src.ValueBytes()
+	size := 0
+	forKeptRuns(reasons, func(i, j int) { size += int(offs[j] - offs[i]) })
+	offsets := memory.NewResizableBuffer(mem)
+	defer offsets.Release()
+	offsets.Resize((keep + 1) * arrow.Int32SizeBytes)
+	outOffs := arrow.Int32Traits.CastFromBytes(offsets.Bytes())
+	values := memory.NewResizableBuffer(mem)
+	defer values.Release()
+	values.Resize(size)
+	outBytes := values.Bytes()
+	k, at := 0, int32(0)
+	forKeptRuns(reasons, func(i, j int) {
+		shift := at - offs[i]
+		for x := i; x < j; x++ {
+			outOffs[k] = offs[x] + shift
+			k++
+		}
+		at += int32(copy(outBytes[at:], bytes[offs[i]-offs[0]:offs[j]-offs[0]]))
+	})
+	outOffs[keep] = at
+	bitmap, nulls := keptValidity(mem, src, reasons, keep)
+	if bitmap != nil {
+		defer bitmap.Release()
+	}
+	data := array.NewData(src.DataType(), keep, []*memory.Buffer{bitmap, offsets, values}, nil, nulls, 0)
+	defer data.Release()
+	return array.MakeFromData(data)
+}
+
+// forKeptRuns calls run(i, j) for each run i..j-1 of rows whose reason is 0, in order.
+func forKeptRuns(reasons []uint8, run func(i, j int)) {
 	for i, n := 0, len(reasons); i < n; {
 		if reasons[i] != 0 {
 			i++
@@ -867,22 +892,33 @@ func filterFixed[T arrow.FixedWidthType](mem memory.Allocator, src arrow.Array, 
 		for j < n && reasons[j] == 0 {
 			j++
 		}
-		copy(out[k:], vals[i:j])
-		if bits != nil {
-			for x := i; x < j; x++ {
-				if src.IsValid(x) {
-					bitutil.SetBit(bits, k+x-i)
-				} else {
-					nulls++
-				}
-			}
-		}
-		k += j - i
+		run(i, j)
 		i = j
 	}
-	data := array.NewData(src.DataType(), keep, []*memory.Buffer{bitmap, values}, nil, nulls, 0)
-	defer data.Release()
-	return array.MakeFromData(data)
+}
+
+// keptValidity returns the validity bitmap of the kept rows of src and their nulls,
+// or nil when src has no null.
+func keptValidity(mem memory.Allocator, src arrow.Array, reasons []uint8, keep int) (*memory.Buffer, int) {
+	if src.NullN() == 0 {
+		return nil, 0
+	}
+	bitmap := memory.NewResizableBuffer(mem)
+	bitmap.Resize(int(bitutil.BytesForBits(int64(keep))))
+	bits := bitmap.Bytes()
+	clear(bits)
+	k, nulls := 0, 0
+	forKeptRuns(reasons, func(i, j int) {
+		for x := i; x < j; x++ {
+			if src.IsValid(x) {
+				bitutil.SetBit(bits, k)
+			} else {
+				nulls++
+			}
+			k++
+		}
+	})
+	return bitmap, nulls
 }
 
 // Close releases the open file and what the reader holds. It is safe to call
