@@ -9,8 +9,9 @@ func TestTargetPercent(t *testing.T) {
 	}{
 		{0, gcPercent},
 		{1 << 20, gcPercent},
-		{garbageBudget * 2, gcPercent}, // the budget is exactly half the live heap
-		{garbageBudget*2 + 1, gcPercent - 1},
+		{garbageBudget, gcPercent}, // the budget is exactly the live heap
+		{garbageBudget + 1, gcPercent - 1},
+		{garbageBudget * 2, 50},
 		{garbageBudget * 4, 25},
 		{garbageBudget * 100, minGCPercent},
 	} {
