@@ -33,10 +33,7 @@ func Marshal(sc *pipeline.Scorecard) ([]byte, error) {
 
 // encode writes doc with encoding/json, indented, ending in a newline.
 func encode(doc document) ([]byte, error) {
-	var buf bytes.Buffer
-	// Room for the document as the worklists size it (an indented row takes about
-	// 400 bytes), so that a large one is not grown by copying from a small buffer.
-	buf.Grow(64<<10 + rowBytes*(len(doc.Worklists.Winback)+len(doc.Worklists.ExecutiveCalls)+len(doc.Worklists.IntensiveCare)))
+	var buf bytes.Buffer // the encoder writes the whole document to it at once
 	enc := stdjson.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
@@ -45,9 +42,6 @@ func encode(doc document) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
-
-// rowBytes is about the most bytes an indented worklist row takes.
-const rowBytes = 512
 
 // newDocument returns the document of sc.
 func newDocument(sc *pipeline.Scorecard) document {
