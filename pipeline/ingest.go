@@ -61,6 +61,10 @@ func (d *dict) id(s string) int32 {
 	return v
 }
 
+// ids sets ids[k] to the id of string k of an Arrow string array's offsets and
+// bytes (intern.Table.IDs), adding the new ones.
+func (d *dict) ids(offsets []int32, data []byte, ids []int32) { d.t.IDs(offsets, data, ids) }
+
 // value returns the string of id.
 func (d *dict) value(id int32) string { return d.t.Value(id) }
 
@@ -515,9 +519,7 @@ func (d *data) customerIDs(table string, a arrow.Array, n int) ([]int32, error) 
 	out = out[:n]
 	switch c := a.(type) {
 	case *array.String:
-		for i := range n {
-			out[i] = d.customers.id(c.Value(i))
-		}
+		d.customers.ids(c.ValueOffsets()[:n+1], c.ValueBytes(), out)
 	case *array.Dictionary:
 		dv, ok := c.Dictionary().(*array.String)
 		if !ok {
@@ -546,10 +548,9 @@ func (d *data) dictIDs(dv *array.String) []int32 {
 	if prev := d.idDict; prev != nil && isPrefix(prev, dv) {
 		keep = prev.Len()
 	}
-	m := d.idMap[:keep]
-	for j := keep; j < dv.Len(); j++ {
-		m = append(m, d.customers.id(dv.Value(j)))
-	}
+	m := slices.Grow(d.idMap[:keep], dv.Len()-keep)[:dv.Len()]
+	offs := dv.ValueOffsets()
+	d.customers.ids(offs[keep:], dv.ValueBytes()[offs[keep]-offs[0]:], m[keep:])
 	d.forgetDict()
 	dv.Retain()
 	d.idDict, d.idMap = dv, m

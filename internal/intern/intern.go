@@ -26,6 +26,8 @@ type Table struct {
 	slots []uint64
 	mask  uint64
 	seed  maphash.Seed
+	// touched is a sum of what IDs read ahead, stored so that the reads are made.
+	touched uint64
 }
 
 // maxLoad is the most slots in use per slot, in 1/8: 7/8 would make probe
@@ -71,7 +73,55 @@ func (t *Table) ID(s string) (id int32, added bool) {
 	if len(t.slots) == 0 {
 		t.Reserve(0, 0)
 	}
-	tag := maphash.String(t.seed, s) << 32
+	return t.idOf(s, maphash.String(t.seed, s)<<32)
+}
+
+// IDs sets ids[k] to the id of string k of an Arrow string array's layout (string
+// k is data[offsets[k]-offsets[0]:offsets[k+1]-offsets[0]]), adding the new ones as
+// ID does, in order: the same ids as calling ID for each.
+//
+// At millions of ids each lookup waits on up to three cache misses (its slot, its
+// end, its bytes), one after the other. IDs looks up a group of strings at a time:
+// it first reads every slot of the group, then the ends and bytes those slots
+// point to, so that the misses of the group overlap, and only then finds or adds
+// each string, from the cache.
+func (t *Table) IDs(offsets []int32, data []byte, ids []int32) {
+	if len(t.slots) == 0 {
+		t.Reserve(0, 0)
+	}
+	const group = 16
+	var tags [group]uint64
+	var touched uint64
+	str := func(k int) string {
+		b := data[offsets[k]-offsets[0] : offsets[k+1]-offsets[0]]
+		return unsafe.String(unsafe.SliceData(b), len(b))
+	}
+	for lo := 0; lo < len(ids); lo += group {
+		n := min(group, len(ids)-lo)
+		for k := range n {
+			tag := maphash.String(t.seed, str(lo+k)) << 32
+			tags[k] = tag
+			v := t.slots[tag>>32&t.mask]
+			if v&^0xffffffff == tag { // likely the string's own slot: read its bytes' place
+				touched += uint64(t.ends[uint32(v)-1])
+			}
+		}
+		for k := range n {
+			if v := t.slots[tags[k]>>32&t.mask]; v&^0xffffffff == tags[k] {
+				if end := t.ends[uint32(v)-1]; end > 0 {
+					touched += uint64(t.arena[end-1])
+				}
+			}
+		}
+		for k := range n {
+			ids[lo+k], _ = t.idOf(str(lo+k), tags[k])
+		}
+	}
+	t.touched = touched // the reads above are kept: they only bring memory in
+}
+
+// idOf is ID for s with its tag (its hash's low half, shifted up).
+func (t *Table) idOf(s string, tag uint64) (id int32, added bool) {
 	i := tag >> 32 & t.mask
 	for ; ; i = (i + 1) & t.mask {
 		v := t.slots[i]

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 func TestTableMatchesMap(t *testing.T) {
@@ -99,6 +100,78 @@ func BenchmarkTable(b *testing.B) {
 			for _, k := range keys {
 				_ = m[k]
 			}
+		}
+	})
+}
+
+// IDs gives the ids ID gives, string by string in order (new ones added, repeats
+// found, the empty string among them), for groups of every size, on a table that
+// grows while IDs runs.
+func TestIDs(t *testing.T) {
+	var want, got Table
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 15, 16, 17, 1000, 70000} {
+		strs := make([]string, n)
+		for i := range strs {
+			switch rng.IntN(20) {
+			case 0:
+				strs[i] = ""
+			default:
+				strs[i] = fmt.Sprintf("C%07d", rng.IntN(50000))
+			}
+		}
+		offsets := []int32{7} // an array that does not start at 0, as a slice does
+		var data []byte
+		for _, s := range strs {
+			data = append(data, s...)
+			offsets = append(offsets, offsets[len(offsets)-1]+int32(len(s)))
+		}
+		ids := make([]int32, n)
+		got.IDs(offsets, data, ids)
+		for i, s := range strs {
+			if w, _ := want.ID(s); ids[i] != w {
+				t.Fatalf("n %d: string %d %q has id %d, ID gives %d", n, i, s, ids[i], w)
+			}
+		}
+		if got.Len() != want.Len() {
+			t.Fatalf("n %d: %d ids, want %d", n, got.Len(), want.Len())
+		}
+	}
+	for id := range int32(want.Len()) {
+		if got.Value(id) != want.Value(id) {
+			t.Fatalf("id %d is %q, want %q", id, got.Value(id), want.Value(id))
+		}
+	}
+}
+
+// BenchmarkIDs looks up 4M customer ids among 3M (PLAIN-encoded, in random
+// order, as a warehouse writes a purchases table) one by one with ID and in groups
+// with IDs.
+func BenchmarkIDs(b *testing.B) {
+	const distinct, lookups = 3_000_000, 4_000_000
+	rng := rand.New(rand.NewPCG(3, 4))
+	offsets := []int32{0}
+	var data []byte
+	for range lookups {
+		data = fmt.Appendf(data, "CUST-%08d", rng.IntN(distinct))
+		offsets = append(offsets, int32(len(data)))
+	}
+	var t Table
+	for i := range distinct {
+		t.ID(fmt.Sprintf("CUST-%08d", i))
+	}
+	ids := make([]int32, lookups)
+	b.Run("ID", func(b *testing.B) {
+		for b.Loop() {
+			for k := range ids {
+				s := data[offsets[k]:offsets[k+1]]
+				ids[k], _ = t.ID(unsafe.String(unsafe.SliceData(s), len(s)))
+			}
+		}
+	})
+	b.Run("IDs", func(b *testing.B) {
+		for b.Loop() {
+			t.IDs(offsets, data, ids)
 		}
 	})
 }
