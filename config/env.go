@@ -62,6 +62,13 @@ func EnvVars() []EnvVar {
 			c.Schedule.Lock.Postgres = v
 			return nil
 		}},
+		{Name: EnvPrefix + "WAREHOUSE_DSN", Key: "warehouse.dsn", Secret: true, set: func(c *Config, v string) error {
+			if c.Warehouse == nil {
+				c.Warehouse = &Warehouse{}
+			}
+			c.Warehouse.DSN = v
+			return nil
+		}},
 		{Name: EnvPrefix + "NOTIFY_WEBHOOK", Key: "schedule.notify.webhook", Secret: true, set: func(c *Config, v string) error {
 			if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
 				return errors.New("not an http(s) URL (value not shown)")

@@ -1,0 +1,205 @@
+package job_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"path"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/recoverykpi/recoverykpi/config"
+	"github.com/recoverykpi/recoverykpi/generate"
+	"github.com/recoverykpi/recoverykpi/internal/job"
+	"github.com/recoverykpi/recoverykpi/internal/pgtest"
+	"github.com/recoverykpi/recoverykpi/writers/manifest"
+)
+
+// whCase is one extract set computed from its files and from PostgreSQL.
+type whCase struct {
+	name      string
+	customers int
+	seed      int64
+	config    string // YAML
+	quarter   string
+	asOf      string
+	allowOpen bool
+	load      pgtest.Options
+}
+
+// `run --warehouse` on a PostgreSQL loaded with a generated extract set (invalid rows
+// included) gives the same scorecard JSON as `run --input` on its files: every
+// value within 1e-9 relative, the rows set aside by reason included. The cases are
+// those of the reference differential test: several seeds, parameters, a fiscal
+// year in New York, and a quarter still open with the timestamps stored as wall-clock
+// times in Tokyo (TIMESTAMP WITHOUT TIME ZONE).
+func TestWarehouseMatchesFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("differential test: skipped with -short")
+	}
+	dsn := pgtest.DSN(t)
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []whCase{
+		{name: "defaults", customers: 1500, seed: 11},
+		{name: "explicit quarter and as_of", customers: 1200, seed: 12, quarter: "2026-Q1", asOf: "2026-08-17T09:30:00Z",
+			load: pgtest.Options{IntegerOrderIDs: true}},
+		{name: "short windows", customers: 1200, seed: 13,
+			config: "definitions: {recovery_window_days: 45, lapse_days: 120, intensive_care_days: 90, revenue_lookback_days: 180, satisfied_min_score: 5}\nworklist_size: 50\n"},
+		{name: "fiscal July in New York", customers: 1200, seed: 14, config: "timezone: America/New_York\nfiscal_year_start_month: 7\n"},
+		{name: "open quarter, wall clock, fiscal October", customers: 1000, seed: 17, quarter: "2027-Q2", asOf: "2027-02-20T12:00:00Z",
+			allowOpen: true, config: "timezone: Asia/Tokyo\nfiscal_year_start_month: 10\n",
+			load: pgtest.Options{WallClock: true, Location: tokyo}},
+		{name: "executive calls and worklist sizes", customers: 2500, seed: 18,
+			config: "executive_calls: 3\nworklist_size: 25\ndefinitions: {recovery_window_days: 60, intensive_care_days: 120}\n"},
+		{name: "a year after the quarter", customers: 1500, seed: 19, quarter: "2025-Q3"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			if _, err := generate.Write(ctx, dir, generate.Options{Customers: tc.customers, Seed: tc.seed}); err != nil {
+				t.Fatal(err)
+			}
+			schema := fmt.Sprintf("rkpi_diff_%d", tc.seed)
+			if err := pgtest.Load(ctx, dsn, schema, dir, tc.load); err != nil {
+				t.Fatal(err)
+			}
+			files := runJSON(t, tc, dir, "", "")
+			wh := runJSON(t, tc, "", dsn, schema)
+			var a, b any
+			if err := json.Unmarshal(files.json, &a); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(wh.json, &b); err != nil {
+				t.Fatal(err)
+			}
+			var diffs []string
+			compareJSON("", a, b, &diffs)
+			if len(diffs) > 0 {
+				t.Errorf("%d differences between run --input and run --warehouse, first ones:\n%s", len(diffs), strings.Join(diffs[:min(len(diffs), 25)], "\n"))
+			}
+			// The manifest records the warehouse and each statement, never the DSN.
+			m, err := manifest.Unmarshal(wh.manifest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := m.Warehouse
+			if w == nil || w.Dialect != "postgres" || w.Schema != schema || w.Snapshot == "" || len(w.Statements) < 4 {
+				t.Fatalf("manifest warehouse member: %+v", w)
+			}
+			for _, st := range w.Statements {
+				if len(st.SHA256) != 64 || (st.Role == "customers" && st.Rows == 0) {
+					t.Errorf("statement %+v", st)
+				}
+			}
+			if strings.Contains(string(wh.manifest), dsn) || strings.Contains(string(wh.manifest), "postgres://") {
+				t.Error("the manifest holds the DSN")
+			}
+		})
+	}
+}
+
+type runOut struct{ json, manifest []byte }
+
+// runJSON computes the case's quarter from dir (dsn "") or from the warehouse and
+// returns the JSON twin and the manifest.
+func runJSON(t *testing.T, tc whCase, dir, dsn, schema string) runOut {
+	t.Helper()
+	ctx := context.Background()
+	yml := tc.config
+	if dsn != "" {
+		yml += "warehouse: {dialect: postgres, schema: " + schema + "}\n"
+	}
+	cfg, err := config.Parse([]byte(yml), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dsn != "" {
+		cfg.Warehouse.DSN = dsn
+	}
+	j, err := job.Open(job.Options{Loaded: cfg, Input: dir, Output: t.TempDir(), AsOf: tc.asOf, AllowOpen: tc.allowOpen, Warehouse: dsn != "", Context: ctx})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	l, err := j.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	outs, err := j.Rerun(ctx, l, tc.quarter, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out runOut
+	for _, f := range outs {
+		switch {
+		case strings.HasPrefix(path.Base(f.Name), "recovery-scorecard-") && strings.HasSuffix(f.Name, ".json"):
+			out.json = f.Data
+		case strings.HasPrefix(path.Base(f.Name), "manifest-"):
+			out.manifest = f.Data
+		}
+	}
+	if out.json == nil || out.manifest == nil {
+		t.Fatal("no JSON or manifest rendered")
+	}
+	return out
+}
+
+// compareJSON appends to diffs every place where a and b differ: numbers by more than
+// 1e-9 relative, anything else at all.
+func compareJSON(at string, a, b any, diffs *[]string) {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok {
+			*diffs = append(*diffs, fmt.Sprintf("%s: %v vs %v", at, a, b))
+			return
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok {
+				*diffs = append(*diffs, fmt.Sprintf("%s.%s: only in files", at, k))
+				continue
+			}
+			compareJSON(at+"."+k, v, w, diffs)
+		}
+		for k := range y {
+			if _, ok := x[k]; !ok {
+				*diffs = append(*diffs, fmt.Sprintf("%s.%s: only in warehouse", at, k))
+			}
+		}
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			*diffs = append(*diffs, fmt.Sprintf("%s: %d elements vs %v", at, len(x), describeLen(b)))
+			if !ok {
+				return
+			}
+		}
+		for i := range min(len(x), len(y)) {
+			compareJSON(fmt.Sprintf("%s[%d]", at, i), x[i], y[i], diffs)
+		}
+	case float64:
+		y, ok := b.(float64)
+		if !ok || math.Abs(x-y) > 1e-9*max(math.Abs(x), math.Abs(y), 1e-300) && math.Abs(x-y) > 1e-12 {
+			*diffs = append(*diffs, fmt.Sprintf("%s: %v (files) vs %v (warehouse)", at, a, b))
+		}
+	default:
+		if a != b {
+			*diffs = append(*diffs, fmt.Sprintf("%s: %v (files) vs %v (warehouse)", at, a, b))
+		}
+	}
+}
+
+func describeLen(v any) string {
+	if s, ok := v.([]any); ok {
+		return fmt.Sprintf("%d elements", len(s))
+	}
+	return fmt.Sprintf("%v", v)
+}

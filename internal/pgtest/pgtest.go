@@ -1,0 +1,259 @@
+// Package pgtest (tests only) loads an extract set written by package generate into
+// a PostgreSQL schema, as a warehouse would hold it, for the differential tests of
+// `run --warehouse` against `run --input` and the benchmark. Every row is loaded,
+// the invalid ones included: the warehouse SQL sets them aside.
+package pgtest
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/parquet-go/parquet-go"
+)
+
+// EnvDSN holds the PostgreSQL DSN of the tests (.ci/run starts a server and sets it);
+// EnvRequire makes its absence a failure instead of a skip.
+const (
+	EnvDSN     = "RECOVERYKPI_TEST_POSTGRES"
+	EnvRequire = "RECOVERYKPI_REQUIRE_POSTGRES"
+)
+
+// DSN returns the test server's DSN, or skips (fails under EnvRequire) without one.
+func DSN(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv(EnvDSN)
+	if dsn == "" {
+		msg := EnvDSN + " is not set: no PostgreSQL to test the warehouse source against (.ci/run starts one)"
+		if os.Getenv(EnvRequire) != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return dsn
+}
+
+// Options say how the tables are typed.
+type Options struct {
+	// WallClock loads every timestamp as TIMESTAMP WITHOUT TIME ZONE holding its
+	// wall-clock time in Location (a warehouse that stores local times).
+	WallClock bool
+	Location  *time.Location
+	// IntegerOrderIDs keeps purchases.order_id BIGINT (else TEXT).
+	IntegerOrderIDs bool
+}
+
+// Row types as package generate writes them (optional columns as pointers: null is
+// nil).
+type customerRow struct {
+	CustomerID *string `parquet:"customer_id,optional"`
+	Segment    *string `parquet:"segment,optional"`
+	Name       *string `parquet:"name,optional"`
+}
+
+type purchaseRow struct {
+	CustomerID  *string `parquet:"customer_id,optional"`
+	PurchasedAt int64   `parquet:"purchased_at"`
+	Amount      float64 `parquet:"amount"`
+	OrderID     int64   `parquet:"order_id"`
+}
+
+type complaintRow struct {
+	CustomerID  *string `parquet:"customer_id,optional"`
+	ReportedAt  int64   `parquet:"reported_at"` // ms
+	Reason      *string `parquet:"reason,optional"`
+	ComplaintID *string `parquet:"complaint_id,optional"`
+}
+
+type departureRow struct {
+	CustomerID *string `parquet:"customer_id,optional"`
+	DepartedAt *int64  `parquet:"departed_at,optional"`
+	Reason     *string `parquet:"reason,optional"`
+}
+
+type outreachRow struct {
+	CustomerID  *string `parquet:"customer_id,optional"`
+	ContactedAt int64   `parquet:"contacted_at"`
+	Channel     *string `parquet:"channel,optional"`
+}
+
+type offerRow struct {
+	CustomerID *string `parquet:"customer_id,optional"`
+	IssuedAt   int64   `parquet:"issued_at"`
+	OfferType  *string `parquet:"offer_type,optional"`
+	FaceValue  int64   `parquet:"face_value"` // cents
+	RedeemedAt *int64  `parquet:"redeemed_at,optional"`
+	ExpiresAt  int64   `parquet:"expires_at"`
+	OfferID    *string `parquet:"offer_id,optional"`
+}
+
+type surveyRow struct {
+	CustomerID      *string `parquet:"customer_id,optional"`
+	RespondedAt     int64   `parquet:"responded_at"`
+	Score           int32   `parquet:"score"`
+	RecoveryRelated *bool   `parquet:"recovery_related,optional"`
+	ResponseID      *string `parquet:"response_id,optional"`
+}
+
+// Load creates schema (dropping it first) on the server of dsn and loads the extract
+// set in dir into it: customers, purchases, complaints, departures, outreach, offers,
+// surveys, with their default column names.
+func Load(ctx context.Context, dsn, schema, dir string, o Options) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	q := pgx.Identifier{schema}.Sanitize()
+	ts := "TIMESTAMPTZ"
+	if o.WallClock {
+		ts = "TIMESTAMP"
+	}
+	loc := o.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	oid := "TEXT"
+	if o.IntegerOrderIDs {
+		oid = "BIGINT"
+	}
+	ddl := []string{
+		"DROP SCHEMA IF EXISTS " + q + " CASCADE",
+		"CREATE SCHEMA " + q,
+		"CREATE TABLE " + q + ".customers (customer_id TEXT, segment TEXT, name TEXT)",
+		"CREATE TABLE " + q + ".purchases (customer_id TEXT, purchased_at " + ts + ", amount DOUBLE PRECISION, order_id " + oid + ")",
+		"CREATE TABLE " + q + ".complaints (customer_id TEXT, reported_at " + ts + ", reason TEXT, complaint_id TEXT)",
+		"CREATE TABLE " + q + ".departures (customer_id TEXT, departed_at " + ts + ", reason TEXT)",
+		"CREATE TABLE " + q + ".outreach (customer_id TEXT, contacted_at " + ts + ", channel TEXT)",
+		"CREATE TABLE " + q + ".offers (customer_id TEXT, issued_at " + ts + ", offer_type TEXT, face_value NUMERIC(10,2), redeemed_at " + ts + ", expires_at " + ts + ", offer_id TEXT)",
+		"CREATE TABLE " + q + ".surveys (customer_id TEXT, responded_at " + ts + ", score INTEGER, recovery_related BOOLEAN, response_id TEXT)",
+	}
+	for _, s := range ddl {
+		if _, err := conn.Exec(ctx, s); err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	// A µs time as the column's value: an instant, or its wall clock in loc.
+	tm := func(us int64) any {
+		t := time.UnixMicro(us).UTC()
+		if o.WallClock {
+			l := t.In(loc)
+			return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
+		}
+		return t
+	}
+	opt := func(p *int64) any {
+		if p == nil || *p == 0 { // generate writes a null timestamp as 0
+			return nil
+		}
+		return tm(*p)
+	}
+	s := func(p *string) any {
+		if p == nil {
+			return nil
+		}
+		return *p
+	}
+	copyRows := func(table string, cols []string, rows [][]any) error {
+		_, err := conn.CopyFrom(ctx, pgx.Identifier{schema, table}, cols, pgx.CopyFromRows(rows))
+		if err != nil {
+			return fmt.Errorf("copy %s: %w", table, err)
+		}
+		return nil
+	}
+	var rows [][]any
+	for _, r := range read[customerRow](dir, "customers") {
+		rows = append(rows, []any{s(r.CustomerID), s(r.Segment), s(r.Name)})
+	}
+	if err := copyRows("customers", []string{"customer_id", "segment", "name"}, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for _, r := range read[purchaseRow](dir, "purchases") {
+		var id any = r.OrderID
+		if !o.IntegerOrderIDs {
+			id = fmt.Sprint(r.OrderID)
+		}
+		rows = append(rows, []any{s(r.CustomerID), tm(r.PurchasedAt), r.Amount, id})
+	}
+	if err := copyRows("purchases", []string{"customer_id", "purchased_at", "amount", "order_id"}, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for _, r := range read[complaintRow](dir, "complaints") {
+		rows = append(rows, []any{s(r.CustomerID), tm(r.ReportedAt * 1000), s(r.Reason), s(r.ComplaintID)})
+	}
+	if err := copyRows("complaints", []string{"customer_id", "reported_at", "reason", "complaint_id"}, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for _, r := range read[departureRow](dir, "departures") {
+		rows = append(rows, []any{s(r.CustomerID), opt(r.DepartedAt), s(r.Reason)})
+	}
+	if err := copyRows("departures", []string{"customer_id", "departed_at", "reason"}, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for _, r := range read[outreachRow](dir, "outreach") {
+		rows = append(rows, []any{s(r.CustomerID), tm(r.ContactedAt), s(r.Channel)})
+	}
+	if err := copyRows("outreach", []string{"customer_id", "contacted_at", "channel"}, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for _, r := range read[offerRow](dir, "offers") {
+		face := pgtype.Numeric{Int: big.NewInt(r.FaceValue), Exp: -2, Valid: true}
+		rows = append(rows, []any{s(r.CustomerID), tm(r.IssuedAt), s(r.OfferType), face, opt(r.RedeemedAt), tm(r.ExpiresAt), s(r.OfferID)})
+	}
+	if err := copyRows("offers", []string{"customer_id", "issued_at", "offer_type", "face_value", "redeemed_at", "expires_at", "offer_id"}, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for _, r := range read[surveyRow](dir, "surveys") {
+		var rel any
+		if r.RecoveryRelated != nil {
+			rel = *r.RecoveryRelated
+		}
+		rows = append(rows, []any{s(r.CustomerID), tm(r.RespondedAt), r.Score, rel, s(r.ResponseID)})
+	}
+	if err := copyRows("surveys", []string{"customer_id", "responded_at", "score", "recovery_related", "response_id"}, rows); err != nil {
+		return err
+	}
+	_, err = conn.Exec(ctx, "ANALYZE")
+	return err
+}
+
+// read reads every row of table in dir (table.parquet, or the part files under
+// table/ in path order).
+func read[T any](dir, table string) []T {
+	var paths []string
+	if _, err := os.Stat(filepath.Join(dir, table+".parquet")); err == nil {
+		paths = []string{filepath.Join(dir, table+".parquet")}
+	} else {
+		_ = filepath.WalkDir(filepath.Join(dir, table), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".parquet") {
+				paths = append(paths, p)
+			}
+			return nil
+		})
+		slices.Sort(paths)
+	}
+	var out []T
+	for _, p := range paths {
+		rows, err := parquet.ReadFile[T](p)
+		if err != nil {
+			panic(fmt.Sprintf("pgtest: read %s: %v", p, err))
+		}
+		out = append(out, rows...)
+	}
+	return out
+}
