@@ -27,6 +27,7 @@ type whCase struct {
 	asOf      string
 	allowOpen bool
 	load      pgtest.Options
+	coarse    bool // every timestamp on a whole day (pgtest.Coarsen): ties and exact bounds
 }
 
 // `run --warehouse` on a PostgreSQL loaded with a generated extract set (invalid rows
@@ -57,6 +58,10 @@ func TestWarehouseMatchesFiles(t *testing.T) {
 		{name: "executive calls and worklist sizes", customers: 2500, seed: 18,
 			config: "executive_calls: 3\nworklist_size: 25\ndefinitions: {recovery_window_days: 60, intensive_care_days: 120}\n"},
 		{name: "a year after the quarter", customers: 1500, seed: 19, quarter: "2025-Q3"},
+		{name: "whole days: ties and exact window bounds", customers: 2000, seed: 21, coarse: true},
+		{name: "whole days, short windows, wall clock", customers: 1500, seed: 22, coarse: true,
+			config: "timezone: Asia/Tokyo\ndefinitions: {recovery_window_days: 30, lapse_days: 60, intensive_care_days: 60, revenue_lookback_days: 90}\n",
+			load:   pgtest.Options{WallClock: true, Location: tokyo}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,6 +69,13 @@ func TestWarehouseMatchesFiles(t *testing.T) {
 			dir := t.TempDir()
 			if _, err := generate.Write(ctx, dir, generate.Options{Customers: tc.customers, Seed: tc.seed}); err != nil {
 				t.Fatal(err)
+			}
+			if tc.coarse {
+				out := t.TempDir()
+				if err := pgtest.Coarsen(dir, out, 86_400_000_000); err != nil {
+					t.Fatal(err)
+				}
+				dir = out
 			}
 			schema := fmt.Sprintf("rkpi_diff_%d", tc.seed)
 			if err := pgtest.Load(ctx, dsn, schema, dir, tc.load); err != nil {

@@ -6,6 +6,7 @@ package pgtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math/big"
@@ -62,43 +63,43 @@ type customerRow struct {
 
 type purchaseRow struct {
 	CustomerID  *string `parquet:"customer_id,optional"`
-	PurchasedAt int64   `parquet:"purchased_at"`
+	PurchasedAt int64   `parquet:"purchased_at,timestamp(microsecond:utc)"`
 	Amount      float64 `parquet:"amount"`
 	OrderID     int64   `parquet:"order_id"`
 }
 
 type complaintRow struct {
 	CustomerID  *string `parquet:"customer_id,optional"`
-	ReportedAt  int64   `parquet:"reported_at"` // ms
+	ReportedAt  int64   `parquet:"reported_at,timestamp(millisecond:utc)"` // ms
 	Reason      *string `parquet:"reason,optional"`
 	ComplaintID *string `parquet:"complaint_id,optional"`
 }
 
 type departureRow struct {
 	CustomerID *string `parquet:"customer_id,optional"`
-	DepartedAt *int64  `parquet:"departed_at,optional"`
+	DepartedAt *int64  `parquet:"departed_at,optional,timestamp(microsecond:utc)"`
 	Reason     *string `parquet:"reason,optional"`
 }
 
 type outreachRow struct {
 	CustomerID  *string `parquet:"customer_id,optional"`
-	ContactedAt int64   `parquet:"contacted_at"`
+	ContactedAt int64   `parquet:"contacted_at,timestamp(microsecond:utc)"`
 	Channel     *string `parquet:"channel,optional"`
 }
 
 type offerRow struct {
 	CustomerID *string `parquet:"customer_id,optional"`
-	IssuedAt   int64   `parquet:"issued_at"`
+	IssuedAt   int64   `parquet:"issued_at,timestamp(microsecond:utc)"`
 	OfferType  *string `parquet:"offer_type,optional"`
-	FaceValue  int64   `parquet:"face_value"` // cents
-	RedeemedAt *int64  `parquet:"redeemed_at,optional"`
-	ExpiresAt  int64   `parquet:"expires_at"`
+	FaceValue  int64   `parquet:"face_value,decimal(2:10)"` // cents
+	RedeemedAt *int64  `parquet:"redeemed_at,optional,timestamp(microsecond:utc)"`
+	ExpiresAt  int64   `parquet:"expires_at,timestamp(microsecond:utc)"`
 	OfferID    *string `parquet:"offer_id,optional"`
 }
 
 type surveyRow struct {
 	CustomerID      *string `parquet:"customer_id,optional"`
-	RespondedAt     int64   `parquet:"responded_at"`
+	RespondedAt     int64   `parquet:"responded_at,timestamp(microsecond:utc)"`
 	Score           int32   `parquet:"score"`
 	RecoveryRelated *bool   `parquet:"recovery_related,optional"`
 	ResponseID      *string `parquet:"response_id,optional"`
@@ -171,14 +172,22 @@ func Load(ctx context.Context, dsn, schema, dir string, o Options) error {
 		return nil
 	}
 	var rows [][]any
-	for _, r := range read[customerRow](dir, "customers") {
+	customers, err := read[customerRow](dir, "customers")
+	if err != nil {
+		return err
+	}
+	for _, r := range customers {
 		rows = append(rows, []any{s(r.CustomerID), s(r.Segment), s(r.Name)})
 	}
 	if err := copyRows("customers", []string{"customer_id", "segment", "name"}, rows); err != nil {
 		return err
 	}
 	rows = rows[:0]
-	for _, r := range read[purchaseRow](dir, "purchases") {
+	purchases, err := read[purchaseRow](dir, "purchases")
+	if err != nil {
+		return err
+	}
+	for _, r := range purchases {
 		var id any = r.OrderID
 		if !o.IntegerOrderIDs {
 			id = fmt.Sprint(r.OrderID)
@@ -189,28 +198,44 @@ func Load(ctx context.Context, dsn, schema, dir string, o Options) error {
 		return err
 	}
 	rows = rows[:0]
-	for _, r := range read[complaintRow](dir, "complaints") {
+	complaints, err := read[complaintRow](dir, "complaints")
+	if err != nil {
+		return err
+	}
+	for _, r := range complaints {
 		rows = append(rows, []any{s(r.CustomerID), tm(r.ReportedAt * 1000), s(r.Reason), s(r.ComplaintID)})
 	}
 	if err := copyRows("complaints", []string{"customer_id", "reported_at", "reason", "complaint_id"}, rows); err != nil {
 		return err
 	}
 	rows = rows[:0]
-	for _, r := range read[departureRow](dir, "departures") {
+	departures, err := read[departureRow](dir, "departures")
+	if err != nil {
+		return err
+	}
+	for _, r := range departures {
 		rows = append(rows, []any{s(r.CustomerID), opt(r.DepartedAt), s(r.Reason)})
 	}
 	if err := copyRows("departures", []string{"customer_id", "departed_at", "reason"}, rows); err != nil {
 		return err
 	}
 	rows = rows[:0]
-	for _, r := range read[outreachRow](dir, "outreach") {
+	outreach, err := read[outreachRow](dir, "outreach")
+	if err != nil {
+		return err
+	}
+	for _, r := range outreach {
 		rows = append(rows, []any{s(r.CustomerID), tm(r.ContactedAt), s(r.Channel)})
 	}
 	if err := copyRows("outreach", []string{"customer_id", "contacted_at", "channel"}, rows); err != nil {
 		return err
 	}
 	rows = rows[:0]
-	for _, r := range read[offerRow](dir, "offers") {
+	offers, err := read[offerRow](dir, "offers")
+	if err != nil {
+		return err
+	}
+	for _, r := range offers {
 		face := pgtype.Numeric{Int: big.NewInt(r.FaceValue), Exp: -2, Valid: true}
 		rows = append(rows, []any{s(r.CustomerID), tm(r.IssuedAt), s(r.OfferType), face, opt(r.RedeemedAt), tm(r.ExpiresAt), s(r.OfferID)})
 	}
@@ -218,7 +243,11 @@ func Load(ctx context.Context, dsn, schema, dir string, o Options) error {
 		return err
 	}
 	rows = rows[:0]
-	for _, r := range read[surveyRow](dir, "surveys") {
+	surveys, err := read[surveyRow](dir, "surveys")
+	if err != nil {
+		return err
+	}
+	for _, r := range surveys {
 		var rel any
 		if r.RecoveryRelated != nil {
 			rel = *r.RecoveryRelated
@@ -234,7 +263,7 @@ func Load(ctx context.Context, dsn, schema, dir string, o Options) error {
 
 // read reads every row of table in dir (table.parquet, or the part files under
 // table/ in path order).
-func read[T any](dir, table string) []T {
+func read[T any](dir, table string) ([]T, error) {
 	var paths []string
 	if _, err := os.Stat(filepath.Join(dir, table+".parquet")); err == nil {
 		paths = []string{filepath.Join(dir, table+".parquet")}
@@ -251,9 +280,89 @@ func read[T any](dir, table string) []T {
 	for _, p := range paths {
 		rows, err := parquet.ReadFile[T](p)
 		if err != nil {
-			panic(fmt.Sprintf("pgtest: read %s: %v", p, err))
+			return nil, fmt.Errorf("read %s: %w", p, err)
 		}
 		out = append(out, rows...)
 	}
-	return out
+	return out, nil
+}
+
+// Coarsen writes the extract set in dir to out (one file per table) with every
+// timestamp truncated to a multiple of unit (µs since the epoch, floored): with
+// unit a day, complaints, departures, lapses, offers and purchases fall on the same
+// instants and exactly on the window bounds d - R, d + W and r + I, so every tie and
+// bound of SPEC §4 is exercised.
+func Coarsen(dir, out string, unit int64) error {
+	floor := func(t int64) int64 {
+		q := t / unit
+		if t%unit != 0 && t < 0 {
+			q--
+		}
+		return q * unit
+	}
+	opt := func(p *int64) {
+		if p != nil && *p != 0 {
+			*p = floor(*p)
+		}
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	customers, err := read[customerRow](dir, "customers")
+	if err != nil {
+		return err
+	}
+	purchases, err := read[purchaseRow](dir, "purchases")
+	if err != nil {
+		return err
+	}
+	for i := range purchases {
+		purchases[i].PurchasedAt = floor(purchases[i].PurchasedAt)
+	}
+	complaints, err := read[complaintRow](dir, "complaints")
+	if err != nil {
+		return err
+	}
+	for i := range complaints {
+		complaints[i].ReportedAt = floor(complaints[i].ReportedAt*1000) / 1000
+	}
+	departures, err := read[departureRow](dir, "departures")
+	if err != nil {
+		return err
+	}
+	for i := range departures {
+		opt(departures[i].DepartedAt)
+	}
+	outreach, err := read[outreachRow](dir, "outreach")
+	if err != nil {
+		return err
+	}
+	for i := range outreach {
+		outreach[i].ContactedAt = floor(outreach[i].ContactedAt)
+	}
+	offers, err := read[offerRow](dir, "offers")
+	if err != nil {
+		return err
+	}
+	for i := range offers {
+		o := &offers[i]
+		o.IssuedAt, o.ExpiresAt = floor(o.IssuedAt), floor(o.ExpiresAt)
+		opt(o.RedeemedAt)
+	}
+	surveys, err := read[surveyRow](dir, "surveys")
+	if err != nil {
+		return err
+	}
+	for i := range surveys {
+		surveys[i].RespondedAt = floor(surveys[i].RespondedAt)
+	}
+	return errors.Join(
+		parquet.WriteFile(filepath.Join(out, "customers.parquet"), customers),
+		parquet.WriteFile(filepath.Join(out, "purchases.parquet"), purchases),
+		parquet.WriteFile(filepath.Join(out, "complaints.parquet"), complaints),
+		parquet.WriteFile(filepath.Join(out, "departures.parquet"), departures),
+		parquet.WriteFile(filepath.Join(out, "outreach.parquet"), outreach),
+		parquet.WriteFile(filepath.Join(out, "offers.parquet"), offers),
+		parquet.WriteFile(filepath.Join(out, "surveys.parquet"), surveys),
+	)
 }
