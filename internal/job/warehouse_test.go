@@ -27,7 +27,8 @@ type whCase struct {
 	asOf      string
 	allowOpen bool
 	load      pgtest.Options
-	coarse    bool // every timestamp on a whole day (pgtest.Coarsen): ties and exact bounds
+	coarse    bool           // every timestamp on a whole day (pgtest.Coarsen): ties and exact bounds
+	tables    *pgtest.Tables // hand-made tables instead of generated ones
 }
 
 // `run --warehouse` on a PostgreSQL loaded with a generated extract set (invalid rows
@@ -62,12 +63,18 @@ func TestWarehouseMatchesFiles(t *testing.T) {
 		{name: "whole days, short windows, wall clock", customers: 1500, seed: 22, coarse: true,
 			config: "timezone: Asia/Tokyo\ndefinitions: {recovery_window_days: 30, lapse_days: 60, intensive_care_days: 60, revenue_lookback_days: 90}\n",
 			load:   pgtest.Options{WallClock: true, Location: tokyo}},
+		{name: "hand-made ties and bounds", seed: 23, tables: tieTables(), quarter: "2026-Q2", asOf: "2027-02-01T00:00:00Z",
+			config: "quality: {max_invalid_share: 0.5}\n"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()
-			if _, err := generate.Write(ctx, dir, generate.Options{Customers: tc.customers, Seed: tc.seed}); err != nil {
+			if tc.tables != nil {
+				if err := pgtest.Write(dir, *tc.tables); err != nil {
+					t.Fatal(err)
+				}
+			} else if _, err := generate.Write(ctx, dir, generate.Options{Customers: tc.customers, Seed: tc.seed}); err != nil {
 				t.Fatal(err)
 			}
 			if tc.coarse {
@@ -214,4 +221,70 @@ func describeLen(v any) string {
 		return fmt.Sprintf("%d elements", len(s))
 	}
 	return fmt.Sprintf("%v", v)
+}
+
+// tieTables are hand-made tables whose every row sits on a tie or a bound of SPEC §4
+// (defaults: W 90, L 180, I 180, R 365 days).
+func tieTables() *pgtest.Tables {
+	const day = int64(86_400_000_000)
+	at := func(y int, m time.Month, d int) int64 { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).UnixMicro() }
+	s := func(v string) *string { return &v }
+	i := func(v int64) *int64 { return &v }
+	b := func(v bool) *bool { return &v }
+	d := at(2026, 4, 10) // customer A's at-risk time
+	r := d + 90*day      // its recovery, exactly at d + W
+	p := at(2025, 11, 1) // customer C's only purchase: a lapse at p + L
+	return &pgtest.Tables{
+		Customers: []pgtest.Customer{
+			{CustomerID: s("A"), Segment: s("gold"), Name: s("Ann")},
+			{CustomerID: s("B"), Segment: s("silver"), Name: s("")},
+			{CustomerID: s("C"), Segment: s("gold")},
+			{CustomerID: s("D"), Segment: s(""), Name: s("Dee")},
+			{CustomerID: s("D"), Segment: s("dup"), Name: s("Dee again")}, // duplicate key
+		},
+		Purchases: []pgtest.Purchase{
+			{CustomerID: s("A"), PurchasedAt: d - 365*day, Amount: 10, OrderID: 1}, // exactly d - R: at risk
+			{CustomerID: s("A"), PurchasedAt: d, Amount: 20, OrderID: 2},           // exactly d: neither at risk nor a recovery
+			{CustomerID: s("A"), PurchasedAt: r, Amount: 30, OrderID: 3},           // exactly d + W: recovered
+			{CustomerID: s("A"), PurchasedAt: r, Amount: 30, OrderID: 3},           // the same order twice
+			{CustomerID: s("C"), PurchasedAt: p, Amount: 70, OrderID: 4},
+			{CustomerID: s("D"), PurchasedAt: at(2026, 3, 1), Amount: 60, OrderID: 5},
+			{CustomerID: s("D"), PurchasedAt: at(2026, 5, 1), Amount: -5, OrderID: 6},  // a refund
+			{CustomerID: s("D"), PurchasedAt: at(2026, 5, 10), Amount: 0, OrderID: 7},  // not qualifying
+			{CustomerID: s("D"), PurchasedAt: at(2026, 5, 20), Amount: 15, OrderID: 8}, // recovered
+			{CustomerID: s("D"), PurchasedAt: at(2026, 5, 21), Amount: math.NaN(), OrderID: 9},
+			{CustomerID: s("E"), PurchasedAt: at(2025, 12, 1), Amount: 25, OrderID: 10},
+			{CustomerID: s("E"), PurchasedAt: at(2025, 12, 1) + 180*day, Amount: 25, OrderID: 11}, // exactly p + L: no lapse
+			{CustomerID: s("E"), PurchasedAt: at(2027, 1, 20), Amount: 25, OrderID: 12},
+		},
+		Complaints: []pgtest.Complaint{
+			{CustomerID: s("A"), ReportedAt: d / 1000, Reason: s("zeta"), ComplaintID: s("c1")},             // ties with a departure: the complaint wins
+			{CustomerID: s("A"), ReportedAt: (r + 180*day) / 1000, Reason: s("late"), ComplaintID: s("c2")}, // exactly r + I: re-churned
+			{CustomerID: s("B"), ReportedAt: at(2026, 5, 5) / 1000, Reason: s("b"), ComplaintID: s("c3")},
+			{CustomerID: s("B"), ReportedAt: at(2026, 5, 5) / 1000, Reason: s("a"), ComplaintID: s("c4")}, // the smaller reason wins
+			{CustomerID: s("B"), ReportedAt: at(2026, 5, 5) / 1000, Reason: nil, ComplaintID: s("c5")},    // unspecified
+			{CustomerID: s("D"), ReportedAt: at(2026, 5, 2) / 1000, Reason: s(""), ComplaintID: s("c6")},
+		},
+		Departures: []pgtest.Departure{
+			{CustomerID: s("A"), DepartedAt: i(d), Reason: s("alpha")},
+			{CustomerID: s("C"), DepartedAt: i(p + 180*day), Reason: s("moved")}, // ties with the lapse: the departure wins
+		},
+		Outreach: []pgtest.Outreach{
+			{CustomerID: s("C"), ContactedAt: p + 180*day, Channel: s("phone")},
+			{CustomerID: s("C"), ContactedAt: p + 180*day + 90*day, Channel: nil},      // exactly at d + W: in the window
+			{CustomerID: s("B"), ContactedAt: at(2026, 5, 5) - 1, Channel: s("email")}, // just before d: not
+		},
+		Offers: []pgtest.Offer{
+			{CustomerID: s("A"), IssuedAt: d, OfferType: s("voucher"), FaceValue: 1000, RedeemedAt: i(r), ExpiresAt: d + 60*day, OfferID: s("o1")},
+			{CustomerID: s("A"), IssuedAt: d, OfferType: s("discount"), FaceValue: 550, ExpiresAt: d + 400*day, OfferID: s("o2")}, // the same instant: the smaller type wins
+			{CustomerID: s("D"), IssuedAt: at(2026, 5, 2), OfferType: nil, FaceValue: 700, ExpiresAt: at(2026, 6, 1), OfferID: s("o3")},
+			{CustomerID: s("D"), IssuedAt: at(2026, 5, 2), OfferType: s("x"), FaceValue: 100, RedeemedAt: i(at(2026, 5, 1)), ExpiresAt: at(2026, 6, 1), OfferID: s("o4")}, // redeemed before issued
+		},
+		Surveys: []pgtest.Survey{
+			{CustomerID: s("A"), RespondedAt: r + day, Score: 5, RecoveryRelated: b(true), ResponseID: s("s1")},
+			{CustomerID: s("D"), RespondedAt: at(2026, 5, 25), Score: 3, RecoveryRelated: b(true), ResponseID: s("s2")},
+			{CustomerID: s("D"), RespondedAt: at(2026, 5, 26), Score: 4, RecoveryRelated: nil, ResponseID: s("s3")},
+			{CustomerID: s("D"), RespondedAt: at(2026, 5, 27), Score: 9, RecoveryRelated: b(true), ResponseID: s("s4")}, // out of range
+		},
+	}
 }

@@ -53,41 +53,42 @@ type Options struct {
 	IntegerOrderIDs bool
 }
 
-// Row types as package generate writes them (optional columns as pointers: null is
-// nil).
-type customerRow struct {
+// Customer, Purchase, Complaint, Departure, Outreach, Offer and Survey are the rows
+// of the tables as package generate writes them (optional columns as pointers: null
+// is nil; times in µs, complaints' in ms).
+type Customer struct {
 	CustomerID *string `parquet:"customer_id,optional"`
 	Segment    *string `parquet:"segment,optional"`
 	Name       *string `parquet:"name,optional"`
 }
 
-type purchaseRow struct {
+type Purchase struct {
 	CustomerID  *string `parquet:"customer_id,optional"`
 	PurchasedAt int64   `parquet:"purchased_at,timestamp(microsecond:utc)"`
 	Amount      float64 `parquet:"amount"`
 	OrderID     int64   `parquet:"order_id"`
 }
 
-type complaintRow struct {
+type Complaint struct {
 	CustomerID  *string `parquet:"customer_id,optional"`
 	ReportedAt  int64   `parquet:"reported_at,timestamp(millisecond:utc)"` // ms
 	Reason      *string `parquet:"reason,optional"`
 	ComplaintID *string `parquet:"complaint_id,optional"`
 }
 
-type departureRow struct {
+type Departure struct {
 	CustomerID *string `parquet:"customer_id,optional"`
 	DepartedAt *int64  `parquet:"departed_at,optional,timestamp(microsecond:utc)"`
 	Reason     *string `parquet:"reason,optional"`
 }
 
-type outreachRow struct {
+type Outreach struct {
 	CustomerID  *string `parquet:"customer_id,optional"`
 	ContactedAt int64   `parquet:"contacted_at,timestamp(microsecond:utc)"`
 	Channel     *string `parquet:"channel,optional"`
 }
 
-type offerRow struct {
+type Offer struct {
 	CustomerID *string `parquet:"customer_id,optional"`
 	IssuedAt   int64   `parquet:"issued_at,timestamp(microsecond:utc)"`
 	OfferType  *string `parquet:"offer_type,optional"`
@@ -97,7 +98,7 @@ type offerRow struct {
 	OfferID    *string `parquet:"offer_id,optional"`
 }
 
-type surveyRow struct {
+type Survey struct {
 	CustomerID      *string `parquet:"customer_id,optional"`
 	RespondedAt     int64   `parquet:"responded_at,timestamp(microsecond:utc)"`
 	Score           int32   `parquet:"score"`
@@ -172,7 +173,7 @@ func Load(ctx context.Context, dsn, schema, dir string, o Options) error {
 		return nil
 	}
 	var rows [][]any
-	customers, err := read[customerRow](dir, "customers")
+	customers, err := read[Customer](dir, "customers")
 	if err != nil {
 		return err
 	}
@@ -183,7 +184,7 @@ func Load(ctx context.Context, dsn, schema, dir string, o Options) error {
 		return err
 	}
 	rows = rows[:0]
-	purchases, err := read[purchaseRow](dir, "purchases")
+	purchases, err := read[Purchase](dir, "purchases")
 	if err != nil {
 		return err
 	}
@@ -198,7 +199,7 @@ func Load(ctx context.Context, dsn, schema, dir string, o Options) error {
 		return err
 	}
 	rows = rows[:0]
-	complaints, err := read[complaintRow](dir, "complaints")
+	complaints, err := read[Complaint](dir, "complaints")
 	if err != nil {
 		return err
 	}
@@ -209,7 +210,7 @@ func Load(ctx context.Context, dsn, schema, dir string, o Options) error {
 		return err
 	}
 	rows = rows[:0]
-	departures, err := read[departureRow](dir, "departures")
+	departures, err := read[Departure](dir, "departures")
 	if err != nil {
 		return err
 	}
@@ -220,7 +221,7 @@ func Load(ctx context.Context, dsn, schema, dir string, o Options) error {
 		return err
 	}
 	rows = rows[:0]
-	outreach, err := read[outreachRow](dir, "outreach")
+	outreach, err := read[Outreach](dir, "outreach")
 	if err != nil {
 		return err
 	}
@@ -231,7 +232,7 @@ func Load(ctx context.Context, dsn, schema, dir string, o Options) error {
 		return err
 	}
 	rows = rows[:0]
-	offers, err := read[offerRow](dir, "offers")
+	offers, err := read[Offer](dir, "offers")
 	if err != nil {
 		return err
 	}
@@ -243,7 +244,7 @@ func Load(ctx context.Context, dsn, schema, dir string, o Options) error {
 		return err
 	}
 	rows = rows[:0]
-	surveys, err := read[surveyRow](dir, "surveys")
+	surveys, err := read[Survey](dir, "surveys")
 	if err != nil {
 		return err
 	}
@@ -287,6 +288,33 @@ func read[T any](dir, table string) ([]T, error) {
 	return out, nil
 }
 
+// Tables are the rows of an extract set.
+type Tables struct {
+	Customers  []Customer
+	Purchases  []Purchase
+	Complaints []Complaint
+	Departures []Departure
+	Outreach   []Outreach
+	Offers     []Offer
+	Surveys    []Survey
+}
+
+// Write writes t to dir, one file per table.
+func Write(dir string, t Tables) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return errors.Join(
+		parquet.WriteFile(filepath.Join(dir, "customers.parquet"), t.Customers),
+		parquet.WriteFile(filepath.Join(dir, "purchases.parquet"), t.Purchases),
+		parquet.WriteFile(filepath.Join(dir, "complaints.parquet"), t.Complaints),
+		parquet.WriteFile(filepath.Join(dir, "departures.parquet"), t.Departures),
+		parquet.WriteFile(filepath.Join(dir, "outreach.parquet"), t.Outreach),
+		parquet.WriteFile(filepath.Join(dir, "offers.parquet"), t.Offers),
+		parquet.WriteFile(filepath.Join(dir, "surveys.parquet"), t.Surveys),
+	)
+}
+
 // Coarsen writes the extract set in dir to out (one file per table) with every
 // timestamp truncated to a multiple of unit (µs since the epoch, floored): with
 // unit a day, complaints, departures, lapses, offers and purchases fall on the same
@@ -308,39 +336,39 @@ func Coarsen(dir, out string, unit int64) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	customers, err := read[customerRow](dir, "customers")
+	customers, err := read[Customer](dir, "customers")
 	if err != nil {
 		return err
 	}
-	purchases, err := read[purchaseRow](dir, "purchases")
+	purchases, err := read[Purchase](dir, "purchases")
 	if err != nil {
 		return err
 	}
 	for i := range purchases {
 		purchases[i].PurchasedAt = floor(purchases[i].PurchasedAt)
 	}
-	complaints, err := read[complaintRow](dir, "complaints")
+	complaints, err := read[Complaint](dir, "complaints")
 	if err != nil {
 		return err
 	}
 	for i := range complaints {
 		complaints[i].ReportedAt = floor(complaints[i].ReportedAt*1000) / 1000
 	}
-	departures, err := read[departureRow](dir, "departures")
+	departures, err := read[Departure](dir, "departures")
 	if err != nil {
 		return err
 	}
 	for i := range departures {
 		opt(departures[i].DepartedAt)
 	}
-	outreach, err := read[outreachRow](dir, "outreach")
+	outreach, err := read[Outreach](dir, "outreach")
 	if err != nil {
 		return err
 	}
 	for i := range outreach {
 		outreach[i].ContactedAt = floor(outreach[i].ContactedAt)
 	}
-	offers, err := read[offerRow](dir, "offers")
+	offers, err := read[Offer](dir, "offers")
 	if err != nil {
 		return err
 	}
@@ -349,20 +377,12 @@ func Coarsen(dir, out string, unit int64) error {
 		o.IssuedAt, o.ExpiresAt = floor(o.IssuedAt), floor(o.ExpiresAt)
 		opt(o.RedeemedAt)
 	}
-	surveys, err := read[surveyRow](dir, "surveys")
+	surveys, err := read[Survey](dir, "surveys")
 	if err != nil {
 		return err
 	}
 	for i := range surveys {
 		surveys[i].RespondedAt = floor(surveys[i].RespondedAt)
 	}
-	return errors.Join(
-		parquet.WriteFile(filepath.Join(out, "customers.parquet"), customers),
-		parquet.WriteFile(filepath.Join(out, "purchases.parquet"), purchases),
-		parquet.WriteFile(filepath.Join(out, "complaints.parquet"), complaints),
-		parquet.WriteFile(filepath.Join(out, "departures.parquet"), departures),
-		parquet.WriteFile(filepath.Join(out, "outreach.parquet"), outreach),
-		parquet.WriteFile(filepath.Join(out, "offers.parquet"), offers),
-		parquet.WriteFile(filepath.Join(out, "surveys.parquet"), surveys),
-	)
+	return Write(out, Tables{customers, purchases, complaints, departures, outreach, offers, surveys})
 }
