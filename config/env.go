@@ -16,6 +16,9 @@ const EnvPrefix = "RECOVERYKPI_"
 // it; ApplyEnv does not.
 const EnvConfig = EnvPrefix + "CONFIG"
 
+// EnvWarehouseDSN holds the connection string of the config's warehouse (a secret).
+const EnvWarehouseDSN = EnvPrefix + "WAREHOUSE_DSN"
+
 // EnvVar is one environment variable that sets a config key.
 type EnvVar struct {
 	Name   string // RECOVERYKPI_INPUT
@@ -62,7 +65,7 @@ func EnvVars() []EnvVar {
 			c.Schedule.Lock.Postgres = v
 			return nil
 		}},
-		{Name: EnvPrefix + "WAREHOUSE_DSN", Key: "warehouse.dsn", Secret: true, set: func(c *Config, v string) error {
+		{Name: EnvWarehouseDSN, Key: "warehouse.dsn", Secret: true, set: func(c *Config, v string) error {
 			if c.Warehouse == nil {
 				c.Warehouse = &Warehouse{}
 			}

@@ -204,6 +204,16 @@ type Statement struct {
 	SQL    string `json:"-"`
 }
 
+// Roles of the statements a computation sends, in the order sent.
+const (
+	RoleQuality       = "quality"
+	RoleLatest        = "latest"
+	RolePurchaseStats = "purchase_stats"
+	RoleOffers        = "offers"
+	RoleSurveys       = "surveys"
+	RoleCustomers     = "customers"
+)
+
 // Run is what a warehouse computation sent and got.
 type Run struct {
 	Statements []Statement
@@ -235,7 +245,7 @@ func (r *Run) Quality(ctx context.Context, q Querier, s *Source) error {
 	for _, t := range s.Tables {
 		byTable[t.Contract] = &pipeline.TableQuality{Table: t.Contract}
 	}
-	err := r.query(ctx, q, "quality", s.QualitySQL(), func(scan func(...any) error) error {
+	err := r.query(ctx, q, RoleQuality, s.QualitySQL(), func(scan func(...any) error) error {
 		var tbl string
 		var reason *string
 		var n int64
@@ -267,7 +277,7 @@ func (r *Run) Quality(ctx context.Context, q Querier, s *Source) error {
 // defaultAsOf returns SPEC §3's default as_of from the warehouse.
 func (r *Run) defaultAsOf(ctx context.Context, q Querier, s *Source) (int64, error) {
 	st := pipeline.AsOfStats{Latest: math.MinInt64, Before: math.MinInt64}
-	err := r.query(ctx, q, "latest", s.LatestSQL(), func(scan func(...any) error) error {
+	err := r.query(ctx, q, RoleLatest, s.LatestSQL(), func(scan func(...any) error) error {
 		var tbl, col string
 		var latest *int64
 		if err := scan(&tbl, &col, &latest); err != nil {
@@ -285,7 +295,7 @@ func (r *Run) defaultAsOf(ctx context.Context, q Querier, s *Source) (int64, err
 		}
 		return 0, err
 	}
-	err = r.query(ctx, q, "purchase_stats", s.PurchaseStatsSQL(st.Latest), func(scan func(...any) error) error {
+	err = r.query(ctx, q, RolePurchaseStats, s.PurchaseStatsSQL(st.Latest), func(scan func(...any) error) error {
 		var before *int64
 		if err := scan(&st.Purchases, &st.Recent, &before); err != nil {
 			return err
@@ -331,7 +341,7 @@ func (run *Run) Scorecard(ctx context.Context, q Querier, src *Source, s pipelin
 		return nil, err
 	}
 	if src.table(contract.Offers) != nil {
-		err := run.query(ctx, q, "offers", src.OffersSQL(plan), func(scan func(...any) error) error {
+		err := run.query(ctx, q, RoleOffers, src.OffersSQL(plan), func(scan func(...any) error) error {
 			var t int64
 			var otype string
 			var face float64
@@ -347,7 +357,7 @@ func (run *Run) Scorecard(ctx context.Context, q Querier, src *Source, s pipelin
 		}
 	}
 	if src.table(contract.Surveys) != nil {
-		err := run.query(ctx, q, "surveys", src.SurveysSQL(plan), func(scan func(...any) error) error {
+		err := run.query(ctx, q, RoleSurveys, src.SurveysSQL(plan), func(scan func(...any) error) error {
 			var t int64
 			var score float64
 			var related bool
@@ -395,7 +405,7 @@ func (r *Run) customers(ctx context.Context, q Querier, src *Source, plan *pipel
 		return plan.Add(&rec)
 	}
 	var x resultRow
-	err := r.query(ctx, q, "customers", src.CustomersSQL(plan), func(scan func(...any) error) error {
+	err := r.query(ctx, q, RoleCustomers, src.CustomersSQL(plan), func(scan func(...any) error) error {
 		if err := scan(&x.rk, &x.cid, &x.e, &x.q, &x.d, &x.kind, &x.rsn, &x.r, &x.rar, &x.rcv, &x.otype, &x.outreach,
 			&x.nxT, &x.nxKind, &x.nxRsn, &x.np, &x.net, &x.nc, &x.seg, &x.cname, &x.chanel); err != nil {
 			return err

@@ -171,6 +171,17 @@ func New(cfg *config.Config, input fs.FS, inputRoot, output string, asOf *time.T
 	return &Job{cfg: cfg, input: input, inputRoot: inputRoot, output: output, asOf: asOf, allowOpen: true}
 }
 
+// NewWarehouse returns a job on an already loaded config reading its warehouse
+// (cfg.Warehouse, with its DSN), as New does for an extract set: verify reruns a
+// warehouse manifest's quarter with it.
+func NewWarehouse(cfg *config.Config, output string, asOf *time.Time) (*Job, error) {
+	if _, err := openWarehouse(cfg); err != nil {
+		return nil, err
+	}
+	cfg.Input = WarehouseRoot
+	return &Job{cfg: cfg, inputRoot: WarehouseRoot, output: output, asOf: asOf, allowOpen: true, warehouse: true}, nil
+}
+
 // Warnings returns what is insecure in the job's config (config.Config.Warnings).
 func (j *Job) Warnings() []string { return j.cfg.Warnings() }
 

@@ -103,15 +103,6 @@ WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, schema, 
 	return out, db.redact(rows.Err())
 }
 
-// Snapshot returns the id of the transaction's snapshot (pg_current_snapshot), for
-// the record. PostgreSQL keeps no history: a verify can only rerun against the data
-// as it is now.
-func (db *DB) Snapshot(ctx context.Context) (string, error) {
-	var s string
-	err := db.tx.QueryRow(ctx, "SELECT CAST(pg_current_snapshot() AS TEXT)").Scan(&s)
-	return s, db.redact(err)
-}
-
 func (db *DB) redact(err error) error {
 	if err == nil {
 		return nil
