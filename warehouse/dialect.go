@@ -189,7 +189,8 @@ func bigquery() *Dialect {
 		},
 		nonFinite: func(x string) string { return "(IS_NAN(" + x + ") OR IS_INF(" + x + "))" },
 		// BigQuery's STRING is valid UTF-8 by construction.
-		bytewise: func(x string) string { return "CAST(" + x + " AS BYTES)" },
+		// STRING without a collation compares by code point, the order of UTF-8 bytes.
+		bytewise: func(x string) string { return x },
 	}
 }
 
@@ -210,6 +211,8 @@ func snowflake() *Dialect {
 			return "(" + x + " = CAST('NaN' AS DOUBLE) OR " + x + " = CAST('inf' AS DOUBLE) OR " + x + " = CAST('-inf' AS DOUBLE))"
 		},
 		// Snowflake's VARCHAR is valid UTF-8 by construction.
-		bytewise: func(x string) string { return "COLLATE(" + x + ", 'utf8')" },
+		// VARCHAR without a collation specification compares its UTF-8 bytes (a
+		// column with another collation would not: see README, Definitions).
+		bytewise: func(x string) string { return x },
 	}
 }
