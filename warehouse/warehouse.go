@@ -476,3 +476,73 @@ func str(p *string) string {
 	}
 	return *p
 }
+
+// QuarantineLimit bounds the rows set aside that a table's quarantine holds: the
+// counts (Quality) are always complete.
+const QuarantineLimit = 100_000
+
+// SetAside are rows of one table set aside by the warehouse SQL, with their contract
+// columns converted (ids and text as text, times as µs, numbers as doubles), in the
+// order of the reason then every column; it is the quarantine writer's Rows.
+type SetAside struct {
+	Table   string // the warehouse table, schema-qualified: each row's "source file"
+	Columns []Column
+	Kinds   []contract.Kind
+	rows    [][]any
+	reasons []string
+}
+
+// Quarantine fetches at most limit rows set aside from table (present in s).
+func (r *Run) Quarantine(ctx context.Context, q Querier, s *Source, table string, limit int) (*SetAside, error) {
+	t := s.table(table)
+	def, _ := contract.LookupTable(table)
+	sa := &SetAside{Table: qualifiedName(s.Schema, t.Name), Columns: t.Columns}
+	for _, c := range def.Columns {
+		sa.Kinds = append(sa.Kinds, c.Kind)
+	}
+	err := r.query(ctx, q, "quarantine_"+table, s.QuarantineSQL(table, limit), func(scan func(...any) error) error {
+		dest := make([]any, len(def.Columns)+1)
+		for j, k := range sa.Kinds {
+			switch k {
+			case contract.KindTime:
+				dest[j] = new(*int64)
+			case contract.KindNumber:
+				dest[j] = new(*float64)
+			case contract.KindBool:
+				dest[j] = new(*bool)
+			default:
+				dest[j] = new(*string)
+			}
+		}
+		var reason string
+		dest[len(def.Columns)] = &reason
+		if err := scan(dest...); err != nil {
+			return err
+		}
+		sa.rows = append(sa.rows, dest[:len(def.Columns)])
+		sa.reasons = append(sa.reasons, reason)
+		return nil
+	})
+	return sa, err
+}
+
+func (s *SetAside) Len() int                         { return len(s.rows) }
+func (s *SetAside) Reason(i int) string              { return s.reasons[i] }
+func (s *SetAside) SourceFile(i int) (string, int64) { return s.Table, int64(i) }
+func (s *SetAside) Text(j, i int) string             { return **s.rows[i][j].(**string) }
+func (s *SetAside) Micros(j, i int) int64            { return **s.rows[i][j].(**int64) }
+func (s *SetAside) Number(j, i int) float64          { return **s.rows[i][j].(**float64) }
+func (s *SetAside) Bool(j, i int) bool               { return **s.rows[i][j].(**bool) }
+func (s *SetAside) Valid(j, i int) bool {
+	switch v := s.rows[i][j].(type) {
+	case **string:
+		return *v != nil
+	case **int64:
+		return *v != nil
+	case **float64:
+		return *v != nil
+	case **bool:
+		return *v != nil
+	}
+	return false
+}

@@ -1,6 +1,8 @@
 package job
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,11 +10,13 @@ import (
 	"strings"
 
 	"github.com/recoverykpi/recoverykpi/config"
+	"github.com/recoverykpi/recoverykpi/internal/publish"
 	"github.com/recoverykpi/recoverykpi/pipeline"
 	"github.com/recoverykpi/recoverykpi/readers"
 	"github.com/recoverykpi/recoverykpi/warehouse"
 	"github.com/recoverykpi/recoverykpi/warehouse/postgres"
 	manifestout "github.com/recoverykpi/recoverykpi/writers/manifest"
+	"github.com/recoverykpi/recoverykpi/writers/quarantine"
 )
 
 // warehouseLoaded is a warehouse source opened by Load (run --warehouse): the
@@ -56,8 +60,11 @@ func (j *Job) loadWarehouse(ctx context.Context) (*Loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := j.gate(l.quality, false); err != nil {
+	if err := j.gate(l.quality, true); err != nil {
 		l.Close()
+		if perr := publish.Replace(ctx, j.output, l.quarantine); perr != nil {
+			return nil, errors.Join(err, perr)
+		}
 		return nil, err
 	}
 	return l, nil
@@ -96,7 +103,29 @@ func (j *Job) openWarehouseTables(ctx context.Context) (*Loaded, error) {
 	// PostgreSQL has no snapshot to return to (a transaction's snapshot id names no
 	// history and changes every run): nothing is recorded, and verify reruns
 	// against the tables as they are.
-	return &Loaded{wh: wl, quality: wl.quality.TableQuality}, nil
+	l := &Loaded{wh: wl, quality: wl.quality.TableQuality}
+	// The quarantine: the rows set aside, at most QuarantineLimit per table.
+	for _, q := range l.quality {
+		if q.RowsSetAside == 0 {
+			continue
+		}
+		sa, err := wl.quality.Quarantine(ctx, db, src, q.Table, warehouse.QuarantineLimit)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		cols := make([]quarantine.Column, len(sa.Columns))
+		for i, c := range sa.Columns {
+			cols[i] = quarantine.Column{Source: cmp.Or(c.Name, c.Contract), Kind: sa.Kinds[i]}
+		}
+		var buf bytes.Buffer
+		if err := quarantine.Write(&buf, q.Table, cols, sa); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("quarantine %s: %w", q.Table, err)
+		}
+		l.quarantine = append(l.quarantine, publish.File{Name: "quarantine/" + q.Table + ".parquet", Data: buf.Bytes()})
+	}
+	return l, nil
 }
 
 // CheckWarehouse is validate --warehouse: it checks the warehouse tables against the

@@ -1,6 +1,7 @@
 package job_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parquet-go/parquet-go"
 
 	"github.com/recoverykpi/recoverykpi/config"
 	"github.com/recoverykpi/recoverykpi/generate"
@@ -99,6 +102,9 @@ func TestWarehouseMatchesFiles(t *testing.T) {
 			}
 			var diffs []string
 			compareJSON("", a, b, &diffs)
+			if fmt.Sprint(files.quarantine) != fmt.Sprint(wh.quarantine) {
+				t.Errorf("quarantine files and rows: %v from the files, %v from the warehouse", files.quarantine, wh.quarantine)
+			}
 			if len(diffs) > 0 {
 				t.Errorf("%d differences between run --input and run --warehouse, first ones:\n%s", len(diffs), strings.Join(diffs[:min(len(diffs), 25)], "\n"))
 			}
@@ -123,7 +129,10 @@ func TestWarehouseMatchesFiles(t *testing.T) {
 	}
 }
 
-type runOut struct{ json, manifest []byte }
+type runOut struct {
+	json, manifest []byte
+	quarantine     map[string]int64 // rows of each quarantine file, by base name
+}
 
 // runJSON computes the case's quarter from dir (dsn "") or from the warehouse and
 // returns the JSON twin and the manifest.
@@ -155,9 +164,15 @@ func runJSON(t *testing.T, tc whCase, dir, dsn, schema string) runOut {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out runOut
+	out := runOut{quarantine: map[string]int64{}}
 	for _, f := range outs {
 		switch {
+		case strings.Contains(f.Name, "quarantine/"):
+			pf, err := parquet.OpenFile(bytes.NewReader(f.Data), int64(len(f.Data)))
+			if err != nil {
+				t.Fatalf("%s: %v", f.Name, err)
+			}
+			out.quarantine[path.Base(f.Name)] = pf.NumRows()
 		case strings.HasPrefix(path.Base(f.Name), "recovery-scorecard-") && strings.HasSuffix(f.Name, ".json"):
 			out.json = f.Data
 		case strings.HasPrefix(path.Base(f.Name), "manifest-"):
