@@ -88,8 +88,6 @@ func validName(t string) string { return "v_" + t }
 // typed returns a NULL of SQL type typ.
 func typedNull(typ string) string { return "CAST(NULL AS " + typ + ")" }
 
-func micros(v int64) string { return strconv.FormatInt(v, 10) }
-
 // sqlType is the SQL type a contract kind is converted to.
 func (s *Source) sqlType(k contract.Kind) string {
 	d := s.Dialect
