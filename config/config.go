@@ -358,6 +358,9 @@ func (c *Config) Validate() error {
 	if w := c.Warehouse; w != nil && w.Dialect == "" {
 		bad("warehouse.dialect: missing (postgres, duckdb, trino, spark, bigquery or snowflake)")
 	}
+	if c.Warehouse != nil && c.Input == "" && c.Schedule != nil && c.Schedule.WaitFor != "" {
+		bad("schedule.wait_for: %q is a marker file in the input folder, and the source is the warehouse (no input): drop it", c.Schedule.WaitFor)
+	}
 	if q := c.Quality.MaxInvalidShare; q < 0 || q > 1 {
 		bad("quality.max_invalid_share: %v is not a share 0..1", q)
 	}
