@@ -82,9 +82,8 @@ func goldenQueries(t *testing.T, d *Dialect) map[string]string {
 	src := goldenSource(d)
 	p := goldenPlan(t)
 	return map[string]string{
-		"quality.sql":           src.QualitySQL(),
-		"latest.sql":            src.LatestSQL(),
-		"purchase_stats.sql":    src.PurchaseStatsSQL(p.AsOf),
+		"quality.sql":           src.QualitySQL(false),
+		"quality_as_of.sql":     src.QualitySQL(true),
 		"offers.sql":            src.OffersSQL(p),
 		"surveys.sql":           src.SurveysSQL(p),
 		"customers.sql":         src.CustomersSQL(p),

@@ -295,16 +295,49 @@ func finish(b *strings.Builder, query string) string {
 	return sql + "\n" + query
 }
 
-// QualitySQL returns the query of every present table's rows by set-aside reason
-// (NULL for the valid rows): columns tbl, reason, n.
-func (s *Source) QualitySQL() string {
-	var names, parts []string
+// QualitySQL returns the data-quality statement: every present table's rows by
+// set-aside reason (NULL for the valid rows), and with asOf also what SPEC §3's
+// default as_of is decided from (pipeline.AsOfStats), in the same statement so that
+// the tables are read once. Columns: kind, tbl, col, n, t, recent, before_:
+//   - kind 1: table tbl has n rows set aside for reason col (NULL: valid);
+//   - kind 2 (asOf): the latest instant t of the valid rows' column tbl.col;
+//   - kind 3 (asOf): n valid purchases, recent of them in the AsOfWindowDays up to
+//     the latest instant of all columns, before_ the latest purchase before those.
+func (s *Source) QualitySQL(asOf bool) string {
+	d := s.Dialect
+	var names []string
 	for _, t := range s.Tables {
 		names = append(names, t.Contract)
-		parts = append(parts, fmt.Sprintf("SELECT %s AS tbl, aside, COUNT(*) AS n FROM %s GROUP BY aside", literal(t.Contract), setName(t.Contract)))
 	}
 	b := s.with(names...)
-	return finish(b, strings.Join(parts, "\nUNION ALL\n")+"\nORDER BY tbl, aside")
+	row := func(kind int, tbl, col, n, t, recent, before string) string {
+		return fmt.Sprintf("SELECT %d AS kind, %s AS tbl, %s AS col, %s AS n, %s AS t, %s AS recent, %s AS before_",
+			kind, tbl, col, n, t, recent, before)
+	}
+	nb, nt := typedNull(d.Bigint), typedNull(d.Text)
+	var parts []string
+	for _, t := range s.Tables {
+		parts = append(parts, row(1, literal(t.Contract), "aside", "COUNT(*)", nb, nb, nb)+" FROM "+setName(t.Contract)+" GROUP BY aside")
+	}
+	if asOf {
+		var latest []string
+		for _, tc := range asOfColumns() {
+			t := s.table(tc[0])
+			if t == nil || !present(t, tc[1]) {
+				continue
+			}
+			latest = append(latest, fmt.Sprintf("SELECT %s AS tbl, %s AS col, MAX(%s) AS t FROM %s WHERE aside IS NULL",
+				literal(tc[0]), literal(tc[1]), tc[1], setName(tc[0])))
+		}
+		fmt.Fprintf(b, "latest AS (\n  %s\n),\nlatest_all AS (\n  SELECT MAX(t) AS t FROM latest\n),\n", strings.Join(latest, "\n  UNION ALL\n  "))
+		parts = append(parts, row(2, "tbl", "col", nb, "t", nb, nb)+" FROM latest")
+		window := fmt.Sprintf("l.t - %d", int64(pipeline.AsOfWindowDays)*86_400_000_000)
+		parts = append(parts, row(3, nt, nt, "COUNT(*)", "MAX(l.t)",
+			"COALESCE(SUM(CASE WHEN p.t >= "+window+" THEN 1 ELSE 0 END), 0)",
+			"MAX(CASE WHEN p.t < "+window+" THEN p.t END)")+
+			" FROM "+validName(contract.Purchases)+" p CROSS JOIN latest_all l")
+	}
+	return finish(b, strings.Join(parts, "\nUNION ALL\n")+"\nORDER BY kind, tbl, col")
 }
 
 // asOfColumns are the columns of SPEC §3's default as_of: every timestamp column of
@@ -319,34 +352,6 @@ func asOfColumns() [][2]string {
 		}
 	}
 	return out
-}
-
-// LatestSQL returns the query of the latest instant of each as_of column over the
-// valid rows: columns tbl, col, latest (NULL when none).
-func (s *Source) LatestSQL() string {
-	var names, parts []string
-	for _, t := range s.Tables {
-		names = append(names, t.Contract)
-	}
-	for _, tc := range asOfColumns() {
-		t := s.table(tc[0])
-		if t == nil || !present(t, tc[1]) {
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("SELECT %s AS tbl, %s AS col, MAX(%s) AS latest FROM %s WHERE aside IS NULL",
-			literal(tc[0]), literal(tc[1]), tc[1], setName(tc[0])))
-	}
-	b := s.with(names...)
-	return finish(b, strings.Join(parts, "\nUNION ALL\n"))
-}
-
-// PurchaseStatsSQL returns the query of the valid purchases around a default as_of
-// at latest (pipeline.AsOfStats): columns n, recent, before.
-func (s *Source) PurchaseStatsSQL(latest int64) string {
-	b := s.with(contract.Purchases)
-	limit := latest - pipeline.AsOfWindowDays*86_400_000_000
-	return finish(b, fmt.Sprintf("SELECT COUNT(*) AS n,\n  COALESCE(SUM(CASE WHEN t >= %d THEN 1 ELSE 0 END), 0) AS recent,\n  MAX(CASE WHEN t < %d THEN t END) AS before_\nFROM %s",
-		limit, limit, validName(contract.Purchases)))
 }
 
 // QuarantineSQL returns the query of at most limit rows set aside from table, with

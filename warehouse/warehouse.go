@@ -206,12 +206,12 @@ type Statement struct {
 
 // Roles of the statements a computation sends, in the order sent.
 const (
-	RoleQuality       = "quality"
-	RoleLatest        = "latest"
-	RolePurchaseStats = "purchase_stats"
-	RoleOffers        = "offers"
-	RoleSurveys       = "surveys"
-	RoleCustomers     = "customers"
+	RoleQuality = "quality"
+	// RoleQualityAsOf is the quality statement that also finds the default as_of.
+	RoleQualityAsOf = "quality_as_of"
+	RoleOffers      = "offers"
+	RoleSurveys     = "surveys"
+	RoleCustomers   = "customers"
 )
 
 // Run is what a warehouse computation sent and got.
@@ -220,6 +220,7 @@ type Run struct {
 	// TableQuality are the data-quality counts of each present table (Quality).
 	TableQuality []pipeline.TableQuality
 	AsOf         int64
+	asOf         *pipeline.AsOfStats // what the default as_of is decided from (Quality with asOf)
 }
 
 // query runs sql through q, recording it as role.
@@ -238,28 +239,47 @@ func (r *Run) query(ctx context.Context, q Querier, role, sql string, fn func(sc
 	return nil
 }
 
-// Quality runs the data-quality query: each present table's rows read and set aside
-// by reason (SPEC §2), in contract order (r.Quality).
-func (r *Run) Quality(ctx context.Context, q Querier, s *Source) error {
+// Quality runs the data-quality statement: each present table's rows read and set
+// aside by reason (SPEC §2), in contract order (r.TableQuality), and with asOf what
+// the default as_of is decided from (r.DefaultAsOf).
+func (r *Run) Quality(ctx context.Context, q Querier, s *Source, asOf bool) error {
 	byTable := map[string]*pipeline.TableQuality{}
 	for _, t := range s.Tables {
 		byTable[t.Contract] = &pipeline.TableQuality{Table: t.Contract}
 	}
-	err := r.query(ctx, q, RoleQuality, s.QualitySQL(), func(scan func(...any) error) error {
-		var tbl string
-		var reason *string
-		var n int64
-		if err := scan(&tbl, &reason, &n); err != nil {
+	role := RoleQuality
+	if asOf {
+		role = RoleQualityAsOf
+	}
+	st := pipeline.AsOfStats{Latest: math.MinInt64, Before: math.MinInt64}
+	err := r.query(ctx, q, role, s.QualitySQL(asOf), func(scan func(...any) error) error {
+		var kind int64
+		var tbl, col *string
+		var n, t, recent, before *int64
+		if err := scan(&kind, &tbl, &col, &n, &t, &recent, &before); err != nil {
 			return err
 		}
-		tq := byTable[tbl]
-		if tq == nil {
-			return fmt.Errorf("unexpected table %q", tbl)
-		}
-		tq.RowsRead += n
-		if reason != nil {
-			tq.RowsSetAside += n
-			tq.ByReason = append(tq.ByReason, contract.ReasonCount{Reason: *reason, Rows: n})
+		switch kind {
+		case 1:
+			tq := byTable[str(tbl)]
+			if tq == nil {
+				return fmt.Errorf("unexpected table %q", str(tbl))
+			}
+			tq.RowsRead += val(n)
+			if col != nil {
+				tq.RowsSetAside += val(n)
+				tq.ByReason = append(tq.ByReason, contract.ReasonCount{Reason: *col, Rows: val(n)})
+			}
+		case 2:
+			// The first column in contract order holding the latest instant names it.
+			if t != nil && *t > st.Latest {
+				st.Latest, st.Table, st.Column = *t, str(tbl), str(col)
+			}
+		case 3:
+			st.Purchases, st.Recent = val(n), val(recent)
+			if before != nil {
+				st.Before = *before
+			}
 		}
 		return nil
 	})
@@ -271,51 +291,31 @@ func (r *Run) Quality(ctx context.Context, q Querier, s *Source) error {
 		slices.SortFunc(tq.ByReason, func(a, b contract.ReasonCount) int { return strings.Compare(a.Reason, b.Reason) })
 		r.TableQuality = append(r.TableQuality, *tq)
 	}
+	if asOf {
+		r.asOf = &st
+	}
 	return nil
 }
 
-// defaultAsOf returns SPEC §3's default as_of from the warehouse.
-func (r *Run) defaultAsOf(ctx context.Context, q Querier, s *Source) (int64, error) {
-	st := pipeline.AsOfStats{Latest: math.MinInt64, Before: math.MinInt64}
-	err := r.query(ctx, q, RoleLatest, s.LatestSQL(), func(scan func(...any) error) error {
-		var tbl, col string
-		var latest *int64
-		if err := scan(&tbl, &col, &latest); err != nil {
-			return err
-		}
-		// The first column in contract order holding the latest instant names it.
-		if latest != nil && *latest > st.Latest {
-			st.Latest, st.Table, st.Column = *latest, tbl, col
-		}
-		return nil
-	})
-	if err != nil || st.Latest == math.MinInt64 {
-		if err == nil {
-			_, err = st.AsOf()
-		}
-		return 0, err
+// Fork returns a Run that starts with r's statements and counts: one quarter's
+// computation after a shared Quality.
+func (r *Run) Fork() *Run {
+	return &Run{Statements: slices.Clone(r.Statements), TableQuality: r.TableQuality, asOf: r.asOf}
+}
+
+// DefaultAsOf returns SPEC §3's default as_of from the statement of Quality(asOf).
+func (r *Run) DefaultAsOf() (int64, error) {
+	if r.asOf == nil {
+		return 0, errors.New("internal: the default as_of was not asked of the warehouse")
 	}
-	err = r.query(ctx, q, RolePurchaseStats, s.PurchaseStatsSQL(st.Latest), func(scan func(...any) error) error {
-		var before *int64
-		if err := scan(&st.Purchases, &st.Recent, &before); err != nil {
-			return err
-		}
-		if before != nil {
-			st.Before = *before
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	return st.AsOf()
+	return r.asOf.AsOf()
 }
 
 // Compute computes the scorecard of settings s from the warehouse tables of src:
 // the data-quality counts (Quality), then Scorecard.
 func Compute(ctx context.Context, q Querier, src *Source, s pipeline.Settings) (*pipeline.Scorecard, *Run, error) {
 	run := &Run{}
-	if err := run.Quality(ctx, q, src); err != nil {
+	if err := run.Quality(ctx, q, src, s.AsOf == nil); err != nil {
 		return nil, run, err
 	}
 	sc, err := run.Scorecard(ctx, q, src, s)
@@ -331,7 +331,7 @@ func (run *Run) Scorecard(ctx context.Context, q Querier, src *Source, s pipelin
 		asOf = s.AsOf.UnixMicro()
 	} else {
 		var err error
-		if asOf, err = run.defaultAsOf(ctx, q, src); err != nil {
+		if asOf, err = run.DefaultAsOf(); err != nil {
 			return nil, err
 		}
 	}

@@ -96,7 +96,7 @@ func (j *Job) openWarehouseTables(ctx context.Context) (*Loaded, error) {
 		return nil, err
 	}
 	wl := &warehouseLoaded{db: db, src: src}
-	if err := wl.quality.Quality(ctx, db, src); err != nil {
+	if err := wl.quality.Quality(ctx, db, src, j.asOf == nil); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -167,7 +167,7 @@ func (j *Job) CheckWarehouse(ctx context.Context, w io.Writer) ([]pipeline.Table
 // warehouseScorecard computes one quarter in the warehouse.
 func (j *Job) warehouseScorecard(ctx context.Context, l *Loaded, s pipeline.Settings) (*pipeline.Scorecard, error) {
 	wl := l.wh
-	run := &warehouse.Run{Statements: append([]warehouse.Statement(nil), wl.quality.Statements...), TableQuality: wl.quality.TableQuality}
+	run := wl.quality.Fork()
 	sc, err := run.Scorecard(ctx, wl.db, wl.src, s)
 	if err != nil {
 		return nil, err

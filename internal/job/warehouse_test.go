@@ -114,7 +114,7 @@ func TestWarehouseMatchesFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			w := m.Warehouse
-			if w == nil || w.Dialect != "postgres" || w.Schema != schema || w.Snapshot != "" || len(w.Statements) < 4 {
+			if w == nil || w.Dialect != "postgres" || w.Schema != schema || w.Snapshot != "" || len(w.Statements) < 3 {
 				t.Fatalf("manifest warehouse member: %+v", w)
 			}
 			for _, st := range w.Statements {

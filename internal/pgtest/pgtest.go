@@ -8,11 +8,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/big"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -165,117 +167,67 @@ func Load(ctx context.Context, dsn, schema, dir string, o Options) error {
 		}
 		return *p
 	}
-	copyRows := func(table string, cols []string, rows [][]any) error {
-		_, err := conn.CopyFrom(ctx, pgx.Identifier{schema, table}, cols, pgx.CopyFromRows(rows))
-		if err != nil {
-			return fmt.Errorf("copy %s: %w", table, err)
-		}
-		return nil
-	}
-	var rows [][]any
-	customers, err := read[Customer](dir, "customers")
+	err = errors.Join(
+		copyTable(ctx, conn, schema, dir, "customers", []string{"customer_id", "segment", "name"}, func(r *Customer) []any {
+			return []any{s(r.CustomerID), s(r.Segment), s(r.Name)}
+		}),
+		copyTable(ctx, conn, schema, dir, "purchases", []string{"customer_id", "purchased_at", "amount", "order_id"}, func(r *Purchase) []any {
+			var id any = r.OrderID
+			if !o.IntegerOrderIDs {
+				id = strconv.FormatInt(r.OrderID, 10)
+			}
+			return []any{s(r.CustomerID), tm(r.PurchasedAt), r.Amount, id}
+		}),
+		copyTable(ctx, conn, schema, dir, "complaints", []string{"customer_id", "reported_at", "reason", "complaint_id"}, func(r *Complaint) []any {
+			return []any{s(r.CustomerID), tm(r.ReportedAt * 1000), s(r.Reason), s(r.ComplaintID)}
+		}),
+		copyTable(ctx, conn, schema, dir, "departures", []string{"customer_id", "departed_at", "reason"}, func(r *Departure) []any {
+			return []any{s(r.CustomerID), opt(r.DepartedAt), s(r.Reason)}
+		}),
+		copyTable(ctx, conn, schema, dir, "outreach", []string{"customer_id", "contacted_at", "channel"}, func(r *Outreach) []any {
+			return []any{s(r.CustomerID), tm(r.ContactedAt), s(r.Channel)}
+		}),
+		copyTable(ctx, conn, schema, dir, "offers", []string{"customer_id", "issued_at", "offer_type", "face_value", "redeemed_at", "expires_at", "offer_id"}, func(r *Offer) []any {
+			face := pgtype.Numeric{Int: big.NewInt(r.FaceValue), Exp: -2, Valid: true}
+			return []any{s(r.CustomerID), tm(r.IssuedAt), s(r.OfferType), face, opt(r.RedeemedAt), tm(r.ExpiresAt), s(r.OfferID)}
+		}),
+		copyTable(ctx, conn, schema, dir, "surveys", []string{"customer_id", "responded_at", "score", "recovery_related", "response_id"}, func(r *Survey) []any {
+			var rel any
+			if r.RecoveryRelated != nil {
+				rel = *r.RecoveryRelated
+			}
+			return []any{s(r.CustomerID), tm(r.RespondedAt), r.Score, rel, s(r.ResponseID)}
+		}),
+	)
 	if err != nil {
-		return err
-	}
-	for _, r := range customers {
-		rows = append(rows, []any{s(r.CustomerID), s(r.Segment), s(r.Name)})
-	}
-	if err := copyRows("customers", []string{"customer_id", "segment", "name"}, rows); err != nil {
-		return err
-	}
-	rows = rows[:0]
-	purchases, err := read[Purchase](dir, "purchases")
-	if err != nil {
-		return err
-	}
-	for _, r := range purchases {
-		var id any = r.OrderID
-		if !o.IntegerOrderIDs {
-			id = fmt.Sprint(r.OrderID)
-		}
-		rows = append(rows, []any{s(r.CustomerID), tm(r.PurchasedAt), r.Amount, id})
-	}
-	if err := copyRows("purchases", []string{"customer_id", "purchased_at", "amount", "order_id"}, rows); err != nil {
-		return err
-	}
-	rows = rows[:0]
-	complaints, err := read[Complaint](dir, "complaints")
-	if err != nil {
-		return err
-	}
-	for _, r := range complaints {
-		rows = append(rows, []any{s(r.CustomerID), tm(r.ReportedAt * 1000), s(r.Reason), s(r.ComplaintID)})
-	}
-	if err := copyRows("complaints", []string{"customer_id", "reported_at", "reason", "complaint_id"}, rows); err != nil {
-		return err
-	}
-	rows = rows[:0]
-	departures, err := read[Departure](dir, "departures")
-	if err != nil {
-		return err
-	}
-	for _, r := range departures {
-		rows = append(rows, []any{s(r.CustomerID), opt(r.DepartedAt), s(r.Reason)})
-	}
-	if err := copyRows("departures", []string{"customer_id", "departed_at", "reason"}, rows); err != nil {
-		return err
-	}
-	rows = rows[:0]
-	outreach, err := read[Outreach](dir, "outreach")
-	if err != nil {
-		return err
-	}
-	for _, r := range outreach {
-		rows = append(rows, []any{s(r.CustomerID), tm(r.ContactedAt), s(r.Channel)})
-	}
-	if err := copyRows("outreach", []string{"customer_id", "contacted_at", "channel"}, rows); err != nil {
-		return err
-	}
-	rows = rows[:0]
-	offers, err := read[Offer](dir, "offers")
-	if err != nil {
-		return err
-	}
-	for _, r := range offers {
-		face := pgtype.Numeric{Int: big.NewInt(r.FaceValue), Exp: -2, Valid: true}
-		rows = append(rows, []any{s(r.CustomerID), tm(r.IssuedAt), s(r.OfferType), face, opt(r.RedeemedAt), tm(r.ExpiresAt), s(r.OfferID)})
-	}
-	if err := copyRows("offers", []string{"customer_id", "issued_at", "offer_type", "face_value", "redeemed_at", "expires_at", "offer_id"}, rows); err != nil {
-		return err
-	}
-	rows = rows[:0]
-	surveys, err := read[Survey](dir, "surveys")
-	if err != nil {
-		return err
-	}
-	for _, r := range surveys {
-		var rel any
-		if r.RecoveryRelated != nil {
-			rel = *r.RecoveryRelated
-		}
-		rows = append(rows, []any{s(r.CustomerID), tm(r.RespondedAt), r.Score, rel, s(r.ResponseID)})
-	}
-	if err := copyRows("surveys", []string{"customer_id", "responded_at", "score", "recovery_related", "response_id"}, rows); err != nil {
 		return err
 	}
 	_, err = conn.Exec(ctx, "ANALYZE")
 	return err
 }
 
-// read reads every row of table in dir (table.parquet, or the part files under
-// table/ in path order).
-func read[T any](dir, table string) ([]T, error) {
-	var paths []string
+// tablePaths returns the Parquet files of table in dir: table.parquet, or the part
+// files under table/ in path order.
+func tablePaths(dir, table string) ([]string, error) {
 	if _, err := os.Stat(filepath.Join(dir, table+".parquet")); err == nil {
-		paths = []string{filepath.Join(dir, table+".parquet")}
-	} else {
-		_ = filepath.WalkDir(filepath.Join(dir, table), func(p string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".parquet") {
-				paths = append(paths, p)
-			}
-			return nil
-		})
-		slices.Sort(paths)
+		return []string{filepath.Join(dir, table+".parquet")}, nil
+	}
+	var paths []string
+	err := filepath.WalkDir(filepath.Join(dir, table), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".parquet") {
+			paths = append(paths, p)
+		}
+		return err
+	})
+	slices.Sort(paths)
+	return paths, err
+}
+
+// read reads every row of table in dir.
+func read[T any](dir, table string) ([]T, error) {
+	paths, err := tablePaths(dir, table)
+	if err != nil {
+		return nil, err
 	}
 	var out []T
 	for _, p := range paths {
@@ -286,6 +238,72 @@ func read[T any](dir, table string) ([]T, error) {
 		out = append(out, rows...)
 	}
 	return out, nil
+}
+
+// copyTable copies table's rows from its files in dir into schema.table with COPY,
+// streaming: a batch of rows in memory at a time, whatever the table's size.
+func copyTable[T any](ctx context.Context, conn *pgx.Conn, schema, dir, table string, cols []string, row func(*T) []any) error {
+	paths, err := tablePaths(dir, table)
+	if err != nil {
+		return err
+	}
+	src := &streamSource[T]{paths: paths, row: row, buf: make([]T, 8192)}
+	defer src.close()
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{schema, table}, cols, src); err != nil {
+		return fmt.Errorf("copy %s: %w", table, err)
+	}
+	return nil
+}
+
+// streamSource is a pgx.CopyFromSource over Parquet files, a batch at a time.
+type streamSource[T any] struct {
+	paths []string
+	f     *os.File
+	r     *parquet.GenericReader[T]
+	buf   []T
+	n, i  int
+	row   func(*T) []any
+	cur   []any
+	err   error
+}
+
+func (s *streamSource[T]) Next() bool {
+	for s.i >= s.n {
+		if s.r == nil {
+			if len(s.paths) == 0 {
+				return false
+			}
+			f, err := os.Open(s.paths[0])
+			if err != nil {
+				s.err = err
+				return false
+			}
+			s.paths, s.f, s.r = s.paths[1:], f, parquet.NewGenericReader[T](f)
+		}
+		n, err := s.r.Read(s.buf)
+		s.n, s.i = n, 0
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				s.err = fmt.Errorf("read %s: %w", s.f.Name(), err)
+				return false
+			}
+			s.close()
+		}
+	}
+	s.cur = s.row(&s.buf[s.i])
+	s.i++
+	return true
+}
+
+func (s *streamSource[T]) Values() ([]any, error) { return s.cur, nil }
+func (s *streamSource[T]) Err() error             { return s.err }
+
+func (s *streamSource[T]) close() {
+	if s.r != nil {
+		s.r.Close()
+		s.f.Close()
+		s.r, s.f = nil, nil
+	}
 }
 
 // Tables are the rows of an extract set.

@@ -213,7 +213,7 @@ func verifyWarehouse(ctx context.Context, rep *Report, m *manifest.Manifest, raw
 	// that find it: the rerun sends them again (and its as_of must come out the same).
 	asOf := &m.AsOf
 	for _, st := range w.Statements {
-		if st.Role == warehouse.RoleLatest {
+		if st.Role == warehouse.RoleQualityAsOf {
 			asOf = nil
 		}
 	}

@@ -76,7 +76,7 @@ type Warehouse struct {
 
 // Statement is one SQL statement sent to the warehouse.
 type Statement struct {
-	Role   string // quality, latest, purchase_stats, offers, surveys, customers
+	Role   string // quality (or quality_as_of), quarantine_<table>, offers, surveys, customers
 	SHA256 string // of the exact text sent
 	Rows   int64  // rows it returned
 }

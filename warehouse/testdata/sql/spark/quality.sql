@@ -171,17 +171,17 @@ v_surveys AS (
   FROM set_surveys
   WHERE aside IS NULL
 )
-SELECT 'customers' AS tbl, aside, COUNT(*) AS n FROM set_customers GROUP BY aside
+SELECT 1 AS kind, 'customers' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_customers GROUP BY aside
 UNION ALL
-SELECT 'purchases' AS tbl, aside, COUNT(*) AS n FROM set_purchases GROUP BY aside
+SELECT 1 AS kind, 'purchases' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_purchases GROUP BY aside
 UNION ALL
-SELECT 'complaints' AS tbl, aside, COUNT(*) AS n FROM set_complaints GROUP BY aside
+SELECT 1 AS kind, 'complaints' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_complaints GROUP BY aside
 UNION ALL
-SELECT 'departures' AS tbl, aside, COUNT(*) AS n FROM set_departures GROUP BY aside
+SELECT 1 AS kind, 'departures' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_departures GROUP BY aside
 UNION ALL
-SELECT 'outreach' AS tbl, aside, COUNT(*) AS n FROM set_outreach GROUP BY aside
+SELECT 1 AS kind, 'outreach' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_outreach GROUP BY aside
 UNION ALL
-SELECT 'offers' AS tbl, aside, COUNT(*) AS n FROM set_offers GROUP BY aside
+SELECT 1 AS kind, 'offers' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_offers GROUP BY aside
 UNION ALL
-SELECT 'surveys' AS tbl, aside, COUNT(*) AS n FROM set_surveys GROUP BY aside
-ORDER BY tbl, aside;
+SELECT 1 AS kind, 'surveys' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_surveys GROUP BY aside
+ORDER BY kind, tbl, col;

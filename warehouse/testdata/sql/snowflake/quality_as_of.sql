@@ -21,7 +21,7 @@ v_customers AS (
 ),
 src_purchases AS (
   SELECT "customer_id" AS customer_id,
-    CAST(round(to_unixtime("purchased_at") * 1000000) AS BIGINT) AS purchased_at,
+    DATE_PART(EPOCH_MICROSECOND, "purchased_at") AS purchased_at,
     CAST("amount" AS DOUBLE) AS amount,
     CAST("order_id" AS VARCHAR) AS order_id
   FROM "sales"."rk_purchases"
@@ -32,7 +32,7 @@ chk_purchases AS (
       WHEN purchased_at IS NULL THEN 'missing purchased_at'
       WHEN amount IS NULL THEN 'missing amount'
       WHEN (purchased_at < 0 OR purchased_at >= 7258118400000000) THEN 'timestamp out of range'
-      WHEN (is_nan(amount) OR is_infinite(amount)) THEN 'not a finite number' END AS aside
+      WHEN (amount = CAST('NaN' AS DOUBLE) OR amount = CAST('inf' AS DOUBLE) OR amount = CAST('-inf' AS DOUBLE)) THEN 'not a finite number' END AS aside
   FROM src_purchases
 ),
 set_purchases AS (
@@ -47,7 +47,7 @@ v_purchases AS (
 ),
 src_complaints AS (
   SELECT "customer_id" AS customer_id,
-    CAST(round(to_unixtime("reported_at") * 1000000) AS BIGINT) AS reported_at,
+    DATE_PART(EPOCH_MICROSECOND, "reported_at") AS reported_at,
     "reason" AS reason,
     "complaint_id" AS complaint_id
   FROM "sales"."rk_complaints"
@@ -71,7 +71,7 @@ v_complaints AS (
 ),
 src_departures AS (
   SELECT "customer_id" AS customer_id,
-    CAST(round(to_unixtime("departed_at") * 1000000) AS BIGINT) AS departed_at,
+    DATE_PART(EPOCH_MICROSECOND, "departed_at") AS departed_at,
     "reason" AS reason
   FROM "sales"."rk_departures"
 ),
@@ -89,7 +89,7 @@ v_departures AS (
 ),
 src_outreach AS (
   SELECT "customer_id" AS customer_id,
-    CAST(round(to_unixtime("contacted_at") * 1000000) AS BIGINT) AS contacted_at,
+    DATE_PART(EPOCH_MICROSECOND, "contacted_at") AS contacted_at,
     "channel" AS channel
   FROM "sales"."rk_outreach"
 ),
@@ -107,11 +107,11 @@ v_outreach AS (
 ),
 src_offers AS (
   SELECT "customer_id" AS customer_id,
-    CAST(round(to_unixtime(with_timezone("issued_at", 'Europe/Berlin')) * 1000000) AS BIGINT) AS issued_at,
+    DATE_PART(EPOCH_MICROSECOND, CONVERT_TIMEZONE('Europe/Berlin', 'UTC', "issued_at")) AS issued_at,
     "offer_type" AS offer_type,
     CAST("face_value" AS DOUBLE) AS face_value,
-    CAST(round(to_unixtime(with_timezone("redeemed_at", 'Europe/Berlin')) * 1000000) AS BIGINT) AS redeemed_at,
-    CAST(round(to_unixtime(with_timezone("expires_at", 'Europe/Berlin')) * 1000000) AS BIGINT) AS expires_at,
+    DATE_PART(EPOCH_MICROSECOND, CONVERT_TIMEZONE('Europe/Berlin', 'UTC', "redeemed_at")) AS redeemed_at,
+    DATE_PART(EPOCH_MICROSECOND, CONVERT_TIMEZONE('Europe/Berlin', 'UTC', "expires_at")) AS expires_at,
     "offer_id" AS offer_id
   FROM "sales"."rk_offers"
 ),
@@ -122,7 +122,7 @@ chk_offers AS (
       WHEN (issued_at < 0 OR issued_at >= 7258118400000000) THEN 'timestamp out of range'
       WHEN (redeemed_at < 0 OR redeemed_at >= 7258118400000000) THEN 'timestamp out of range'
       WHEN (expires_at < 0 OR expires_at >= 7258118400000000) THEN 'timestamp out of range'
-      WHEN (is_nan(face_value) OR is_infinite(face_value)) THEN 'not a finite number'
+      WHEN (face_value = CAST('NaN' AS DOUBLE) OR face_value = CAST('inf' AS DOUBLE) OR face_value = CAST('-inf' AS DOUBLE)) THEN 'not a finite number'
       WHEN redeemed_at < issued_at THEN 'redeemed before issued' END AS aside
   FROM src_offers
 ),
@@ -138,7 +138,7 @@ v_offers AS (
 ),
 src_surveys AS (
   SELECT "customer_id" AS customer_id,
-    CAST(round(to_unixtime(with_timezone(CAST("responded_at" AS TIMESTAMP(6)), 'Europe/Berlin')) * 1000000) AS BIGINT) AS responded_at,
+    DATE_PART(EPOCH_MICROSECOND, CONVERT_TIMEZONE('Europe/Berlin', 'UTC', CAST("responded_at" AS TIMESTAMP_NTZ))) AS responded_at,
     CAST("score" AS DOUBLE) AS score,
     "recovery_related" AS recovery_related,
     "response_id" AS response_id
@@ -150,7 +150,7 @@ chk_surveys AS (
       WHEN responded_at IS NULL THEN 'missing responded_at'
       WHEN score IS NULL THEN 'missing score'
       WHEN (responded_at < 0 OR responded_at >= 7258118400000000) THEN 'timestamp out of range'
-      WHEN (is_nan(score) OR is_infinite(score)) THEN 'not a finite number'
+      WHEN (score = CAST('NaN' AS DOUBLE) OR score = CAST('inf' AS DOUBLE) OR score = CAST('-inf' AS DOUBLE)) THEN 'not a finite number'
       WHEN (score < 1.0 OR score > 5.0) THEN 'score out of range' END AS aside
   FROM src_surveys
 ),
@@ -163,17 +163,40 @@ v_surveys AS (
   SELECT customer_id AS cid, responded_at AS t, score AS score, COALESCE(recovery_related, FALSE) AS related
   FROM set_surveys
   WHERE aside IS NULL
+),
+latest AS (
+  SELECT 'purchases' AS tbl, 'purchased_at' AS col, MAX(purchased_at) AS t FROM set_purchases WHERE aside IS NULL
+  UNION ALL
+  SELECT 'complaints' AS tbl, 'reported_at' AS col, MAX(reported_at) AS t FROM set_complaints WHERE aside IS NULL
+  UNION ALL
+  SELECT 'departures' AS tbl, 'departed_at' AS col, MAX(departed_at) AS t FROM set_departures WHERE aside IS NULL
+  UNION ALL
+  SELECT 'outreach' AS tbl, 'contacted_at' AS col, MAX(contacted_at) AS t FROM set_outreach WHERE aside IS NULL
+  UNION ALL
+  SELECT 'offers' AS tbl, 'issued_at' AS col, MAX(issued_at) AS t FROM set_offers WHERE aside IS NULL
+  UNION ALL
+  SELECT 'offers' AS tbl, 'redeemed_at' AS col, MAX(redeemed_at) AS t FROM set_offers WHERE aside IS NULL
+  UNION ALL
+  SELECT 'surveys' AS tbl, 'responded_at' AS col, MAX(responded_at) AS t FROM set_surveys WHERE aside IS NULL
+),
+latest_all AS (
+  SELECT MAX(t) AS t FROM latest
 )
-SELECT 'purchases' AS tbl, 'purchased_at' AS col, MAX(purchased_at) AS latest FROM set_purchases WHERE aside IS NULL
+SELECT 1 AS kind, 'customers' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_customers GROUP BY aside
 UNION ALL
-SELECT 'complaints' AS tbl, 'reported_at' AS col, MAX(reported_at) AS latest FROM set_complaints WHERE aside IS NULL
+SELECT 1 AS kind, 'purchases' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_purchases GROUP BY aside
 UNION ALL
-SELECT 'departures' AS tbl, 'departed_at' AS col, MAX(departed_at) AS latest FROM set_departures WHERE aside IS NULL
+SELECT 1 AS kind, 'complaints' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_complaints GROUP BY aside
 UNION ALL
-SELECT 'outreach' AS tbl, 'contacted_at' AS col, MAX(contacted_at) AS latest FROM set_outreach WHERE aside IS NULL
+SELECT 1 AS kind, 'departures' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_departures GROUP BY aside
 UNION ALL
-SELECT 'offers' AS tbl, 'issued_at' AS col, MAX(issued_at) AS latest FROM set_offers WHERE aside IS NULL
+SELECT 1 AS kind, 'outreach' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_outreach GROUP BY aside
 UNION ALL
-SELECT 'offers' AS tbl, 'redeemed_at' AS col, MAX(redeemed_at) AS latest FROM set_offers WHERE aside IS NULL
+SELECT 1 AS kind, 'offers' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_offers GROUP BY aside
 UNION ALL
-SELECT 'surveys' AS tbl, 'responded_at' AS col, MAX(responded_at) AS latest FROM set_surveys WHERE aside IS NULL;
+SELECT 1 AS kind, 'surveys' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_surveys GROUP BY aside
+UNION ALL
+SELECT 2 AS kind, tbl AS tbl, col AS col, CAST(NULL AS BIGINT) AS n, t AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM latest
+UNION ALL
+SELECT 3 AS kind, CAST(NULL AS VARCHAR) AS tbl, CAST(NULL AS VARCHAR) AS col, COUNT(*) AS n, MAX(l.t) AS t, COALESCE(SUM(CASE WHEN p.t >= l.t - 31622400000000 THEN 1 ELSE 0 END), 0) AS recent, MAX(CASE WHEN p.t < l.t - 31622400000000 THEN p.t END) AS before_ FROM v_purchases p CROSS JOIN latest_all l
+ORDER BY kind, tbl, col;

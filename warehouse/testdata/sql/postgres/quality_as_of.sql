@@ -163,17 +163,40 @@ v_surveys AS (
   SELECT customer_id AS cid, responded_at AS t, score AS score, COALESCE(recovery_related, FALSE) AS related
   FROM set_surveys
   WHERE aside IS NULL
+),
+latest AS (
+  SELECT 'purchases' AS tbl, 'purchased_at' AS col, MAX(purchased_at) AS t FROM set_purchases WHERE aside IS NULL
+  UNION ALL
+  SELECT 'complaints' AS tbl, 'reported_at' AS col, MAX(reported_at) AS t FROM set_complaints WHERE aside IS NULL
+  UNION ALL
+  SELECT 'departures' AS tbl, 'departed_at' AS col, MAX(departed_at) AS t FROM set_departures WHERE aside IS NULL
+  UNION ALL
+  SELECT 'outreach' AS tbl, 'contacted_at' AS col, MAX(contacted_at) AS t FROM set_outreach WHERE aside IS NULL
+  UNION ALL
+  SELECT 'offers' AS tbl, 'issued_at' AS col, MAX(issued_at) AS t FROM set_offers WHERE aside IS NULL
+  UNION ALL
+  SELECT 'offers' AS tbl, 'redeemed_at' AS col, MAX(redeemed_at) AS t FROM set_offers WHERE aside IS NULL
+  UNION ALL
+  SELECT 'surveys' AS tbl, 'responded_at' AS col, MAX(responded_at) AS t FROM set_surveys WHERE aside IS NULL
+),
+latest_all AS (
+  SELECT MAX(t) AS t FROM latest
 )
-SELECT 'purchases' AS tbl, 'purchased_at' AS col, MAX(purchased_at) AS latest FROM set_purchases WHERE aside IS NULL
+SELECT 1 AS kind, 'customers' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_customers GROUP BY aside
 UNION ALL
-SELECT 'complaints' AS tbl, 'reported_at' AS col, MAX(reported_at) AS latest FROM set_complaints WHERE aside IS NULL
+SELECT 1 AS kind, 'purchases' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_purchases GROUP BY aside
 UNION ALL
-SELECT 'departures' AS tbl, 'departed_at' AS col, MAX(departed_at) AS latest FROM set_departures WHERE aside IS NULL
+SELECT 1 AS kind, 'complaints' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_complaints GROUP BY aside
 UNION ALL
-SELECT 'outreach' AS tbl, 'contacted_at' AS col, MAX(contacted_at) AS latest FROM set_outreach WHERE aside IS NULL
+SELECT 1 AS kind, 'departures' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_departures GROUP BY aside
 UNION ALL
-SELECT 'offers' AS tbl, 'issued_at' AS col, MAX(issued_at) AS latest FROM set_offers WHERE aside IS NULL
+SELECT 1 AS kind, 'outreach' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_outreach GROUP BY aside
 UNION ALL
-SELECT 'offers' AS tbl, 'redeemed_at' AS col, MAX(redeemed_at) AS latest FROM set_offers WHERE aside IS NULL
+SELECT 1 AS kind, 'offers' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_offers GROUP BY aside
 UNION ALL
-SELECT 'surveys' AS tbl, 'responded_at' AS col, MAX(responded_at) AS latest FROM set_surveys WHERE aside IS NULL;
+SELECT 1 AS kind, 'surveys' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_surveys GROUP BY aside
+UNION ALL
+SELECT 2 AS kind, tbl AS tbl, col AS col, CAST(NULL AS BIGINT) AS n, t AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM latest
+UNION ALL
+SELECT 3 AS kind, CAST(NULL AS TEXT) AS tbl, CAST(NULL AS TEXT) AS col, COUNT(*) AS n, MAX(l.t) AS t, COALESCE(SUM(CASE WHEN p.t >= l.t - 31622400000000 THEN 1 ELSE 0 END), 0) AS recent, MAX(CASE WHEN p.t < l.t - 31622400000000 THEN p.t END) AS before_ FROM v_purchases p CROSS JOIN latest_all l
+ORDER BY kind, tbl, col;
