@@ -20,9 +20,10 @@ const (
 	TypeWallClock      // TIMESTAMP WITHOUT TIME ZONE (a wall-clock time in the configured time zone)
 	TypeDate           // DATE (midnight in the configured time zone)
 	TypeBool           // BOOLEAN
+	TypeUUID           // UUID: an id, as its canonical text (SPEC §2 v2)
 )
 
-var typeNames = [...]string{"unknown", "text", "integer", "float", "decimal", "timestamp (instant)", "timestamp (wall clock)", "date", "boolean"}
+var typeNames = [...]string{"unknown", "text", "integer", "float", "decimal", "timestamp (instant)", "timestamp (wall clock)", "date", "boolean", "uuid"}
 
 func (t Type) String() string { return typeNames[t] }
 

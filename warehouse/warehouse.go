@@ -165,6 +165,8 @@ func Classify(d *Dialect, typ string) Type {
 		return TypeText
 	case t == "boolean" || t == "bool":
 		return TypeBool
+	case t == "uuid":
+		return TypeUUID
 	}
 	return TypeUnknown
 }
@@ -173,7 +175,7 @@ func Classify(d *Dialect, typ string) Type {
 func accepts(k contract.Kind, t Type) bool {
 	switch k {
 	case contract.KindID:
-		return t == TypeText || t == TypeInteger
+		return t == TypeText || t == TypeInteger || t == TypeUUID
 	case contract.KindTime:
 		return t == TypeInstant || t == TypeWallClock || t == TypeDate
 	case contract.KindNumber:
