@@ -13,6 +13,7 @@ import (
 	"github.com/recoverykpi/recoverykpi/config"
 	"github.com/recoverykpi/recoverykpi/generate"
 	"github.com/recoverykpi/recoverykpi/internal/pgtest"
+	"github.com/recoverykpi/recoverykpi/internal/workbookdump"
 )
 
 // The command line over a warehouse: `run --warehouse` publishes from PostgreSQL, a
@@ -72,6 +73,27 @@ func TestWarehouseCommands(t *testing.T) {
 	}
 	if bytes.Contains(raw, []byte(dsn)) || bytes.Contains(raw, []byte("postgres://")) {
 		t.Error("the manifest holds the DSN")
+	}
+	// The Audit sheet names the warehouse and its statements.
+	books, _ := filepath.Glob(filepath.Join(out, "recovery-scorecard-*.xlsx"))
+	if len(books) != 1 {
+		t.Fatalf("workbooks: %v", books)
+	}
+	xlsx, err := os.ReadFile(books[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dump, err := workbookdump.Dump(bytes.NewReader(xlsx), int64(len(xlsx)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"postgres, host 127.0.0.1", "schema " + schema, "customers: ", "The tables were read from the warehouse above"} {
+		if !strings.Contains(dump, want) {
+			t.Errorf("the workbook lacks %q", want)
+		}
+	}
+	if strings.Contains(dump, dsn) {
+		t.Error("the workbook holds the DSN")
 	}
 	// The same data again: a no-op.
 	if code, stdout, stderr := run("run", "--config", cfgPath, "--warehouse", "--output", out); code != 0 || !strings.Contains(stdout, "nothing to do") {
