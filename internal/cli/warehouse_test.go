@@ -104,6 +104,15 @@ func TestWarehouseCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "result: usable") || !strings.Contains(stdout, "purchases:") {
 		t.Errorf("validate --warehouse: exit %d\n%s%s", code, stdout, stderr)
 	}
+	// backfill --warehouse publishes each quarter from the same connection.
+	bf := filepath.Join(work, "backfill")
+	code, stdout, stderr = run("backfill", "--config", cfgPath, "--warehouse", "--from", "2026-Q1", "--to", "2026-Q2", "--output", bf)
+	if code != 0 {
+		t.Errorf("backfill --warehouse: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if ms, _ := filepath.Glob(filepath.Join(bf, "manifest-2026-Q*.json")); len(ms) != 2 {
+		t.Errorf("backfill manifests: %v", ms)
+	}
 	// --warehouse and --input together are bad usage.
 	if code, _, _ := run("run", "--config", cfgPath, "--warehouse", "--input", dir, "--output", out); code != ExitUsage {
 		t.Errorf("--warehouse --input: exit %d, want %d", code, ExitUsage)
