@@ -105,7 +105,7 @@ func PlanPushdown(s Settings, asOf int64, present []string) (*PushdownPlan, erro
 			ReportedFrom: b[en.def.firstReported], ReportedTo: b[en.def.lastReported+1],
 		}
 		if en.def.kpisOnly {
-			ev.EpisodesTo = ev.ReportedTo // customer: a comparison stops after its quarter
+			ev.EpisodesTo = ev.ReportedTo // a comparison needs no episode after its quarter (customerAt)
 		}
 		if i == 0 {
 			ev.QuarterFrom, ev.QuarterTo = b[e.q], b[e.q+1]

@@ -53,6 +53,8 @@ var resultColumns = [][2]string{
 //     revenue at risk at it.
 //
 // Every join is an equi-join on cid with range conditions (no correlated subquery).
+// Sums of amounts are in time order where the dialect has ordered aggregates
+// (orderedSum), so that the same tables give the same bits whatever the plan.
 func (s *Source) CustomersSQL(p *pipeline.PushdownPlan) string {
 	d := s.Dialect
 	b := s.with(contract.Customers, contract.Purchases, contract.Complaints, contract.Departures, contract.Outreach, contract.Offers)
@@ -108,13 +110,13 @@ rec AS (
   GROUP BY p.e, p.cid, p.q
 ),
 rar AS (
-  SELECT p.e, p.cid, p.q, SUM(s.amt) AS rar
+  SELECT p.e, p.cid, p.q, %[12]s AS rar
   FROM epi p JOIN v_purchases s ON s.cid = p.cid AND s.t >= p.d - %[7]d AND s.t < p.d
   WHERE p.reported = 1
   GROUP BY p.e, p.cid, p.q
 ),
 rcv AS (
-  SELECT p.e, p.cid, p.q, SUM(s.amt) AS rcv
+  SELECT p.e, p.cid, p.q, %[12]s AS rcv
   FROM epi p JOIN v_purchases s ON s.cid = p.cid AND s.t > p.d AND s.t <= p.wend
   WHERE p.reported = 1
   GROUP BY p.e, p.cid, p.q
@@ -150,7 +152,7 @@ nxt AS (
   WHERE rn = 1
 ),
 cst AS (
-  SELECT c.cid, c.q, SUM(CASE WHEN s.amt > 0 THEN 1 ELSE 0 END) AS np, SUM(s.amt) AS net
+  SELECT c.cid, c.q, SUM(CASE WHEN s.amt > 0 THEN 1 ELSE 0 END) AS np, %[12]s AS net
   FROM recx c JOIN v_purchases s ON s.cid = c.cid AND s.t > c.r AND s.t <= c.as_of
   WHERE c.e = 0 AND c.r > c.as_of - %[9]d
   GROUP BY c.cid, c.q
@@ -170,11 +172,11 @@ dep AS (
   WHERE rn = 1
 ),
 depr AS (
-  SELECT p.e, p.cid, p.q, SUM(s.amt) AS rar
+  SELECT p.e, p.cid, p.q, %[12]s AS rar
   FROM dep p JOIN v_purchases s ON s.cid = p.cid AND s.t >= p.t - %[7]d AND s.t < p.t
   GROUP BY p.e, p.cid, p.q
 ),
-`, l, literal(contract.Lapsed), strings.Join(evs, "\n  UNION ALL\n  "), qcase.String(), w, by("rsn"), r, by("o.otype"), i, by("v.rsn"), by("v.rsn"))
+`, l, literal(contract.Lapsed), strings.Join(evs, "\n  UNION ALL\n  "), qcase.String(), w, by("rsn"), r, by("o.otype"), i, by("v.rsn"), by("v.rsn"), d.orderedSum("s.amt", "s.t, s.amt"))
 
 	row := func(vals map[string]string) string {
 		cols := make([]string, len(resultColumns))

@@ -48,6 +48,10 @@ type Dialect struct {
 	invalidUTF8 func(x string) string
 	// bytewise is x as an expression that orders by the bytes of its UTF-8 form.
 	bytewise func(x string) string
+	// orderedSum sums x in the order of the expressions order, where the warehouse
+	// can (PostgreSQL, DuckDB: an ordered aggregate): then a sum of doubles does not
+	// depend on the plan, and a rerun gives the same bits. Elsewhere a plain SUM.
+	orderedSum func(x, order string) string
 	// timestampIsInstant: the type TIMESTAMP is an instant (Spark, BigQuery), not a
 	// wall-clock time.
 	timestampIsInstant bool
@@ -63,6 +67,14 @@ func DialectNames() []string { return slices.Clone(dialectNames) }
 
 // LookupDialect returns the dialect called name.
 func LookupDialect(name string) (*Dialect, error) {
+	d, err := lookupDialect(name)
+	if err == nil && d.orderedSum == nil {
+		d.orderedSum = func(x, _ string) string { return "SUM(" + x + ")" }
+	}
+	return d, err
+}
+
+func lookupDialect(name string) (*Dialect, error) {
 	switch name {
 	case "postgres":
 		return postgres(), nil
@@ -106,6 +118,7 @@ func postgres() *Dialect {
 		// A PostgreSQL database in UTF8 stores valid UTF-8 only.
 		invalidUTF8: nil,
 		bytewise:    func(x string) string { return x + ` COLLATE "C"` },
+		orderedSum:  func(x, order string) string { return "SUM(" + x + " ORDER BY " + order + ")" },
 		// The per-customer joins are equi-joins on customer_id with range conditions:
 		// hash joins, never a nested loop over the purchases.
 		SessionSetup: []string{"SET enable_nestloop = off", "SET jit = off"},
@@ -127,7 +140,8 @@ func duckdb() *Dialect {
 		},
 		nonFinite: func(x string) string { return "(isnan(" + x + ") OR isinf(" + x + "))" },
 		// DuckDB's VARCHAR is valid UTF-8 by construction.
-		bytewise: func(x string) string { return x }, // VARCHAR compares bytewise
+		bytewise:   func(x string) string { return x }, // VARCHAR compares bytewise
+		orderedSum: func(x, order string) string { return "SUM(" + x + " ORDER BY " + order + ")" },
 	}
 }
 

@@ -175,13 +175,13 @@ rec AS (
   GROUP BY p.e, p.cid, p.q
 ),
 rar AS (
-  SELECT p.e, p.cid, p.q, SUM(s.amt) AS rar
+  SELECT p.e, p.cid, p.q, SUM(s.amt ORDER BY s.t, s.amt) AS rar
   FROM epi p JOIN v_purchases s ON s.cid = p.cid AND s.t >= p.d - 31536000000000 AND s.t < p.d
   WHERE p.reported = 1
   GROUP BY p.e, p.cid, p.q
 ),
 rcv AS (
-  SELECT p.e, p.cid, p.q, SUM(s.amt) AS rcv
+  SELECT p.e, p.cid, p.q, SUM(s.amt ORDER BY s.t, s.amt) AS rcv
   FROM epi p JOIN v_purchases s ON s.cid = p.cid AND s.t > p.d AND s.t <= p.wend
   WHERE p.reported = 1
   GROUP BY p.e, p.cid, p.q
@@ -217,7 +217,7 @@ nxt AS (
   WHERE rn = 1
 ),
 cst AS (
-  SELECT c.cid, c.q, SUM(CASE WHEN s.amt > 0 THEN 1 ELSE 0 END) AS np, SUM(s.amt) AS net
+  SELECT c.cid, c.q, SUM(CASE WHEN s.amt > 0 THEN 1 ELSE 0 END) AS np, SUM(s.amt ORDER BY s.t, s.amt) AS net
   FROM recx c JOIN v_purchases s ON s.cid = c.cid AND s.t > c.r AND s.t <= c.as_of
   WHERE c.e = 0 AND c.r > c.as_of - 15552000000000
   GROUP BY c.cid, c.q
@@ -237,7 +237,7 @@ dep AS (
   WHERE rn = 1
 ),
 depr AS (
-  SELECT p.e, p.cid, p.q, SUM(s.amt) AS rar
+  SELECT p.e, p.cid, p.q, SUM(s.amt ORDER BY s.t, s.amt) AS rar
   FROM dep p JOIN v_purchases s ON s.cid = p.cid AND s.t >= p.t - 31536000000000 AND s.t < p.t
   GROUP BY p.e, p.cid, p.q
 )
