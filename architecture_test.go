@@ -69,7 +69,8 @@ func TestImportRules(t *testing.T) {
 		"pipeline":          append([]string{"readers", "writers"}, application...),
 		"writers":           append([]string{"readers"}, application...),
 		"internal/contract": {"."},
-		"config":            append([]string{"readers", "pipeline", "writers"}, application...),
+		"config":            append([]string{"readers", "pipeline", "writers", "warehouse"}, application...),
+		"warehouse":         append([]string{"readers", "writers"}, application...),
 	}
 	for dir, imps := range all {
 		for _, im := range imps {
@@ -96,9 +97,9 @@ func TestImportRules(t *testing.T) {
 	// Each outside library behind its package (test files excepted).
 	libraries := map[string][]string{
 		"github.com/go-co-op/gocron":             {"internal/schedule"},
-		"github.com/jackc/pgx":                   {"internal/schedule"},
+		"github.com/jackc/pgx":                   {"internal/schedule", "warehouse/postgres", "internal/pgtest"},
 		"github.com/xuri/excelize":               {"writers/excel", "internal/workbookdump"},
-		"github.com/parquet-go/parquet-go":       {"writers/quarantine", "generate"},
+		"github.com/parquet-go/parquet-go":       {"writers/quarantine", "generate", "internal/pgtest"},
 		"go.yaml.in/yaml":                        {"config"},
 		"github.com/klauspost/compress":          {"writers/excel"},
 		"github.com/pierrec/lz4":                 {"readers"},

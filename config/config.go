@@ -48,6 +48,21 @@ type Config struct {
 	Tables               map[string]Table             `yaml:"tables,omitempty"`
 	Benchmarks           map[string]BenchmarkOverride `yaml:"benchmarks,omitempty"`
 	Schedule             *Schedule                    `yaml:"schedule,omitempty"`
+	// Warehouse is the SQL warehouse that `run --warehouse` reads the tables from and
+	// computes the per-customer results in, instead of the extract folder.
+	Warehouse *Warehouse `yaml:"warehouse,omitempty"`
+}
+
+// Warehouse configures a SQL warehouse source.
+//
+// The DSN is a credential: it is never written in the config. It comes from the
+// environment variable RECOVERYKPI_WAREHOUSE_DSN or from the file DSNFile, and is
+// never recorded, logged or shown in an error.
+type Warehouse struct {
+	Dialect string `yaml:"dialect"`          // postgres, duckdb, trino, spark, bigquery, snowflake
+	Schema  string `yaml:"schema,omitempty"` // the schema (dataset, database) holding the tables
+	DSNFile string `yaml:"dsn_file,omitempty"`
+	DSN     string `yaml:"-"`
 }
 
 // Definitions are the KPI parameters of SPEC §4.
@@ -69,7 +84,10 @@ type Quality struct {
 // Table maps one contract table to another path or other column names. Path is
 // relative to the input folder.
 type Table struct {
-	Path    string            `yaml:"path,omitempty"`
+	Path string `yaml:"path,omitempty"`
+	// Name is the table's name in the warehouse (`run --warehouse`), when it is not
+	// the contract's.
+	Name    string            `yaml:"name,omitempty"`
 	Columns map[string]string `yaml:"columns,omitempty"`
 }
 
@@ -220,6 +238,9 @@ func (c *Config) resolve(dir string) {
 		c.Input = abs(c.Input)
 	}
 	c.Output = abs(c.Output)
+	if w := c.Warehouse; w != nil && w.DSNFile != "" {
+		w.DSNFile = abs(w.DSNFile)
+	}
 	if s := c.Schedule; s != nil {
 		if s.MetricsFile != "" {
 			s.MetricsFile = abs(s.MetricsFile)
@@ -238,11 +259,22 @@ func (c *Config) resolve(dir string) {
 // white space. A key given both inline and as a file is an error. Errors never quote
 // the file's content.
 func (c *Config) readSecrets() error {
+	var errs []error
+	if w := c.Warehouse; w != nil && w.DSNFile != "" {
+		b, err := os.ReadFile(w.DSNFile)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%w: warehouse.dsn_file: %v", ErrInvalid, err))
+		case strings.TrimSpace(string(b)) == "":
+			errs = append(errs, fmt.Errorf("%w: warehouse.dsn_file: %s is empty", ErrInvalid, w.DSNFile))
+		default:
+			w.DSN = strings.TrimSpace(string(b))
+		}
+	}
 	s := c.Schedule
 	if s == nil {
-		return nil
+		return errors.Join(errs...)
 	}
-	var errs []error
 	read := func(key, file string, inline *string) {
 		if file == "" {
 			return
@@ -322,6 +354,12 @@ func (c *Config) Validate() error {
 	}
 	if d.SatisfiedMinScore < d.ScoreMin || d.SatisfiedMinScore > d.ScoreMax {
 		bad("definitions.satisfied_min_score: %v is outside the score scale %v..%v", d.SatisfiedMinScore, d.ScoreMin, d.ScoreMax)
+	}
+	if w := c.Warehouse; w != nil && w.Dialect == "" {
+		bad("warehouse.dialect: missing (postgres, duckdb, trino, spark, bigquery or snowflake)")
+	}
+	if c.Warehouse != nil && c.Input == "" && c.Schedule != nil && c.Schedule.WaitFor != "" {
+		bad("schedule.wait_for: %q is a marker file in the input folder, and the source is the warehouse (no input): drop it", c.Schedule.WaitFor)
 	}
 	if q := c.Quality.MaxInvalidShare; q < 0 || q > 1 {
 		bad("quality.max_invalid_share: %v is not a share 0..1", q)
@@ -420,7 +458,9 @@ func shownSecret(v string, redacted func(string) string) string {
 // Config later is recorded unless it is left out here.
 func (c *Config) Recorded() ([]byte, string, error) {
 	rec := *c
-	rec.Input, rec.Output, rec.AsOf, rec.Schedule = "", "", "", nil
+	// The warehouse is where the tables are, like the input folder; the manifest
+	// records it (dialect, host, database, schema) beside the SQL sent.
+	rec.Input, rec.Output, rec.AsOf, rec.Schedule, rec.Warehouse = "", "", "", nil, nil
 	return encode(&rec)
 }
 

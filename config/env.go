@@ -16,6 +16,9 @@ const EnvPrefix = "RECOVERYKPI_"
 // it; ApplyEnv does not.
 const EnvConfig = EnvPrefix + "CONFIG"
 
+// EnvWarehouseDSN holds the connection string of the config's warehouse (a secret).
+const EnvWarehouseDSN = EnvPrefix + "WAREHOUSE_DSN"
+
 // EnvVar is one environment variable that sets a config key.
 type EnvVar struct {
 	Name   string // RECOVERYKPI_INPUT
@@ -60,6 +63,10 @@ func EnvVars() []EnvVar {
 				c.Schedule.Lock = &Lock{}
 			}
 			c.Schedule.Lock.Postgres = v
+			return nil
+		}},
+		{Name: EnvWarehouseDSN, Key: "warehouse.dsn", Secret: true, set: func(c *Config, v string) error {
+			c.Warehouse.DSN = v
 			return nil
 		}},
 		{Name: EnvPrefix + "NOTIFY_WEBHOOK", Key: "schedule.notify.webhook", Secret: true, set: func(c *Config, v string) error {
@@ -116,7 +123,8 @@ func LoadWithEnv(path string, stdin io.Reader, getenv func(string) (string, bool
 // precedence is flag > environment > file > default. A variable that is unset or
 // empty changes nothing. Relative paths (RECOVERYKPI_INPUT, RECOVERYKPI_OUTPUT) are
 // relative to the current folder, like the flags'. The secrets (schedule.lock.postgres,
-// schedule.notify.webhook) apply only when the config has a schedule: section.
+// schedule.notify.webhook) apply only when the config has a schedule: section, the
+// warehouse's DSN only when it has a warehouse: section.
 //
 // The result is validated as a file is: every problem is reported at once, each
 // naming its variable, and wraps ErrInvalid. A secret's value never appears in an
@@ -126,7 +134,8 @@ func ApplyEnv(c *Config, getenv func(string) (string, bool)) error {
 	var errs []error
 	for _, ev := range EnvVars() {
 		v, ok := getenv(ev.Name)
-		if !ok || v == "" || (strings.HasPrefix(ev.Key, "schedule.") && c.Schedule == nil) {
+		if !ok || v == "" || (strings.HasPrefix(ev.Key, "schedule.") && c.Schedule == nil) ||
+			(strings.HasPrefix(ev.Key, "warehouse.") && c.Warehouse == nil) {
 			continue
 		}
 		if err := ev.set(c, v); err != nil {

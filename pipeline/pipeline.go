@@ -122,32 +122,48 @@ func (data *Data) prepare(s Settings) (*engine, Quarter, time.Time, error) {
 			return nil, Quarter{}, time.Time{}, err
 		}
 	}
+	quarter, err := resolveQuarter(s, asOf)
+	if err != nil {
+		return nil, Quarter{}, time.Time{}, err
+	}
+	g := &d.byCust
+	first := s.Calendar.Shift(quarter, -(trendLen - 1))
+	if t := minTime(asOf, &g.purchases, &g.complaints, &g.departures); t != none {
+		if q := s.Calendar.At(time.UnixMicro(t)); q.index < first.index {
+			first = q
+		}
+	}
+	return newEngine(d, s, quarter, asOf, first), quarter, time.UnixMicro(asOf).UTC(), nil
+}
+
+// resolveQuarter returns the quarter of s at as_of (SPEC §3: the given one, else
+// "the latest quarter whose end is at or before as_of"), refusing one that has not
+// ended by as_of unless s.AllowOpen.
+func resolveQuarter(s Settings, asOf int64) (Quarter, error) {
 	cal := s.Calendar
-	asOfTime := time.UnixMicro(asOf).UTC()
 	var quarter Quarter
 	if s.Quarter != "" {
 		var err error
 		if quarter, err = cal.Quarter(s.Quarter); err != nil {
-			return nil, Quarter{}, time.Time{}, err
+			return Quarter{}, err
 		}
 	} else {
-		quarter = cal.Default(asOfTime)
+		quarter = cal.Default(time.UnixMicro(asOf).UTC())
 	}
-
 	if end := quarter.End.UnixMicro(); end > asOf && !s.AllowOpen {
-		return nil, Quarter{}, time.Time{}, fmt.Errorf("%w: quarter %s has not ended by as_of %s: it ends %s, so its outcomes are still open; "+
+		return Quarter{}, fmt.Errorf("%w: quarter %s has not ended by as_of %s: it ends %s, so its outcomes are still open; "+
 			"publish it as provisional with --allow-open, or give a later --as-of",
 			ErrOpenQuarter, quarter.Label, instant(asOf), instant(end))
 	}
+	return quarter, nil
+}
 
-	g := &d.byCust
-	first := cal.Shift(quarter, -(trendLen - 1))
-	if t := minTime(asOf, &g.purchases, &g.complaints, &g.departures); t != none {
-		if q := cal.At(time.UnixMicro(t)); q.index < first.index {
-			first = q
-		}
-	}
-	last := cal.At(asOfTime)
+// newEngine returns the engine of quarter at as_of over d, with its same-age
+// comparisons, on a quarter grid from first to the quarter holding as_of (or the
+// quarter, when later).
+func newEngine(d *data, s Settings, quarter Quarter, asOf int64, first Quarter) *engine {
+	cal := s.Calendar
+	last := cal.At(time.UnixMicro(asOf).UTC())
 	if quarter.index > last.index {
 		last = quarter
 	}
@@ -169,7 +185,7 @@ func (data *Data) prepare(s Settings) (*engine, Quarter, time.Time, error) {
 		c.def.firstEpisode = max(0, grid.find(grid.quarters[p].Start.UnixMicro()-c.def.recoveryWindow))
 		e.comparisons = append(e.comparisons, c)
 	}
-	return e, quarter, asOfTime, nil
+	return e
 }
 
 // AsOfWindowDays is the window, in days up to the default as_of, that must hold more
@@ -190,32 +206,45 @@ func (d *data) defaultAsOf() (int64, error) {
 		return 0, fmt.Errorf("%w: no timestamps in the extract set to take as_of from; give --as-of", ErrNoData)
 	}
 	times := d.byCust.purchases.t
-	n := len(times)
-	if n == 0 {
-		return d.maxT, nil
-	}
+	st := AsOfStats{Latest: d.maxT, Table: d.maxTable, Column: d.maxColumn, Purchases: int64(len(times)), Before: math.MinInt64}
 	// One pass that counts: no copy and no sort.
 	limit := d.maxT - AsOfWindowDays*day
-	recent := 0
 	for _, t := range times {
 		if t >= limit {
-			recent++
+			st.Recent++
+		} else {
+			st.Before = max(st.Before, t)
 		}
 	}
-	if recent > max(1, n/100) || recent == n {
-		return d.maxT, nil
+	return st.AsOf()
+}
+
+// AsOfStats are what the default as_of is decided from (defaultAsOf): the latest
+// instant of the as_of columns over the rows not set aside, the column holding it,
+// and the purchases (all of them, those in the AsOfWindowDays up to it, and the
+// latest before them, math.MinInt64 when none).
+type AsOfStats struct {
+	Latest        int64 // µs; math.MinInt64 when no timestamp
+	Table, Column string
+	Purchases     int64
+	Recent        int64 // purchased_at >= Latest - AsOfWindowDays days
+	Before        int64 // the latest purchased_at before that window
+}
+
+// AsOf returns the default as_of of SPEC §3 from st, or the error of defaultAsOf.
+func (st AsOfStats) AsOf() (int64, error) {
+	if st.Latest == math.MinInt64 {
+		return 0, fmt.Errorf("%w: no timestamps in the extract set to take as_of from; give --as-of", ErrNoData)
 	}
-	before := int64(math.MinInt64) // the latest purchase before the window
-	for _, t := range times {
-		if t < limit {
-			before = max(before, t)
-		}
+	n, recent := st.Purchases, st.Recent
+	if n == 0 || recent > max(1, n/100) || recent == n {
+		return st.Latest, nil
 	}
 	return 0, fmt.Errorf("%w: the latest instant in the data, %s in %s.%s, would be the default as_of, "+
 		"but only %d of the %d purchases fall in the %d days up to it (%s.%s; the latest before them is %s): "+
 		"most likely a mistyped timestamp; correct it, or give --as-of (or as_of in the config) to say which moment the data describes",
-		ErrImplausibleAsOf, instant(d.maxT), d.maxTable, d.maxColumn, recent, n, AsOfWindowDays,
-		contract.Purchases, contract.PurchasedAt, instant(before))
+		ErrImplausibleAsOf, instant(st.Latest), st.Table, st.Column, recent, n, AsOfWindowDays,
+		contract.Purchases, contract.PurchasedAt, instant(st.Before))
 }
 
 // minTime returns the earliest time up to asOf in the grouped tables: a customer's

@@ -16,6 +16,17 @@ type cohortMember struct {
 // 100; the cohort members with r + I > as_of that have not re-churned are the KPI's
 // pending member."
 func (def *definitions) rechurnCohorts(episodes []episode, eventTimes []int64, dst []cohortMember) []cohortMember {
+	return def.cohortsOf(episodes, func(_ int, r int64) int64 {
+		if j := upperBound(eventTimes, r); j < len(eventTimes) {
+			return eventTimes[j]
+		}
+		return none
+	}, dst)
+}
+
+// cohortsOf is rechurnCohorts with next giving, for episodes[i] recovered at r, the
+// time of the customer's first at-risk event after r (none when it has none).
+func (def *definitions) cohortsOf(episodes []episode, next func(i int, r int64) int64, dst []cohortMember) []cohortMember {
 	last := -1
 	for i := range episodes {
 		ep := &episodes[i]
@@ -31,13 +42,22 @@ func (def *definitions) rechurnCohorts(episodes []episode, eventTimes []int64, d
 		if !def.reported(q) {
 			continue
 		}
-		m := cohortMember{quarter: q}
-		if j := upperBound(eventTimes, r); j < len(eventTimes) && eventTimes[j] <= min(r+def.reviewPeriod, def.asOf) {
-			m.rechurned = true
-		} else if r+def.reviewPeriod > def.asOf {
-			m.pending = true
-		}
-		dst = append(dst, m)
+		dst = append(dst, def.cohortMember(q, r, next(i, r)))
 	}
 	return dst
+}
+
+// cohortMember returns the membership of a customer in the re-churn cohort of grid
+// quarter q, whose earliest recovery time in q is r and whose first at-risk event
+// after r is at next (none when it has none up to as_of). SPEC §4: "Re-churned: an
+// at-risk event in (r, min(r + I, as_of)] ... the cohort members with r + I > as_of
+// that have not re-churned are the KPI's pending member."
+func (def *definitions) cohortMember(q int, r, next int64) cohortMember {
+	m := cohortMember{quarter: q}
+	if next != none && next > r && next <= min(r+def.reviewPeriod, def.asOf) {
+		m.rechurned = true
+	} else if r+def.reviewPeriod > def.asOf {
+		m.pending = true
+	}
+	return m
 }

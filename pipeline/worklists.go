@@ -70,29 +70,44 @@ func (def *definitions) intensiveCare(in *customerRows, qualifying []int64, even
 			r, recovered = ep.recoveredAt, true
 		}
 	}
-	if !recovered || r <= def.asOf-def.reviewPeriod || r > def.asOf {
+	if !recovered || !def.underCare(r) {
 		return care{}, false
 	}
 	pt := in.purchaseTimes
-	row := care{
-		r:          r,
-		purchases:  int64(len(qualifying) - upperBound(qualifying, r)),
-		net:        sumRange(in.purchaseAmounts, upperBound(pt, r), len(pt)),
-		complaints: int64(len(in.complaintTimes) - upperBound(in.complaintTimes, r)),
-		status:     careHealthy,
-	}
 	// The first event after r in episode order is the tie-break winner at its time.
+	var next *event
 	if j, _ := slices.BinarySearchFunc(events, r, func(e event, t int64) int {
 		if e.t <= t {
 			return -1
 		}
 		return 1
 	}); j < len(events) {
-		row.status, row.rechurn = careRechurned, events[j]
-	} else if row.purchases == 0 {
+		next = &events[j]
+	}
+	return careRow(r, int64(len(qualifying)-upperBound(qualifying, r)), sumRange(in.purchaseAmounts, upperBound(pt, r), len(pt)),
+		int64(len(in.complaintTimes)-upperBound(in.complaintTimes, r)), next), true
+}
+
+// underCare reports whether a customer whose latest recovery time is r is on the
+// intensive-care list: "customers whose latest recovery time r is in (as_of - I,
+// as_of]".
+func (def *definitions) underCare(r int64) bool {
+	return r > def.asOf-def.reviewPeriod && r <= def.asOf
+}
+
+// careRow returns the intensive-care row of a customer recovered at r with, since r
+// (up to as_of), its qualifying purchases, the net amount of its purchases and its
+// complaints, and next its first at-risk event after r (nil when none): "status
+// re-churned (an at-risk event after r), inactive (not re-churned and no qualifying
+// purchase after r) or healthy".
+func careRow(r, purchases int64, net float64, complaints int64, next *event) care {
+	row := care{r: r, purchases: purchases, net: net, complaints: complaints, status: careHealthy}
+	if next != nil {
+		row.status, row.rechurn = careRechurned, *next
+	} else if purchases == 0 {
 		row.status = careInactive
 	}
-	return row, true
+	return row
 }
 
 // winbackRows returns the win-back list and the executive calls: SPEC §4, "ordered

@@ -56,6 +56,7 @@ func backfillCommand(ctx context.Context, args []string, e *Env) error {
 	if err != nil {
 		return finish(e, s, f.formatFlags, err)
 	}
+	defer l.Close()
 	warnEach(e, l.Warnings())
 	s.SetTables(l.Quality())
 	steps, err := j.Backfill(ctx, l, labels, f.restate, *keepGoing, p)

@@ -103,7 +103,7 @@ func newLogger(w io.Writer, format string) (*slog.Logger, error) {
 // runFlags are the flags of run, shared by backfill and validate.
 type runFlags struct {
 	config, input, output, quarter, asOf string
-	restate, allowOpen                   bool
+	restate, allowOpen, warehouse        bool
 	formatFlags
 }
 
@@ -122,6 +122,7 @@ func (f *runFlags) register(fs *flag.FlagSet, withQuarter bool) {
 func (f *runFlags) registerInput(fs *flag.FlagSet) {
 	fs.StringVar(&f.config, "config", "", "config `FILE` (YAML); - reads it from standard input, its relative paths then relative to the current folder (default: RECOVERYKPI_CONFIG)")
 	fs.StringVar(&f.input, "input", "", "extract set `DIR`, or object-store URL (s3://bucket/prefix/, gs://…, azblob://…, file:///…; overrides RECOVERYKPI_INPUT and the config)")
+	fs.BoolVar(&f.warehouse, "warehouse", false, "read the tables from the config's warehouse (warehouse: {dialect, schema}; DSN from RECOVERYKPI_WAREHOUSE_DSN or warehouse.dsn_file) and compute the per-customer results there; the extract folder is not read")
 }
 
 // check validates the flag values that need no I/O.
@@ -131,6 +132,9 @@ func (f *runFlags) check() error {
 		if _, _, err := pipeline.ParseLabel(f.quarter); err != nil {
 			errs = append(errs, fmt.Errorf("%w: --quarter: %v", ErrUsage, err))
 		}
+	}
+	if f.warehouse && f.input != "" {
+		errs = append(errs, fmt.Errorf("%w: --warehouse and --input: give one source", ErrUsage))
 	}
 	if f.asOf != "" {
 		if _, err := time.Parse(time.RFC3339Nano, f.asOf); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/recoverykpi/recoverykpi/config"
 	"github.com/recoverykpi/recoverykpi/internal/job"
 	"github.com/recoverykpi/recoverykpi/internal/objstore"
 	"github.com/recoverykpi/recoverykpi/internal/verify"
@@ -22,7 +23,15 @@ func openJob(ctx context.Context, f runFlags, e *Env) (*job.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	return job.Open(job.Options{Config: path, Loaded: cfg, Input: f.input, Output: f.output, AsOf: f.asOf, AllowOpen: f.allowOpen, Context: ctx})
+	return job.Open(job.Options{Config: path, Loaded: cfg, Input: f.input, Output: f.output, AsOf: f.asOf, AllowOpen: f.allowOpen,
+		Warehouse: useWarehouse(f, path, cfg.Input, cfg.Warehouse != nil), Context: ctx})
+}
+
+// useWarehouse reports whether a job reads the config's warehouse: with --warehouse,
+// or with a config that has a warehouse and no input when no --input is given (so
+// that `schedule` follows the config).
+func useWarehouse(f runFlags, path, cfgInput string, hasWarehouse bool) bool {
+	return f.warehouse || (f.input == "" && cfgInput == "" && hasWarehouse && path != "")
 }
 
 // warn prints the config's warnings (an http:// webhook, a PostgreSQL lock without TLS
@@ -64,6 +73,7 @@ func runCommand(ctx context.Context, args []string, e *Env) error {
 	if err != nil {
 		return finish(e, s, f.formatFlags, err)
 	}
+	defer loaded.Close()
 	warnEach(e, loaded.Warnings())
 	s.SetTables(loaded.Quality())
 	loaded.SingleUse()
@@ -99,6 +109,12 @@ func validateCommand(ctx context.Context, args []string, e *Env) error {
 	if err != nil {
 		return finish(e, s, f.formatFlags, err)
 	}
+	if err := f.check(); err != nil {
+		return finish(e, s, f.formatFlags, err)
+	}
+	if useWarehouse(f, path, cfg.Input, cfg.Warehouse != nil) {
+		return validateWarehouse(ctx, f, cfg, path, s, e)
+	}
 	given := f.input != "" || cfg.Input != ""
 	switch {
 	case *sample && given:
@@ -123,6 +139,26 @@ func validateCommand(ctx context.Context, args []string, e *Env) error {
 	qs, layouts, err := j.Check(ctx, report)
 	s.SetTables(qs)
 	s.SetLayouts(layouts)
+	s.Outcome = "usable"
+	return finish(e, s, f.formatFlags, err)
+}
+
+// validateWarehouse is validate --warehouse (or a config whose source is its
+// warehouse): the warehouse tables checked, their rows set aside counted.
+func validateWarehouse(ctx context.Context, f runFlags, cfg *config.Config, path string, s *job.Summary, e *Env) error {
+	j, err := job.Open(job.Options{Config: path, Loaded: cfg, Warehouse: true, Context: ctx})
+	if err != nil {
+		return finish(e, s, f.formatFlags, err)
+	}
+	defer j.Close()
+	warn(e, j)
+	s.Input = j.InputRoot()
+	report := e.Stdout
+	if f.outputFormat == "json" {
+		report = io.Discard
+	}
+	qs, err := j.CheckWarehouse(ctx, report)
+	s.SetTables(qs)
 	s.Outcome = "usable"
 	return finish(e, s, f.formatFlags, err)
 }
@@ -161,7 +197,8 @@ func verifyCommand(ctx context.Context, args []string, e *Env) error {
 	case *manifestOnly:
 		rep, err = verify.Published(manifestPath)
 	default:
-		rep, err = verify.Manifest(ctx, manifestPath, *input)
+		dsn, _ := e.lookup(config.EnvWarehouseDSN)
+		rep, err = verify.Manifest(ctx, manifestPath, *input, dsn)
 	}
 	if rep != nil {
 		rep.Write(e.Stdout)

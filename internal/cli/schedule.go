@@ -83,6 +83,7 @@ func runDue(ctx context.Context, configPath string, e *Env) (*schedule.Result, e
 	if err != nil {
 		return nil, err
 	}
+	defer l.Close()
 	warnEach(e, l.Warnings())
 	l.SingleUse()
 	res, err := j.RunQuarter(ctx, l, "", false)

@@ -137,7 +137,7 @@ func TestIcebergTableGivesTheSameScorecard(t *testing.T) {
 
 	// verify reruns it; a changed delete file is a difference.
 	ctx := t.Context()
-	if _, err := verify.Manifest(ctx, mpath, ice); err != nil {
+	if _, err := verify.Manifest(ctx, mpath, ice, ""); err != nil {
 		t.Fatalf("verify: %v", err)
 	}
 	del := filepath.Join(ice, filepath.FromSlash(roles["iceberg position delete file"]))
@@ -148,7 +148,7 @@ func TestIcebergTableGivesTheSameScorecard(t *testing.T) {
 	if err := os.WriteFile(del, append(b, 0), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := verify.Manifest(ctx, mpath, ice)
+	rep, err := verify.Manifest(ctx, mpath, ice, "")
 	if !errors.Is(err, verify.ErrMismatch) {
 		t.Fatalf("verify after changing %s: %v", del, err)
 	}

@@ -34,6 +34,7 @@ type Job struct {
 	asOf      *time.Time
 	allowOpen bool             // a quarter not ended by as_of may be published (--allow-open)
 	alloc     memory.Allocator // Arrow buffers (nil: the readers' own)
+	warehouse bool             // read the config's warehouse, not an extract folder (run --warehouse)
 }
 
 // SampleRoot names the embedded sample as an input root.
@@ -53,6 +54,9 @@ type Options struct {
 	AllowOpen bool
 	// Allocator holds the Arrow buffers the readers allocate; nil for the readers' own.
 	Allocator memory.Allocator
+	// Warehouse reads the tables from the config's warehouse and computes the
+	// per-customer results there (run --warehouse); the extract folder is not read.
+	Warehouse bool
 	// Context bounds the requests to the object store of a URL input, for the job's
 	// whole life; nil for context.Background.
 	Context context.Context
@@ -91,6 +95,14 @@ func Open(o Options) (*Job, error) {
 		j.asOf = &t
 	}
 	j.output = cfg.Output
+	if o.Warehouse {
+		if _, err := openWarehouse(cfg); err != nil {
+			return nil, err
+		}
+		j.warehouse, j.inputRoot = true, WarehouseRoot
+		cfg.Input = WarehouseRoot
+		return j, nil
+	}
 	if o.Config == "" && cfg.Input == "" {
 		j.input, j.inputRoot = recoverykpi.Sample(), SampleRoot
 		cfg.Input = SampleRoot
@@ -157,6 +169,17 @@ func (j *Job) Close() error {
 // --allow-open).
 func New(cfg *config.Config, input fs.FS, inputRoot, output string, asOf *time.Time) *Job {
 	return &Job{cfg: cfg, input: input, inputRoot: inputRoot, output: output, asOf: asOf, allowOpen: true}
+}
+
+// NewWarehouse returns a job on an already loaded config reading its warehouse
+// (cfg.Warehouse, with its DSN), as New does for an extract set: verify reruns a
+// warehouse manifest's quarter with it.
+func NewWarehouse(cfg *config.Config, output string, asOf *time.Time) (*Job, error) {
+	if _, err := openWarehouse(cfg); err != nil {
+		return nil, err
+	}
+	cfg.Input = WarehouseRoot
+	return &Job{cfg: cfg, inputRoot: WarehouseRoot, output: output, asOf: asOf, allowOpen: true, warehouse: true}, nil
 }
 
 // Warnings returns what is insecure in the job's config (config.Config.Warnings).

@@ -24,7 +24,8 @@ type Loaded struct {
 	tables     []manifestout.TableFormat // the tables read as a table format's snapshot
 	quarantine []publish.File            // quarantine/<table>.parquet of the tables with set-aside rows
 	warnings   []string
-	singleUse  bool // drop data once a scorecard is computed (SingleUse)
+	singleUse  bool             // drop data once a scorecard is computed (SingleUse)
+	wh         *warehouseLoaded // run --warehouse: the warehouse instead of data
 }
 
 // SingleUse says that only one quarter will be computed from l: RunQuarter then drops
@@ -49,6 +50,9 @@ func (l *Loaded) Inputs() []manifestout.InputFile { return l.inputs }
 // the quarantine. When the limit is exceeded, the quarantine is still published and
 // the error wraps ErrTooManyInvalid.
 func (j *Job) Load(ctx context.Context) (*Loaded, error) {
+	if j.warehouse {
+		return j.loadWarehouse(ctx)
+	}
 	opts := j.readerOptions()
 	opts.HashFiles = true // for the manifest, from the handles parsed (inputs.go)
 	ex, err := readers.Discover(ctx, j.input, opts)

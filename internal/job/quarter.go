@@ -93,6 +93,9 @@ func (j *Job) Rerun(ctx context.Context, l *Loaded, quarter string, edition int,
 
 // scorecard computes one quarter ("" = default) from loaded data.
 func (j *Job) scorecard(ctx context.Context, l *Loaded, quarter string) (*pipeline.Scorecard, error) {
+	if l.wh != nil {
+		return j.warehouseScorecard(ctx, l, j.settings(quarter))
+	}
 	if l.data == nil {
 		return nil, errors.New("internal: the loaded extract was released after its single quarter")
 	}
@@ -161,7 +164,7 @@ func (j *Job) provenance(l *Loaded) (manifestout.Provenance, error) {
 	return manifestout.Provenance{
 		Version: recoverykpi.Version, GoVersion: runtime.Version(), Libraries: Libraries(),
 		ConfigYAML: yml, ConfigSHA256: sum, InputRoot: j.inputRoot, Inputs: l.inputs, Tables: l.tables,
-		Warnings: slices.Clone(l.warnings),
+		Warnings: slices.Clone(l.warnings), Warehouse: l.warehouseRecord(j.cfg),
 	}, nil
 }
 

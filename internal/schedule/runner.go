@@ -284,6 +284,11 @@ func (s *Runner) attempts(logger *slog.Logger) (*Result, int, error) {
 // attempt checks the input folder and the marker, then runs the due quarter.
 func (s *Runner) attempt() (*Result, error) {
 	input := s.cfg.Input
+	if input == "" && s.cfg.Warehouse != nil {
+		// The config's warehouse is the source (run --warehouse): no folder to wait
+		// for; a warehouse that cannot be reached fails the attempt, and is retried.
+		return s.run(s.runCtx)
+	}
 	if st, err := os.Stat(input); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("%w: %s", errInputMissing, input)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/recoverykpi/recoverykpi/internal/job"
 	"github.com/recoverykpi/recoverykpi/internal/objstore"
 	"github.com/recoverykpi/recoverykpi/internal/publish"
+	"github.com/recoverykpi/recoverykpi/warehouse"
 	"github.com/recoverykpi/recoverykpi/writers/manifest"
 )
 
@@ -87,7 +88,13 @@ func (r *Report) Write(w io.Writer) {
 // The files beside the manifest and the supersedes chain are checked too (see
 // Published): a published file missing or altered, or a superseded manifest missing or
 // altered, is a difference.
-func Manifest(ctx context.Context, manifestPath, input string) (*Report, error) {
+//
+// A manifest with a warehouse member is rerun against the warehouse of warehouseDSN
+// (the same dialect and schema; the DSN is never recorded): the statements must
+// hash and return as recorded and the outputs must be the same bytes. A warehouse
+// without snapshots (PostgreSQL) can only be verified this way while its data is
+// unchanged: a changed row shows as a difference, never as the old numbers.
+func Manifest(ctx context.Context, manifestPath, input, warehouseDSN string) (*Report, error) {
 	raw, m, err := readManifest(manifestPath)
 	if err != nil {
 		return nil, err
@@ -114,6 +121,10 @@ func Manifest(ctx context.Context, manifestPath, input string) (*Report, error) 
 		if i < len(now) && now[i] != l {
 			rep.note("library %s %s, this binary has %s %s", l.Path, l.Version, now[i].Path, now[i].Version)
 		}
+	}
+
+	if m.Warehouse != nil {
+		return verifyWarehouse(ctx, rep, m, raw, cfg, input, warehouseDSN, published)
 	}
 
 	// The inputs, file by file.
@@ -174,6 +185,70 @@ func Manifest(ctx context.Context, manifestPath, input string) (*Report, error) 
 	case runErr != nil:
 		return rep, fmt.Errorf("rerun %s: %w", m.Quarter, runErr)
 	case len(rep.diffs) > 0:
+		return rep, fmt.Errorf("%w: %d difference(s)", ErrMismatch, len(rep.diffs))
+	}
+	return rep, nil
+}
+
+// verifyWarehouse reruns a warehouse manifest's quarter against the warehouse and
+// compares the statements and the outputs.
+func verifyWarehouse(ctx context.Context, rep *Report, m *manifest.Manifest, raw []byte, cfg *config.Config, input, dsn, published string) (*Report, error) {
+	w := m.Warehouse
+	switch {
+	case input != "":
+		return rep, fmt.Errorf("%w: this manifest's tables were read from a warehouse (%s, schema %s): drop --input", config.ErrInvalid, w.Dialect, w.Schema)
+	case dsn == "":
+		return rep, fmt.Errorf("%w: this manifest's tables were read from a warehouse (%s, host %s, database %s, schema %s): set RECOVERYKPI_WAREHOUSE_DSN to rerun its statements",
+			config.ErrInvalid, w.Dialect, w.Host, w.Database, w.Schema)
+	}
+	rep.note("warehouse %s, host %s, database %s, schema %s: %d statements recorded; without a snapshot to return to, the rerun reads the tables as they are now",
+		w.Dialect, w.Host, w.Database, w.Schema, len(w.Statements))
+	cfg.Warehouse = &config.Warehouse{Dialect: w.Dialect, Schema: w.Schema, DSN: dsn}
+	scratch, err := os.MkdirTemp("", "recoverykpi-verify-")
+	if err != nil {
+		return rep, err
+	}
+	defer os.RemoveAll(scratch)
+	// A run that took SPEC §3's default as_of from the warehouse sent the statements
+	// that find it: the rerun sends them again (and its as_of must come out the same).
+	asOf := &m.AsOf
+	for _, st := range w.Statements {
+		if st.Role == warehouse.RoleQualityAsOf {
+			asOf = nil
+		}
+	}
+	j, err := job.NewWarehouse(cfg, scratch, asOf)
+	if err != nil {
+		return rep, err
+	}
+	l, err := j.Load(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("rerun %s: %w", m.Quarter, err)
+	}
+	defer l.Close()
+	files, err := j.Rerun(ctx, l, m.Quarter, m.Edition, m.Supersedes)
+	if err != nil {
+		return rep, fmt.Errorf("rerun %s: %w", m.Quarter, err)
+	}
+	if now, err := manifest.Unmarshal(files[len(files)-1].Data); err == nil && now.Warehouse != nil {
+		byRole := map[string]manifest.Statement{}
+		for _, st := range now.Warehouse.Statements {
+			byRole[st.Role] = st
+		}
+		for _, st := range w.Statements {
+			got, ok := byRole[st.Role]
+			switch {
+			case !ok:
+				rep.differ("warehouse statement %s: not sent by the rerun", st.Role)
+			case got.SHA256 != st.SHA256:
+				rep.differ("warehouse statement %s: its SQL changed (published sha256 %s, now %s)", st.Role, st.SHA256, got.SHA256)
+			case got.Rows != st.Rows:
+				rep.differ("warehouse statement %s: published %d rows, now %d: the warehouse data changed", st.Role, st.Rows, got.Rows)
+			}
+		}
+	}
+	compareOutputs(rep, m, raw, files, published)
+	if len(rep.diffs) > 0 {
 		return rep, fmt.Errorf("%w: %d difference(s)", ErrMismatch, len(rep.diffs))
 	}
 	return rep, nil

@@ -220,6 +220,15 @@ func (b *book) auditSheet() error {
 	for _, t := range prov.Tables {
 		kv("Table format", tableFormatText(t), styleKey{})
 	}
+	if w := prov.Warehouse; w != nil {
+		kv("Warehouse", fmt.Sprintf("%s, host %s, database %s, schema %s", w.Dialect, w.Host, w.Database, w.Schema), styleKey{})
+		if w.Snapshot != "" {
+			kv("Warehouse snapshot", w.Snapshot, styleKey{kind: kMono})
+		}
+		for _, st := range w.Statements {
+			kv("Warehouse statement", fmt.Sprintf("%s: %d rows, SQL SHA-256 %s", st.Role, st.Rows, st.SHA256), styleKey{kind: kMono})
+		}
+	}
 	kv("Config SHA-256", prov.ConfigSHA256, styleKey{kind: kMono})
 
 	r++
@@ -241,7 +250,10 @@ func (b *book) auditSheet() error {
 		}
 		r++
 	}
-	if len(prov.Inputs) == 0 {
+	if len(prov.Inputs) == 0 && prov.Warehouse != nil {
+		b.note(s, r, 6, "The tables were read from the warehouse above: no input files.")
+		r++
+	} else if len(prov.Inputs) == 0 {
 		b.note(s, r, 6, "No input files recorded.")
 		r++
 	}

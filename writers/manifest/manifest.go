@@ -19,17 +19,18 @@ const Format = "recoverykpi-manifest/1"
 func FileName(label string) string { return "manifest-" + label + ".json" }
 
 type document struct {
-	Format     string      `json:"format"`
-	Program    program     `json:"program"`
-	Quarter    string      `json:"quarter"`
-	AsOf       string      `json:"as_of"`
-	Edition    int         `json:"edition"`
-	Supersedes *supersedes `json:"supersedes"`
-	Config     configDoc   `json:"config"`
-	InputRoot  string      `json:"input_root"`
-	Inputs     []input     `json:"inputs"`
-	Tables     []tableDoc  `json:"tables,omitempty"`
-	Outputs    []outputDoc `json:"outputs"`
+	Format     string        `json:"format"`
+	Program    program       `json:"program"`
+	Quarter    string        `json:"quarter"`
+	AsOf       string        `json:"as_of"`
+	Edition    int           `json:"edition"`
+	Supersedes *supersedes   `json:"supersedes"`
+	Config     configDoc     `json:"config"`
+	InputRoot  string        `json:"input_root"`
+	Inputs     []input       `json:"inputs"`
+	Tables     []tableDoc    `json:"tables,omitempty"`
+	Warehouse  *warehouseDoc `json:"warehouse,omitempty"`
+	Outputs    []outputDoc   `json:"outputs"`
 }
 
 type tableDoc struct {
@@ -79,6 +80,21 @@ type outputDoc struct {
 	SHA256 string `json:"sha256"`
 }
 
+type warehouseDoc struct {
+	Dialect    string         `json:"dialect"`
+	Host       string         `json:"host"`
+	Database   string         `json:"database"`
+	Schema     string         `json:"schema"`
+	Snapshot   string         `json:"snapshot"`
+	Statements []statementDoc `json:"statements"`
+}
+
+type statementDoc struct {
+	Role   string `json:"role"`
+	SHA256 string `json:"sha256"`
+	Rows   int64  `json:"rows"`
+}
+
 // Marshal returns the manifest's JSON bytes, indented, ending in a newline. as_of is
 // written in RFC 3339 in UTC with every fractional digit, so it reads back exactly.
 func Marshal(m *Manifest) ([]byte, error) {
@@ -112,6 +128,13 @@ func Marshal(m *Manifest) ([]byte, error) {
 			td.Version = &v
 		}
 		doc.Tables = append(doc.Tables, td)
+	}
+	if w := m.Warehouse; w != nil {
+		wd := &warehouseDoc{Dialect: w.Dialect, Host: w.Host, Database: w.Database, Schema: w.Schema, Snapshot: w.Snapshot, Statements: []statementDoc{}}
+		for _, st := range w.Statements {
+			wd.Statements = append(wd.Statements, statementDoc(st))
+		}
+		doc.Warehouse = wd
 	}
 	for _, o := range m.Outputs {
 		doc.Outputs = append(doc.Outputs, outputDoc(o))
@@ -186,6 +209,12 @@ func Unmarshal(b []byte) (*Manifest, error) {
 			tf.Version = *t.SnapshotID
 		}
 		m.Tables = append(m.Tables, tf)
+	}
+	if w := doc.Warehouse; w != nil {
+		m.Warehouse = &Warehouse{Dialect: w.Dialect, Host: w.Host, Database: w.Database, Schema: w.Schema, Snapshot: w.Snapshot}
+		for _, st := range w.Statements {
+			m.Warehouse.Statements = append(m.Warehouse.Statements, Statement(st))
+		}
 	}
 	for _, o := range doc.Outputs {
 		m.Outputs = append(m.Outputs, OutputFile(o))

@@ -56,6 +56,29 @@ type Provenance struct {
 	// sheet lists them; the manifest does not record them (a rerun on the same
 	// inputs gives the same ones).
 	Warnings []string
+	// Warehouse is the SQL warehouse the tables were read and the per-customer work
+	// done in (run --warehouse); nil for an extract set (Inputs).
+	Warehouse *Warehouse
+}
+
+// Warehouse records a warehouse source: where (never a credential), which snapshot
+// when the warehouse has one, and each statement sent with the SHA-256 of its exact
+// text and the rows it returned.
+type Warehouse struct {
+	Dialect, Host, Database, Schema string
+	// Snapshot identifies what the statements read, as far as the warehouse tells:
+	// for PostgreSQL the transaction snapshot (pg_current_snapshot), which names no
+	// history to return to, so a verify can only check the data while it is
+	// unchanged.
+	Snapshot   string
+	Statements []Statement
+}
+
+// Statement is one SQL statement sent to the warehouse.
+type Statement struct {
+	Role   string // quality (or quality_as_of), quarantine_<table>, offers, surveys, customers
+	SHA256 string // of the exact text sent
+	Rows   int64  // rows it returned
 }
 
 // Library is a module the program is built on, with its version.

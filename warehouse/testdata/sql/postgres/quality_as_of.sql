@@ -1,0 +1,202 @@
+WITH src_customers AS (
+  SELECT "customer_id" AS customer_id,
+    "segment" AS segment,
+    "name" AS name
+  FROM "sales"."rk_customers"
+),
+chk_customers AS (
+  SELECT customer_id, segment, name,
+    CASE WHEN (customer_id IS NULL OR customer_id = '') THEN 'missing customer_id' END AS aside
+  FROM src_customers
+),
+set_customers AS (
+  SELECT customer_id, segment, name,
+    CASE WHEN aside IS NULL AND customer_id IS NOT NULL AND ROW_NUMBER() OVER (PARTITION BY customer_id, aside ORDER BY customer_id COLLATE "C" NULLS FIRST, segment COLLATE "C" NULLS FIRST, name COLLATE "C" NULLS FIRST) > 1 THEN 'duplicate key' ELSE aside END AS aside
+  FROM chk_customers
+),
+v_customers AS (
+  SELECT customer_id AS cid, NULLIF(segment, '') AS seg, name AS cname
+  FROM set_customers
+  WHERE aside IS NULL
+),
+src_purchases AS (
+  SELECT "customer_id" AS customer_id,
+    CAST(EXTRACT(EPOCH FROM "purchased_at") * 1000000 AS BIGINT) AS purchased_at,
+    CAST("amount" AS DOUBLE PRECISION) AS amount,
+    CAST("order_id" AS TEXT) AS order_id
+  FROM "sales"."rk_purchases"
+),
+chk_purchases AS (
+  SELECT customer_id, purchased_at, amount, order_id,
+    CASE WHEN (customer_id IS NULL OR customer_id = '') THEN 'missing customer_id'
+      WHEN purchased_at IS NULL THEN 'missing purchased_at'
+      WHEN amount IS NULL THEN 'missing amount'
+      WHEN (purchased_at < 0 OR purchased_at >= 7258118400000000) THEN 'timestamp out of range'
+      WHEN (amount = CAST('NaN' AS DOUBLE PRECISION) OR amount = CAST('Infinity' AS DOUBLE PRECISION) OR amount = CAST('-Infinity' AS DOUBLE PRECISION)) THEN 'not a finite number' END AS aside
+  FROM src_purchases
+),
+set_purchases AS (
+  SELECT customer_id, purchased_at, amount, order_id,
+    CASE WHEN aside IS NULL AND order_id IS NOT NULL AND ROW_NUMBER() OVER (PARTITION BY order_id, aside ORDER BY customer_id COLLATE "C" NULLS FIRST, purchased_at NULLS FIRST, amount NULLS FIRST, order_id COLLATE "C" NULLS FIRST) > 1 THEN 'duplicate key' ELSE aside END AS aside
+  FROM chk_purchases
+),
+v_purchases AS (
+  SELECT customer_id AS cid, purchased_at AS t, amount AS amt
+  FROM set_purchases
+  WHERE aside IS NULL
+),
+src_complaints AS (
+  SELECT "customer_id" AS customer_id,
+    CAST(EXTRACT(EPOCH FROM "reported_at") * 1000000 AS BIGINT) AS reported_at,
+    "reason" AS reason,
+    "complaint_id" AS complaint_id
+  FROM "sales"."rk_complaints"
+),
+chk_complaints AS (
+  SELECT customer_id, reported_at, reason, complaint_id,
+    CASE WHEN (customer_id IS NULL OR customer_id = '') THEN 'missing customer_id'
+      WHEN reported_at IS NULL THEN 'missing reported_at'
+      WHEN (reported_at < 0 OR reported_at >= 7258118400000000) THEN 'timestamp out of range' END AS aside
+  FROM src_complaints
+),
+set_complaints AS (
+  SELECT customer_id, reported_at, reason, complaint_id,
+    CASE WHEN aside IS NULL AND complaint_id IS NOT NULL AND ROW_NUMBER() OVER (PARTITION BY complaint_id, aside ORDER BY customer_id COLLATE "C" NULLS FIRST, reported_at NULLS FIRST, reason COLLATE "C" NULLS FIRST, complaint_id COLLATE "C" NULLS FIRST) > 1 THEN 'duplicate key' ELSE aside END AS aside
+  FROM chk_complaints
+),
+v_complaints AS (
+  SELECT customer_id AS cid, reported_at AS t, COALESCE(NULLIF(reason, ''), 'unspecified') AS rsn
+  FROM set_complaints
+  WHERE aside IS NULL
+),
+src_departures AS (
+  SELECT "customer_id" AS customer_id,
+    CAST(EXTRACT(EPOCH FROM "departed_at") * 1000000 AS BIGINT) AS departed_at,
+    "reason" AS reason
+  FROM "sales"."rk_departures"
+),
+set_departures AS (
+  SELECT customer_id, departed_at, reason,
+    CASE WHEN (customer_id IS NULL OR customer_id = '') THEN 'missing customer_id'
+      WHEN departed_at IS NULL THEN 'missing departed_at'
+      WHEN (departed_at < 0 OR departed_at >= 7258118400000000) THEN 'timestamp out of range' END AS aside
+  FROM src_departures
+),
+v_departures AS (
+  SELECT customer_id AS cid, departed_at AS t, COALESCE(NULLIF(reason, ''), 'unspecified') AS rsn
+  FROM set_departures
+  WHERE aside IS NULL
+),
+src_outreach AS (
+  SELECT "customer_id" AS customer_id,
+    CAST(EXTRACT(EPOCH FROM "contacted_at") * 1000000 AS BIGINT) AS contacted_at,
+    "channel" AS channel
+  FROM "sales"."rk_outreach"
+),
+set_outreach AS (
+  SELECT customer_id, contacted_at, channel,
+    CASE WHEN (customer_id IS NULL OR customer_id = '') THEN 'missing customer_id'
+      WHEN contacted_at IS NULL THEN 'missing contacted_at'
+      WHEN (contacted_at < 0 OR contacted_at >= 7258118400000000) THEN 'timestamp out of range' END AS aside
+  FROM src_outreach
+),
+v_outreach AS (
+  SELECT customer_id AS cid, contacted_at AS t, COALESCE(NULLIF(channel, ''), 'unspecified') AS chan
+  FROM set_outreach
+  WHERE aside IS NULL
+),
+src_offers AS (
+  SELECT "customer_id" AS customer_id,
+    CAST(EXTRACT(EPOCH FROM ("issued_at" AT TIME ZONE 'Europe/Berlin')) * 1000000 AS BIGINT) AS issued_at,
+    "offer_type" AS offer_type,
+    CAST("face_value" AS DOUBLE PRECISION) AS face_value,
+    CAST(EXTRACT(EPOCH FROM ("redeemed_at" AT TIME ZONE 'Europe/Berlin')) * 1000000 AS BIGINT) AS redeemed_at,
+    CAST(EXTRACT(EPOCH FROM ("expires_at" AT TIME ZONE 'Europe/Berlin')) * 1000000 AS BIGINT) AS expires_at,
+    "offer_id" AS offer_id
+  FROM "sales"."rk_offers"
+),
+chk_offers AS (
+  SELECT customer_id, issued_at, offer_type, face_value, redeemed_at, expires_at, offer_id,
+    CASE WHEN (customer_id IS NULL OR customer_id = '') THEN 'missing customer_id'
+      WHEN issued_at IS NULL THEN 'missing issued_at'
+      WHEN (issued_at < 0 OR issued_at >= 7258118400000000) THEN 'timestamp out of range'
+      WHEN (redeemed_at < 0 OR redeemed_at >= 7258118400000000) THEN 'timestamp out of range'
+      WHEN (expires_at < 0 OR expires_at >= 7258118400000000) THEN 'timestamp out of range'
+      WHEN (face_value = CAST('NaN' AS DOUBLE PRECISION) OR face_value = CAST('Infinity' AS DOUBLE PRECISION) OR face_value = CAST('-Infinity' AS DOUBLE PRECISION)) THEN 'not a finite number'
+      WHEN redeemed_at < issued_at THEN 'redeemed before issued' END AS aside
+  FROM src_offers
+),
+set_offers AS (
+  SELECT customer_id, issued_at, offer_type, face_value, redeemed_at, expires_at, offer_id,
+    CASE WHEN aside IS NULL AND offer_id IS NOT NULL AND ROW_NUMBER() OVER (PARTITION BY offer_id, aside ORDER BY customer_id COLLATE "C" NULLS FIRST, issued_at NULLS FIRST, offer_type COLLATE "C" NULLS FIRST, face_value NULLS FIRST, redeemed_at NULLS FIRST, expires_at NULLS FIRST, offer_id COLLATE "C" NULLS FIRST) > 1 THEN 'duplicate key' ELSE aside END AS aside
+  FROM chk_offers
+),
+v_offers AS (
+  SELECT customer_id AS cid, issued_at AS t, COALESCE(NULLIF(offer_type, ''), 'unspecified') AS otype, COALESCE(face_value, 0) AS face, redeemed_at AS redeemed, expires_at AS expires
+  FROM set_offers
+  WHERE aside IS NULL
+),
+src_surveys AS (
+  SELECT "customer_id" AS customer_id,
+    CAST(EXTRACT(EPOCH FROM (CAST("responded_at" AS TIMESTAMP) AT TIME ZONE 'Europe/Berlin')) * 1000000 AS BIGINT) AS responded_at,
+    CAST("score" AS DOUBLE PRECISION) AS score,
+    "recovery_related" AS recovery_related,
+    "response_id" AS response_id
+  FROM "sales"."rk_surveys"
+),
+chk_surveys AS (
+  SELECT customer_id, responded_at, score, recovery_related, response_id,
+    CASE WHEN (customer_id IS NULL OR customer_id = '') THEN 'missing customer_id'
+      WHEN responded_at IS NULL THEN 'missing responded_at'
+      WHEN score IS NULL THEN 'missing score'
+      WHEN (responded_at < 0 OR responded_at >= 7258118400000000) THEN 'timestamp out of range'
+      WHEN (score = CAST('NaN' AS DOUBLE PRECISION) OR score = CAST('Infinity' AS DOUBLE PRECISION) OR score = CAST('-Infinity' AS DOUBLE PRECISION)) THEN 'not a finite number'
+      WHEN (score < 1.0 OR score > 5.0) THEN 'score out of range' END AS aside
+  FROM src_surveys
+),
+set_surveys AS (
+  SELECT customer_id, responded_at, score, recovery_related, response_id,
+    CASE WHEN aside IS NULL AND response_id IS NOT NULL AND ROW_NUMBER() OVER (PARTITION BY response_id, aside ORDER BY customer_id COLLATE "C" NULLS FIRST, responded_at NULLS FIRST, score NULLS FIRST, recovery_related NULLS FIRST, response_id COLLATE "C" NULLS FIRST) > 1 THEN 'duplicate key' ELSE aside END AS aside
+  FROM chk_surveys
+),
+v_surveys AS (
+  SELECT customer_id AS cid, responded_at AS t, score AS score, COALESCE(recovery_related, FALSE) AS related
+  FROM set_surveys
+  WHERE aside IS NULL
+),
+latest AS (
+  SELECT 'purchases' AS tbl, 'purchased_at' AS col, MAX(purchased_at) AS t FROM set_purchases WHERE aside IS NULL
+  UNION ALL
+  SELECT 'complaints' AS tbl, 'reported_at' AS col, MAX(reported_at) AS t FROM set_complaints WHERE aside IS NULL
+  UNION ALL
+  SELECT 'departures' AS tbl, 'departed_at' AS col, MAX(departed_at) AS t FROM set_departures WHERE aside IS NULL
+  UNION ALL
+  SELECT 'outreach' AS tbl, 'contacted_at' AS col, MAX(contacted_at) AS t FROM set_outreach WHERE aside IS NULL
+  UNION ALL
+  SELECT 'offers' AS tbl, 'issued_at' AS col, MAX(issued_at) AS t FROM set_offers WHERE aside IS NULL
+  UNION ALL
+  SELECT 'offers' AS tbl, 'redeemed_at' AS col, MAX(redeemed_at) AS t FROM set_offers WHERE aside IS NULL
+  UNION ALL
+  SELECT 'surveys' AS tbl, 'responded_at' AS col, MAX(responded_at) AS t FROM set_surveys WHERE aside IS NULL
+),
+latest_all AS (
+  SELECT MAX(t) AS t FROM latest
+)
+SELECT 1 AS kind, 'customers' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_customers GROUP BY aside
+UNION ALL
+SELECT 1 AS kind, 'purchases' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_purchases GROUP BY aside
+UNION ALL
+SELECT 1 AS kind, 'complaints' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_complaints GROUP BY aside
+UNION ALL
+SELECT 1 AS kind, 'departures' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_departures GROUP BY aside
+UNION ALL
+SELECT 1 AS kind, 'outreach' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_outreach GROUP BY aside
+UNION ALL
+SELECT 1 AS kind, 'offers' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_offers GROUP BY aside
+UNION ALL
+SELECT 1 AS kind, 'surveys' AS tbl, aside AS col, COUNT(*) AS n, CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM set_surveys GROUP BY aside
+UNION ALL
+SELECT 2 AS kind, tbl AS tbl, col AS col, CAST(NULL AS BIGINT) AS n, t AS t, CAST(NULL AS BIGINT) AS recent, CAST(NULL AS BIGINT) AS before_ FROM latest
+UNION ALL
+SELECT 3 AS kind, CAST(NULL AS TEXT) AS tbl, CAST(NULL AS TEXT) AS col, COUNT(*) AS n, MAX(l.t) AS t, COALESCE(SUM(CASE WHEN p.t >= l.t - 31622400000000 THEN 1 ELSE 0 END), 0) AS recent, MAX(CASE WHEN p.t < l.t - 31622400000000 THEN p.t END) AS before_ FROM v_purchases p CROSS JOIN latest_all l
+ORDER BY kind, tbl, col;
