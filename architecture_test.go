@@ -110,6 +110,7 @@ func TestImportRules(t *testing.T) {
 		"github.com/Azure/":                      {"internal/objstore"},
 		"cloud.google.com/":                      {"internal/objstore"},
 		"github.com/apache/iceberg-go":           {"readers", "internal/icebergtest"},
+		"github.com/duckdb/duckdb-go":            {"warehouse/duckdb"},
 	}
 	for dir, imps := range all {
 		for _, im := range imps {

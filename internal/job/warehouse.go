@@ -23,11 +23,27 @@ import (
 // connection in its snapshot transaction, the tables checked against the contract,
 // the data-quality query, and the statements of the latest scorecard computed.
 type warehouseLoaded struct {
-	db       *postgres.DB
+	db       warehouseConn
 	src      *warehouse.Source
 	quality  warehouse.Run // the data-quality statement and counts
 	snapshot string        // the tables' snapshot or time-travel id, where the warehouse has one
 	last     *warehouse.Run
+}
+
+// warehouseConn is an open warehouse in its snapshot transaction: the queries, where it
+// is (what the manifest records) and Close.
+type warehouseConn interface {
+	warehouse.Querier
+	Where() (host, database string)
+	Close() error
+}
+
+// openConn opens the warehouse of dsn for the dialect d.
+func openConn(ctx context.Context, d *warehouse.Dialect, dsn string) (warehouseConn, error) {
+	if d.Name == "duckdb" {
+		return openDuckDB(ctx, dsn, d.SessionSetup)
+	}
+	return postgres.Open(ctx, dsn, d.SessionSetup)
 }
 
 // WarehouseRoot is the input root recorded for a warehouse source: the manifest's
@@ -44,8 +60,11 @@ func openWarehouse(cfg *config.Config) (*warehouse.Dialect, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: warehouse.dialect: %v", config.ErrInvalid, err)
 	}
-	if d.Name != "postgres" {
-		return nil, fmt.Errorf("%w: warehouse.dialect %s: this build executes the SQL on PostgreSQL only; the SQL of every dialect is in the README (Running in your warehouse)", config.ErrInvalid, d.Name)
+	switch {
+	case d.Name == "duckdb" && !duckdbBuilt:
+		return nil, fmt.Errorf("%w: warehouse.dialect duckdb: this build does not run DuckDB (build with -tags recoverykpi_duckdb, which needs cgo); the SQL of every dialect is in the README (Running in your warehouse)", config.ErrInvalid)
+	case d.Name != "postgres" && d.Name != "duckdb":
+		return nil, fmt.Errorf("%w: warehouse.dialect %s: this build executes the SQL on PostgreSQL and DuckDB only; the SQL of every dialect is in the README (Running in your warehouse)", config.ErrInvalid, d.Name)
 	}
 	if w.DSN == "" {
 		return nil, fmt.Errorf("%w: --warehouse: no connection string: set RECOVERYKPI_WAREHOUSE_DSN or warehouse.dsn_file", config.ErrInvalid)
@@ -77,7 +96,7 @@ func (j *Job) openWarehouseTables(ctx context.Context) (*Loaded, error) {
 		return nil, err
 	}
 	w := j.cfg.Warehouse
-	db, err := postgres.Open(ctx, w.DSN, d.SessionSetup)
+	db, err := openConn(ctx, d, w.DSN)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +159,8 @@ func (j *Job) CheckWarehouse(ctx context.Context, w io.Writer) ([]pipeline.Table
 		return nil, err
 	}
 	defer l.Close()
-	fmt.Fprintf(w, "host %s, database %s\n", l.wh.db.Host, l.wh.db.Database)
+	host, database := l.wh.db.Where()
+	fmt.Fprintf(w, "host %s, database %s\n", host, database)
 	for _, t := range l.wh.src.Tables {
 		var cols []string
 		for _, c := range t.Columns {
@@ -190,8 +210,9 @@ func (l *Loaded) warehouseRecord(cfg *config.Config) *manifestout.Warehouse {
 	if wl == nil {
 		return nil
 	}
+	host, database := wl.db.Where()
 	rec := &manifestout.Warehouse{
-		Dialect: wl.src.Dialect.Name, Host: wl.db.Host, Database: wl.db.Database, Schema: cfg.Warehouse.Schema,
+		Dialect: wl.src.Dialect.Name, Host: host, Database: database, Schema: cfg.Warehouse.Schema,
 		Snapshot: wl.snapshot,
 	}
 	if wl.last != nil {

@@ -2,6 +2,7 @@ package job_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -32,6 +33,7 @@ type whCase struct {
 	load      pgtest.Options
 	coarse    bool           // every timestamp on a whole day (pgtest.Coarsen): ties and exact bounds
 	tables    *pgtest.Tables // hand-made tables instead of generated ones
+	dialect   string         // "" is postgres
 }
 
 // `run --warehouse` on a PostgreSQL loaded with a generated extract set (invalid rows
@@ -147,7 +149,7 @@ func runJSON(t *testing.T, tc whCase, dir, dsn, schema string) runOut {
 	ctx := context.Background()
 	yml := tc.config
 	if dsn != "" {
-		yml += "warehouse: {dialect: postgres, schema: " + schema + "}\n"
+		yml += "warehouse: {dialect: " + cmp.Or(tc.dialect, "postgres") + ", schema: " + schema + "}\n"
 	}
 	cfg, err := config.Parse([]byte(yml), "")
 	if err != nil {

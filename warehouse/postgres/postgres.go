@@ -52,6 +52,9 @@ func Open(ctx context.Context, dsn string, setup []string) (*DB, error) {
 	return db, nil
 }
 
+// Where is what the manifest records of the database: its host and name.
+func (db *DB) Where() (host, database string) { return db.Host, db.Database }
+
 // Close ends the transaction and the connection.
 func (db *DB) Close() error {
 	ctx := context.Background()
