@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/recoverykpi/recoverykpi/generate"
 	"github.com/recoverykpi/recoverykpi/internal/pgtest"
 	"github.com/recoverykpi/recoverykpi/warehouse/duckdb"
 )
@@ -37,21 +36,7 @@ func TestWarehouseDuckDBMatchesFiles(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			tc.dialect = "duckdb"
-			dir := t.TempDir()
-			if tc.tables != nil {
-				if err := pgtest.Write(dir, *tc.tables); err != nil {
-					t.Fatal(err)
-				}
-			} else if _, err := generate.Write(ctx, dir, generate.Options{Customers: tc.customers, Seed: tc.seed}); err != nil {
-				t.Fatal(err)
-			}
-			if tc.coarse {
-				out := t.TempDir()
-				if err := pgtest.Coarsen(dir, out, 86_400_000_000); err != nil {
-					t.Fatal(err)
-				}
-				dir = out
-			}
+			dir := caseDir(t, tc)
 			zone := ""
 			if tc.load.WallClock {
 				zone = "Asia/Tokyo"

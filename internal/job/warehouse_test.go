@@ -74,21 +74,7 @@ func TestWarehouseMatchesFiles(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			dir := t.TempDir()
-			if tc.tables != nil {
-				if err := pgtest.Write(dir, *tc.tables); err != nil {
-					t.Fatal(err)
-				}
-			} else if _, err := generate.Write(ctx, dir, generate.Options{Customers: tc.customers, Seed: tc.seed}); err != nil {
-				t.Fatal(err)
-			}
-			if tc.coarse {
-				out := t.TempDir()
-				if err := pgtest.Coarsen(dir, out, 86_400_000_000); err != nil {
-					t.Fatal(err)
-				}
-				dir = out
-			}
+			dir := caseDir(t, tc)
 			schema := fmt.Sprintf("rkpi_diff_%d", tc.seed)
 			if err := pgtest.Load(ctx, dsn, schema, dir, tc.load); err != nil {
 				t.Fatal(err)
@@ -135,6 +121,29 @@ func TestWarehouseMatchesFiles(t *testing.T) {
 			}
 		})
 	}
+}
+
+// caseDir writes the extract set of a case into a new folder and returns it: the
+// hand-made tables or a generated set, with every timestamp on a whole day when the
+// case says so.
+func caseDir(t *testing.T, tc whCase) string {
+	t.Helper()
+	dir := t.TempDir()
+	if tc.tables != nil {
+		if err := pgtest.Write(dir, *tc.tables); err != nil {
+			t.Fatal(err)
+		}
+	} else if _, err := generate.Write(context.Background(), dir, generate.Options{Customers: tc.customers, Seed: tc.seed}); err != nil {
+		t.Fatal(err)
+	}
+	if !tc.coarse {
+		return dir
+	}
+	out := t.TempDir()
+	if err := pgtest.Coarsen(dir, out, 86_400_000_000); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 type runOut struct {
