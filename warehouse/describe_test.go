@@ -107,7 +107,7 @@ func TestLiveWarehouses(t *testing.T) {
 			if os.Getenv(w.env) == "" {
 				t.Skipf("%s is not set: no live %s to run the generated SQL on (the golden SQL in testdata/sql/%s is parsed by sqlglot instead)", w.env, w.dialect, w.dialect)
 			}
-			t.Fatalf("%s is set, but this build has no %s executor: only PostgreSQL runs the SQL (warehouse/postgres); run testdata/sql/%s/*.sql by hand, or add an executor package", w.env, w.dialect, w.dialect)
+			t.Fatalf("%s is set, but this build has no %s executor: only PostgreSQL and DuckDB run the SQL (warehouse/postgres, warehouse/duckdb with -tags recoverykpi_duckdb); run testdata/sql/%s/*.sql by hand, or add an executor package", w.env, w.dialect, w.dialect)
 		})
 	}
 }
