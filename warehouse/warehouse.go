@@ -313,17 +313,6 @@ func (r *Run) DefaultAsOf() (int64, error) {
 	return r.asOf.AsOf()
 }
 
-// Compute computes the scorecard of settings s from the warehouse tables of src:
-// the data-quality counts (Quality), then Scorecard.
-func Compute(ctx context.Context, q Querier, src *Source, s pipeline.Settings) (*pipeline.Scorecard, *Run, error) {
-	run := &Run{}
-	if err := run.Quality(ctx, q, src, s.AsOf == nil); err != nil {
-		return nil, run, err
-	}
-	sc, err := run.Scorecard(ctx, q, src, s)
-	return sc, run, err
-}
-
 // Scorecard computes the scorecard of settings s after Quality: as_of (s.AsOf, else
 // SPEC §3's default from the warehouse), the per-customer query streamed into a
 // pushdown plan, the offers and surveys of the trend.

@@ -230,21 +230,23 @@ func verifyWarehouse(ctx context.Context, rep *Report, m *manifest.Manifest, raw
 	if err != nil {
 		return rep, fmt.Errorf("rerun %s: %w", m.Quarter, err)
 	}
-	if now, err := manifest.Unmarshal(files[len(files)-1].Data); err == nil && now.Warehouse != nil {
-		byRole := map[string]manifest.Statement{}
-		for _, st := range now.Warehouse.Statements {
-			byRole[st.Role] = st
-		}
-		for _, st := range w.Statements {
-			got, ok := byRole[st.Role]
-			switch {
-			case !ok:
-				rep.differ("warehouse statement %s: not sent by the rerun", st.Role)
-			case got.SHA256 != st.SHA256:
-				rep.differ("warehouse statement %s: its SQL changed (published sha256 %s, now %s)", st.Role, st.SHA256, got.SHA256)
-			case got.Rows != st.Rows:
-				rep.differ("warehouse statement %s: published %d rows, now %d: the warehouse data changed", st.Role, st.Rows, got.Rows)
-			}
+	now, err := manifest.Unmarshal(files[len(files)-1].Data)
+	if err != nil || now.Warehouse == nil {
+		return rep, fmt.Errorf("internal: rerun %s: its manifest records no warehouse statements (%v)", m.Quarter, err)
+	}
+	byRole := map[string]manifest.Statement{}
+	for _, st := range now.Warehouse.Statements {
+		byRole[st.Role] = st
+	}
+	for _, st := range w.Statements {
+		got, ok := byRole[st.Role]
+		switch {
+		case !ok:
+			rep.differ("warehouse statement %s: not sent by the rerun", st.Role)
+		case got.SHA256 != st.SHA256:
+			rep.differ("warehouse statement %s: its SQL changed (published sha256 %s, now %s)", st.Role, st.SHA256, got.SHA256)
+		case got.Rows != st.Rows:
+			rep.differ("warehouse statement %s: published %d rows, now %d: the warehouse data changed", st.Role, st.Rows, got.Rows)
 		}
 	}
 	compareOutputs(rep, m, raw, files, published)
