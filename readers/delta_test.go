@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 // The Delta tables under testdata/delta/ were written by Delta Lake's own
@@ -126,7 +128,7 @@ func TestDeltaMultiPartCheckpoint(t *testing.T) {
 	if got := sortedCopy(deliveredIDs(t, res)); !slices.Equal(got, intRange(0, 30)) {
 		t.Errorf("ids %v", got)
 	}
-	if res.quality.RowsRead != 31 || res.quality.ByReason[ReasonDuplicateKey] != 1 {
+	if res.quality.RowsRead != 31 || res.quality.ByReason[contract.ReasonDuplicateKey] != 1 {
 		t.Errorf("quality %+v", res.quality)
 	}
 	ex, err := Discover(t.Context(), os.DirFS(dir), idMapping(map[string]string{"customer_id": "id"}))

@@ -14,6 +14,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/recoverykpi/recoverykpi/internal/arrowcheck"
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 // TestDictionariesDeliverTheSameRows reads complaints whose text columns are
@@ -77,7 +78,7 @@ func TestDictionariesDeliverTheSameRows(t *testing.T) {
 	if dict.dictCols == 0 {
 		t.Errorf("with Dictionaries no batch column was a dictionary")
 	}
-	if len(plain.rows) == 0 || plain.quality.RowsSetAside == 0 || plain.quality.ByReason[ReasonDuplicateKey] == 0 {
+	if len(plain.rows) == 0 || plain.quality.RowsSetAside == 0 || plain.quality.ByReason[contract.ReasonDuplicateKey] == 0 {
 		t.Fatalf("the fixture should deliver rows and set some aside, duplicates among them: %+v", plain.quality)
 	}
 }

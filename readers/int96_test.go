@@ -12,6 +12,8 @@ import (
 	apq "github.com/apache/arrow-go/v18/parquet"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 // int96Of is t as a legacy INT96 (nanoseconds of the day, Julian day), for any
@@ -83,15 +85,15 @@ func TestInt96OutOfRange(t *testing.T) {
 		gotAside = append(gotAside, aside{res.setAside.Reason(i), row, v})
 	}
 	wantAside := []aside{
-		{ReasonTimestampRange, 1, "9999-12-31T00:00:00Z"},
+		{contract.ReasonTimestampRange, 1, "9999-12-31T00:00:00Z"},
 		{"missing purchased_at", 2, "null"},
-		{ReasonTimestampRange, 3, "0001-01-01T00:00:00Z"},
-		{ReasonTimestampRange, 5, "2200-01-01T00:00:00Z"},
+		{contract.ReasonTimestampRange, 3, "0001-01-01T00:00:00Z"},
+		{contract.ReasonTimestampRange, 5, "2200-01-01T00:00:00Z"},
 	}
 	if !reflect.DeepEqual(gotAside, wantAside) {
 		t.Errorf("set aside %v, want %v", gotAside, wantAside)
 	}
-	if ex := res.quality.Examples[ReasonTimestampRange]; len(ex) == 0 || ex[0].Row != 1 || ex[0].Values["purchased_at"] != "9999-12-31T00:00:00Z" {
+	if ex := res.quality.Examples[contract.ReasonTimestampRange]; len(ex) == 0 || ex[0].Row != 1 || ex[0].Values["purchased_at"] != "9999-12-31T00:00:00Z" {
 		t.Errorf("examples %+v", ex)
 	}
 }

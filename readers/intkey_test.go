@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 // TestIntegerKeyNotDelivered checks that an integer key that only validation
@@ -31,7 +33,7 @@ func TestIntegerKeyNotDelivered(t *testing.T) {
 			if !reflect.DeepEqual(raw.setAside, text.setAside) {
 				t.Errorf("set-aside rows differ:\n raw  %+v\n text %+v", raw.setAside, text.setAside)
 			}
-			if raw.quality.ByReason[ReasonDuplicateKey] != 2 {
+			if raw.quality.ByReason[contract.ReasonDuplicateKey] != 2 {
 				t.Errorf("duplicates: %v, want 2", raw.quality.ByReason)
 			}
 			if len(raw.rows) != len(text.rows) {

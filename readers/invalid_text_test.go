@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 	"github.com/recoverykpi/recoverykpi/internal/duckdbtest"
 )
 
@@ -29,13 +30,13 @@ func TestInvalidTextIsSetAside(t *testing.T) {
 		t.Errorf("valid ids %v, want %v", got, want)
 	}
 	// the last row is out of range first (rule 2)
-	if got, want := de.quality.ByReason, map[string]int64{ReasonInvalidText: 1, ReasonTimestampRange: 1}; !reflect.DeepEqual(got, want) {
+	if got, want := de.quality.ByReason, map[string]int64{contract.ReasonInvalidText: 1, contract.ReasonTimestampRange: 1}; !reflect.DeepEqual(got, want) {
 		t.Errorf("reasons %v, want %v", got, want)
 	}
-	if de.setAside.Reason(0) != ReasonInvalidText || de.setAside.Text(0, 0) != "\xffid" {
+	if de.setAside.Reason(0) != contract.ReasonInvalidText || de.setAside.Text(0, 0) != "\xffid" {
 		t.Errorf("set aside %q as %q", de.setAside.Text(0, 0), de.setAside.Reason(0))
 	}
-	if ex := de.quality.Examples[ReasonInvalidText]; len(ex) != 1 || ex[0].Values["customer_id"] != "\uFFFDid" || ex[0].Row != 1 {
+	if ex := de.quality.Examples[contract.ReasonInvalidText]; len(ex) != 1 || ex[0].Values["customer_id"] != "\uFFFDid" || ex[0].Row != 1 {
 		t.Errorf("example %+v", ex)
 	}
 
@@ -64,7 +65,7 @@ func TestInvalidTextIsSetAside(t *testing.T) {
 			reasons = append(reasons, su.setAside.Reason(i))
 		}
 		// the invalid key of row 3 is not a duplicate key either: rule 6 counts only the rows still valid
-		if want := []string{ReasonNotFinite, ReasonInvalidText, ReasonInvalidText}; !reflect.DeepEqual(reasons, want) {
+		if want := []string{contract.ReasonNotFinite, contract.ReasonInvalidText, contract.ReasonInvalidText}; !reflect.DeepEqual(reasons, want) {
 			t.Errorf("dictionaries %v: reasons %v, want %v", dict, reasons, want)
 		}
 	}

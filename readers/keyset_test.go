@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 // collidingHashes are placement hashes under which many different keys have
@@ -211,11 +213,11 @@ func TestReaderTextKeyDuplicates(t *testing.T) {
 		got = append(got, row{res.setAside.Reason(i), f, n})
 	}
 	want := []row{
-		{ReasonDuplicateKey, "purchases/part-1.parquet", 2},
+		{contract.ReasonDuplicateKey, "purchases/part-1.parquet", 2},
 		{"missing customer_id", "purchases/part-1.parquet", 6}, // its "Q-7" is not recorded
-		{ReasonDuplicateKey, "purchases/part-1.parquet", 7},
-		{ReasonDuplicateKey, "purchases/part-2.parquet", 0},
-		{ReasonDuplicateKey, "purchases/part-2.parquet", 5},
+		{contract.ReasonDuplicateKey, "purchases/part-1.parquet", 7},
+		{contract.ReasonDuplicateKey, "purchases/part-2.parquet", 0},
+		{contract.ReasonDuplicateKey, "purchases/part-2.parquet", 5},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("set aside:\n got  %v\n want %v", got, want)

@@ -11,6 +11,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
 // Part files are recognised by content, not by name: the names that Hive,
@@ -164,7 +166,7 @@ func TestCaseInsensitiveColumns(t *testing.T) {
 		if got := column(res.rows, "redeemed_at"); !reflect.DeepEqual(got, []any{redeemed, nil}) {
 			t.Errorf("redeemed_at %v", got)
 		}
-		if res.quality.ByReason[ReasonRedeemedBefore] != 1 {
+		if res.quality.ByReason[contract.ReasonRedeemedBefore] != 1 {
 			t.Errorf("reasons %v", res.quality.ByReason)
 		}
 		var sources []string
@@ -261,7 +263,7 @@ func TestSchemaEvolution(t *testing.T) {
 			if got := column(res.rows, "offer_type"); !reflect.DeepEqual(got, []any{nil, "voucher", nil}) {
 				t.Errorf("offer_type %v", got)
 			}
-			want := map[string]int64{"missing customer_id": 1, ReasonDuplicateKey: 1, ReasonRedeemedBefore: 1}
+			want := map[string]int64{"missing customer_id": 1, contract.ReasonDuplicateKey: 1, contract.ReasonRedeemedBefore: 1}
 			if !reflect.DeepEqual(res.quality.ByReason, want) {
 				t.Errorf("reasons %v, want %v", res.quality.ByReason, want)
 			}

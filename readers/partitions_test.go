@@ -12,6 +12,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 	"github.com/recoverykpi/recoverykpi/internal/duckdbtest"
 )
 
@@ -173,7 +174,7 @@ func TestHivePartitionsWrittenByArrowGo(t *testing.T) {
 		if got := column(res.rows, "customer_id"); !reflect.DeepEqual(got, []any{"7", "8"}) {
 			t.Errorf("customer_id %v", got)
 		}
-		if res.quality.ByReason[ReasonDuplicateKey] != 1 {
+		if res.quality.ByReason[contract.ReasonDuplicateKey] != 1 {
 			t.Errorf("set aside %v, want one duplicate key", res.quality.ByReason)
 		}
 	})

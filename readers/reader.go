@@ -20,23 +20,6 @@ import (
 	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
 
-// Reason texts of SPEC §2 (the "missing <column>" reasons are built per
-// column).
-const (
-	ReasonTimestampRange = "timestamp out of range"
-	ReasonNotFinite      = "not a finite number"
-	ReasonInvalidText    = "invalid text"
-	ReasonScoreRange     = "score out of range"
-	ReasonRedeemedBefore = "redeemed before issued"
-	ReasonDuplicateKey   = "duplicate key"
-)
-
-// Valid timestamps are in [1970-01-01T00:00:00Z, 2200-01-01T00:00:00Z).
-const (
-	minValidUS = 0
-	maxValidUS = 7258118400 * usPerSec // 2200-01-01T00:00:00Z, exclusive
-)
-
 // TableReader streams the valid rows of one table as Arrow record batches in
 // the normalised schema, and sets the invalid rows aside. It is not safe for
 // concurrent use.
@@ -123,7 +106,7 @@ func (t *TableSource) Open(ctx context.Context, cols []string) (_ *TableReader, 
 		code := 0
 		if c.Required {
 			code = len(r.reasonText)
-			r.reasonText = append(r.reasonText, "missing "+c.Name)
+			r.reasonText = append(r.reasonText, contract.MissingReason(c.Name))
 		}
 		r.missing = append(r.missing, code)
 		switch {
@@ -142,8 +125,8 @@ func (t *TableSource) Open(ctx context.Context, cols []string) (_ *TableReader, 
 	for _, x := range []struct {
 		code *uint8
 		text string
-	}{{&r.codeTime, ReasonTimestampRange}, {&r.codeFinite, ReasonNotFinite}, {&r.codeText, ReasonInvalidText}, {&r.codeScore, ReasonScoreRange},
-		{&r.codeRedeemed, ReasonRedeemedBefore}, {&r.codeDup, ReasonDuplicateKey}, {&r.codeDeleted, "(deleted)"}} {
+	}{{&r.codeTime, contract.ReasonTimestampRange}, {&r.codeFinite, contract.ReasonNotFinite}, {&r.codeText, contract.ReasonInvalidText}, {&r.codeScore, contract.ReasonScoreRange},
+		{&r.codeRedeemed, contract.ReasonRedeemedBefore}, {&r.codeDup, contract.ReasonDuplicateKey}, {&r.codeDeleted, "(deleted)"}} {
 		*x.code = uint8(len(r.reasonText))
 		r.reasonText = append(r.reasonText, x.text)
 	}
@@ -606,7 +589,7 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 		case contract.KindTime:
 			a := norm[k].(*array.Timestamp)
 			for i, v := range a.TimestampValues() {
-				if reasons[i] == 0 && (v < minValidUS || v >= maxValidUS) && a.IsValid(i) {
+				if reasons[i] == 0 && (v < contract.MinValidMicros || v >= contract.MaxValidMicros) && a.IsValid(i) {
 					reasons[i] = r.codeTime
 				}
 			}

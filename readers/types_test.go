@@ -176,7 +176,7 @@ func TestSurveysBoolAndScore(t *testing.T) {
 	if got, want := column(res.rows, "score"), []any{1.0, 5.0, 3.0}; !reflect.DeepEqual(got, want) {
 		t.Errorf("score = %v, want %v", got, want)
 	}
-	if got := res.quality.ByReason[ReasonScoreRange]; got != 2 {
+	if got := res.quality.ByReason[contract.ReasonScoreRange]; got != 2 {
 		t.Errorf("score out of range = %d, want 2", got)
 	}
 }

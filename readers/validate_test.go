@@ -48,11 +48,11 @@ func TestValidationReasons(t *testing.T) {
 
 	res := readTable(t, dir, "purchases", Options{}, nil)
 	wantReasons := map[string]int64{
-		"missing customer_id":  3, // null, "", null (a duplicate of o6 too)
-		"missing purchased_at": 1,
-		ReasonTimestampRange:   3, // -1 µs, 2200-01-01, -1 ns
-		ReasonNotFinite:        3,
-		ReasonDuplicateKey:     2, // "" twice, o1 across files
+		"missing customer_id":         3, // null, "", null (a duplicate of o6 too)
+		"missing purchased_at":        1,
+		contract.ReasonTimestampRange: 3, // -1 µs, 2200-01-01, -1 ns
+		contract.ReasonNotFinite:      3,
+		contract.ReasonDuplicateKey:   2, // "" twice, o1 across files
 	}
 	if !reflect.DeepEqual(res.quality.ByReason, wantReasons) {
 		t.Errorf("by reason = %v, want %v", res.quality.ByReason, wantReasons)
@@ -74,7 +74,7 @@ func TestValidationReasons(t *testing.T) {
 	if !reflect.DeepEqual(res.quality.Files, wantFiles) {
 		t.Errorf("files = %+v, want %+v", res.quality.Files, wantFiles)
 	}
-	ex := res.quality.Examples[ReasonDuplicateKey]
+	ex := res.quality.Examples[contract.ReasonDuplicateKey]
 	if len(ex) != 2 || ex[0].Row != 7 || ex[0].Values["order_id"] != "" || ex[1].File != "purchases/dt=2026-01-02/part-0.parquet" || ex[1].Row != 0 {
 		t.Errorf("duplicate examples = %+v", ex)
 	}
@@ -96,10 +96,10 @@ func TestValidationReasons(t *testing.T) {
 	}
 	f1, f2, f3 := wantFiles[0].Path, wantFiles[1].Path, wantFiles[2].Path
 	want := []brief{
-		{"<null>", "missing customer_id", f1}, {"", "missing customer_id", f1}, {"d", ReasonTimestampRange, f1},
-		{"e", ReasonTimestampRange, f1}, {"h", ReasonDuplicateKey, f1}, {"i", "missing purchased_at", f1},
-		{"j", ReasonDuplicateKey, f2}, {"k", ReasonTimestampRange, f2}, {"<null>", "missing customer_id", f2},
-		{"p", ReasonNotFinite, f3}, {"q", ReasonNotFinite, f3}, {"r", ReasonNotFinite, f3},
+		{"<null>", "missing customer_id", f1}, {"", "missing customer_id", f1}, {"d", contract.ReasonTimestampRange, f1},
+		{"e", contract.ReasonTimestampRange, f1}, {"h", contract.ReasonDuplicateKey, f1}, {"i", "missing purchased_at", f1},
+		{"j", contract.ReasonDuplicateKey, f2}, {"k", contract.ReasonTimestampRange, f2}, {"<null>", "missing customer_id", f2},
+		{"p", contract.ReasonNotFinite, f3}, {"q", contract.ReasonNotFinite, f3}, {"r", contract.ReasonNotFinite, f3},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("quarantine rows\n got %v\nwant %v", got, want)
@@ -120,7 +120,7 @@ func TestValidationOffersAndBoundaries(t *testing.T) {
 		c("expires_at", tsUTC(arrow.Microsecond), `[1, 2, 7258118400000000, 3, 4]`),
 		c("offer_id", arrow.PrimitiveTypes.Int64, `[1, 2, 3, 4, 1]`))
 	res := readTable(t, dir, "offers", Options{}, []string{"customer_id"})
-	want := map[string]int64{ReasonRedeemedBefore: 2, ReasonTimestampRange: 1}
+	want := map[string]int64{contract.ReasonRedeemedBefore: 2, contract.ReasonTimestampRange: 1}
 	if !reflect.DeepEqual(res.quality.ByReason, want) {
 		t.Errorf("by reason = %v, want %v", res.quality.ByReason, want)
 	}
@@ -145,7 +145,7 @@ func TestScoreBoundaries(t *testing.T) {
 		c("responded_at", tsUTC(arrow.Microsecond), `[1, 1, 1, 1, 1]`),
 		c("score", arrow.PrimitiveTypes.Float64, `[0, 0.9999, 10, 10.0001, null]`))
 	res := readTable(t, dir, "surveys", Options{ScoreMin: 0, ScoreMax: 10}, nil)
-	want := map[string]int64{ReasonScoreRange: 1, "missing score": 1}
+	want := map[string]int64{contract.ReasonScoreRange: 1, "missing score": 1}
 	if !reflect.DeepEqual(res.quality.ByReason, want) {
 		t.Errorf("by reason = %v, want %v", res.quality.ByReason, want)
 	}
@@ -161,7 +161,7 @@ func TestDuplicateIntegerKeysAcrossTypes(t *testing.T) {
 	writeArrow(t, dir, "customers/b.parquet", arrowOpts{}, c("customer_id", arrow.PrimitiveTypes.Uint64, `[3, 18446744073709551615, 18446744073709551615]`))
 	writeArrow(t, dir, "customers/c.parquet", arrowOpts{}, c("customer_id", dec(38, 0), `["2", "18446744073709551615", "4"]`))
 	res := readTable(t, dir, "customers", Options{}, nil)
-	if got := res.quality.ByReason[ReasonDuplicateKey]; got != 4 {
+	if got := res.quality.ByReason[contract.ReasonDuplicateKey]; got != 4 {
 		t.Errorf("duplicates = %d, want 4", got)
 	}
 	if got := column(res.rows, "customer_id"); !reflect.DeepEqual(got, []any{"1", "2", "3", "18446744073709551615", "4"}) {

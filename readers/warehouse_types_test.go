@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 	"github.com/recoverykpi/recoverykpi/internal/duckdbtest"
 )
 
@@ -86,7 +87,7 @@ func TestUUIDIDsAsCanonicalText(t *testing.T) {
 		t.Errorf("parquet-go UUIDs read as %v", got)
 	}
 	// a UUID key is compared as its text: the second response is a duplicate
-	if got := su.quality.ByReason[ReasonDuplicateKey]; got != 1 {
+	if got := su.quality.ByReason[contract.ReasonDuplicateKey]; got != 1 {
 		t.Errorf("duplicate UUID keys = %d, want 1", got)
 	}
 	if got := su.setAside.Text(0, 0); got != uuidText {
@@ -137,7 +138,7 @@ func TestBinaryAndJSONAsText(t *testing.T) {
 		t.Errorf("JSON reasons %v, want %v", got, want)
 	}
 	// the third row's key k1 repeats the first: compared as text
-	if co.setAside.Len() != 1 || co.setAside.Reason(0) != ReasonDuplicateKey || co.setAside.Text(0, 0) != "café" {
+	if co.setAside.Len() != 1 || co.setAside.Reason(0) != contract.ReasonDuplicateKey || co.setAside.Text(0, 0) != "café" {
 		t.Errorf("set aside %d rows", co.setAside.Len())
 	}
 	pu := readTable(t, dir, "purchases", Options{}, []string{"customer_id"})

@@ -9,24 +9,6 @@ import (
 	"github.com/recoverykpi/recoverykpi/pipeline"
 )
 
-// Set-aside reasons of SPEC §2 (the readers' texts: the same counts under the same
-// names in data_quality).
-const (
-	reasonTimestampRange = "timestamp out of range"
-	reasonNotFinite      = "not a finite number"
-	reasonInvalidText    = "invalid text"
-	reasonScoreRange     = "score out of range"
-	reasonRedeemedBefore = "redeemed before issued"
-	reasonDuplicateKey   = "duplicate key"
-)
-
-// The range of valid timestamps, µs (SPEC §2 rule 2: "a timestamp before 1970-01-01
-// or from 2200-01-01 on").
-const (
-	minValidUS = 0
-	maxValidUS = 7258118400 * 1_000_000
-)
-
 // Source is the warehouse tables the generator reads.
 type Source struct {
 	Dialect *Dialect
@@ -156,16 +138,16 @@ func (s *Source) tableCTEs(b *strings.Builder, name string) {
 		if cc.Kind == contract.KindID {
 			cond = "(" + cond + " OR " + cc.Name + " = '')"
 		}
-		add(cond, "missing "+cc.Name)
+		add(cond, contract.MissingReason(cc.Name))
 	}
 	for _, cc := range def.Columns { // 2. timestamps out of range
 		if cc.Kind == contract.KindTime && present(t, cc.Name) {
-			add(fmt.Sprintf("(%s < %d OR %s >= %d)", cc.Name, minValidUS, cc.Name, int64(maxValidUS)), reasonTimestampRange)
+			add(fmt.Sprintf("(%s < %d OR %s >= %d)", cc.Name, contract.MinValidMicros, cc.Name, int64(contract.MaxValidMicros)), contract.ReasonTimestampRange)
 		}
 	}
 	for _, cc := range def.Columns { // 3. numbers not finite
 		if cc.Kind == contract.KindNumber && present(t, cc.Name) {
-			add(d.nonFinite(cc.Name), reasonNotFinite)
+			add(d.nonFinite(cc.Name), contract.ReasonNotFinite)
 		}
 	}
 	if d.invalidUTF8 != nil { // (v2) invalid text
@@ -176,14 +158,14 @@ func (s *Source) tableCTEs(b *strings.Builder, name string) {
 			}
 		}
 		if len(conds) > 0 {
-			add("("+strings.Join(conds, " OR ")+")", reasonInvalidText)
+			add("("+strings.Join(conds, " OR ")+")", contract.ReasonInvalidText)
 		}
 	}
 	if name == contract.Surveys { // 4. score out of range
-		add(fmt.Sprintf("(%s < %s OR %s > %s)", contract.Score, floatLiteral(s.ScoreMin), contract.Score, floatLiteral(s.ScoreMax)), reasonScoreRange)
+		add(fmt.Sprintf("(%s < %s OR %s > %s)", contract.Score, floatLiteral(s.ScoreMin), contract.Score, floatLiteral(s.ScoreMax)), contract.ReasonScoreRange)
 	}
 	if name == contract.Offers && present(t, contract.RedeemedAt) { // 5. redeemed before issued
-		add(contract.RedeemedAt+" < "+contract.IssuedAt, reasonRedeemedBefore)
+		add(contract.RedeemedAt+" < "+contract.IssuedAt, contract.ReasonRedeemedBefore)
 	}
 	reason := typedNull(d.Text)
 	if len(when) > 0 {
@@ -204,7 +186,7 @@ func (s *Source) tableCTEs(b *strings.Builder, name string) {
 			order = append(order, x+" NULLS FIRST")
 		}
 		fmt.Fprintf(b, "%s AS (\n  SELECT %s,\n    CASE WHEN aside IS NULL AND %s IS NOT NULL AND ROW_NUMBER() OVER (PARTITION BY %s, aside ORDER BY %s) > 1 THEN %s ELSE aside END AS aside\n  FROM chk_%s\n),\n",
-			setName(name), strings.Join(names, ", "), def.Key, def.Key, strings.Join(order, ", "), literal(reasonDuplicateKey), name)
+			setName(name), strings.Join(names, ", "), def.Key, def.Key, strings.Join(order, ", "), literal(contract.ReasonDuplicateKey), name)
 	} else {
 		fmt.Fprintf(b, "%s AS (\n  SELECT %s,\n    %s AS aside\n  FROM %s\n),\n", setName(name), strings.Join(names, ", "), reason, srcName(name))
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/recoverykpi/recoverykpi/internal/contract"
 	"github.com/recoverykpi/recoverykpi/internal/duckdbtest"
 	"github.com/recoverykpi/recoverykpi/readers"
 )
@@ -149,9 +150,9 @@ func TestWritePurchases(t *testing.T) {
 	f0, f1 := "purchases/part-0.parquet", "purchases/part-1.parquet"
 	want := []row{
 		{nil, ptr[int64](11), ptr[float64](2), ptr("o2"), "missing customer_id", f0},
-		{ptr("c"), ptr[int64](-1), ptr[float64](3), ptr("o3"), readers.ReasonTimestampRange, f0},
-		{ptr("d"), ptr[int64](12), nil, nil, readers.ReasonNotFinite, f1},
-		{ptr("e"), ptr[int64](13), ptr[float64](4), ptr("o1"), readers.ReasonDuplicateKey, f1},
+		{ptr("c"), ptr[int64](-1), ptr[float64](3), ptr("o3"), contract.ReasonTimestampRange, f0},
+		{ptr("d"), ptr[int64](12), nil, nil, contract.ReasonNotFinite, f1},
+		{ptr("e"), ptr[int64](13), ptr[float64](4), ptr("o1"), contract.ReasonDuplicateKey, f1},
 	}
 	if !reflect.DeepEqual(rows, want) {
 		t.Errorf("rows\n got %+v\nwant %+v", deref(rows), deref(want))
@@ -213,8 +214,8 @@ func TestWriteRenamesClashingColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []row{
-		{ptr("b"), ptr("rude"), readers.ReasonDuplicateKey},
-		{ptr("c"), nil, readers.ReasonDuplicateKey},
+		{ptr("b"), ptr("rude"), contract.ReasonDuplicateKey},
+		{ptr("c"), nil, contract.ReasonDuplicateKey},
 	}
 	if !reflect.DeepEqual(rows, want) {
 		t.Errorf("rows\n got %+v\nwant %+v", deref(rows), deref(want))
@@ -255,8 +256,8 @@ func TestWriteNumbersAndBooleans(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []row{
-		{ptr("b"), ptr[float64](9), ptr(false), readers.ReasonScoreRange, "surveys.parquet"},
-		{ptr("c"), ptr[float64](0), nil, readers.ReasonScoreRange, "surveys.parquet"},
+		{ptr("b"), ptr[float64](9), ptr(false), contract.ReasonScoreRange, "surveys.parquet"},
+		{ptr("c"), ptr[float64](0), nil, contract.ReasonScoreRange, "surveys.parquet"},
 	}
 	if !reflect.DeepEqual(rows, want) {
 		t.Errorf("rows\n got %+v\nwant %+v", deref(rows), deref(want))
@@ -317,9 +318,9 @@ func TestWriteInvalidTextDuckDBReads(t *testing.T) {
 	// not STRING. complaint_id, all UTF-8, stays STRING.
 	rows := duckdbtest.Run(t, "SELECT hex(customer_id) AS id, typeof(customer_id) AS t, hex(reason_original) AS r, complaint_id, reason, source_file FROM "+duckdbtest.Quote(p))
 	want := []map[string]any{
-		{"id": "62FF", "t": "BLOB", "r": "72756465", "complaint_id": "c2", "reason": readers.ReasonInvalidText, "source_file": "complaints.parquet"},
-		{"id": "63", "t": "BLOB", "r": nil, "complaint_id": "c1", "reason": readers.ReasonDuplicateKey, "source_file": "complaints.parquet"},
-		{"id": "64", "t": "BLOB", "r": "636166C3", "complaint_id": "c4", "reason": readers.ReasonTimestampRange, "source_file": "complaints.parquet"},
+		{"id": "62FF", "t": "BLOB", "r": "72756465", "complaint_id": "c2", "reason": contract.ReasonInvalidText, "source_file": "complaints.parquet"},
+		{"id": "63", "t": "BLOB", "r": nil, "complaint_id": "c1", "reason": contract.ReasonDuplicateKey, "source_file": "complaints.parquet"},
+		{"id": "64", "t": "BLOB", "r": "636166C3", "complaint_id": "c4", "reason": contract.ReasonTimestampRange, "source_file": "complaints.parquet"},
 	}
 	if !reflect.DeepEqual(rows, want) {
 		t.Errorf("DuckDB reads\n%v\nwant\n%v", rows, want)
