@@ -226,16 +226,22 @@ var tableColumns = map[string][]string{
 	contract.Surveys:    {contract.CustomerID, contract.RespondedAt, contract.Score, contract.RecoveryRelated},
 }
 
-// ingest reads every present table into columns. Customers are indexed first, so the
-// dense index follows the customers table, then first appearance in the other tables.
-func ingest(ctx context.Context, ex Extract) (*data, error) {
+// newData returns empty columns and dictionaries. The engine compares reasons by
+// rank, so both default reasons have ids up front.
+func newData() *data {
 	d := &data{
 		customers: newDict(), segments: newDict(), reasons: newDict(), offerTypes: newDict(), channels: newDict(),
 		present: map[string]bool{}, maxT: math.MinInt64,
 	}
-	// The engine compares reasons by rank, so both default reasons have ids up front.
 	d.reasons.id(contract.Lapsed)
 	d.reasons.id(contract.Unspecified)
+	return d
+}
+
+// ingest reads every present table into columns. Customers are indexed first, so the
+// dense index follows the customers table, then first appearance in the other tables.
+func ingest(ctx context.Context, ex Extract) (*data, error) {
+	d := newData()
 	if !ex.Has(contract.Purchases) {
 		return nil, fmt.Errorf("%w: table purchases is missing", ErrNoData)
 	}

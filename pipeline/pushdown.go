@@ -72,10 +72,7 @@ func PlanPushdown(s Settings, asOf int64, present []string) (*PushdownPlan, erro
 		return nil, err
 	}
 	cal := s.Calendar
-	d := &data{
-		customers: newDict(), segments: newDict(), reasons: newDict(), offerTypes: newDict(), channels: newDict(),
-		present: map[string]bool{},
-	}
+	d := newData()
 	for _, t := range present {
 		d.present[t] = true
 	}
