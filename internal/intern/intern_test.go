@@ -105,17 +105,24 @@ func BenchmarkTable(b *testing.B) {
 }
 
 // IDs gives the ids ID gives, string by string in order (new ones added, repeats
-// found, the empty string among them), for groups of every size, on a table that
-// grows while IDs runs.
+// found, the empty string among them, runs of equal strings of every length, across
+// groups, stretches in the table's own order that its guess of the next id finds),
+// for groups of every size, on a table that grows while IDs runs.
 func TestIDs(t *testing.T) {
 	var want, got Table
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{0, 1, 15, 16, 17, 1000, 70000} {
 		strs := make([]string, n)
+		seq := 0 // the ids in the order of the table's first strings, with gaps
 		for i := range strs {
-			switch rng.IntN(20) {
-			case 0:
+			switch r := rng.IntN(20); {
+			case r == 0:
 				strs[i] = ""
+			case r < 8 && i > 0: // a run: the string before again
+				strs[i] = strs[i-1]
+			case r < 14:
+				seq += 1 + rng.IntN(2)
+				strs[i] = fmt.Sprintf("C%07d", seq)
 			default:
 				strs[i] = fmt.Sprintf("C%07d", rng.IntN(50000))
 			}
@@ -170,6 +177,39 @@ func BenchmarkIDs(b *testing.B) {
 		}
 	})
 	b.Run("IDs", func(b *testing.B) {
+		for b.Loop() {
+			t.IDs(offsets, data, ids)
+		}
+	})
+	// The same lookups in runs of 1 to 15 rows of one customer (8 on average), as an
+	// extract written in customer order has them.
+	offsets, data = offsets[:1], data[:0]
+	for len(offsets) <= lookups {
+		id := fmt.Sprintf("CUST-%08d", rng.IntN(distinct))
+		for range min(1+rng.IntN(15), lookups+1-len(offsets)) {
+			data = append(data, id...)
+			offsets = append(offsets, int32(len(data)))
+		}
+	}
+	b.Run("IDs/runs", func(b *testing.B) {
+		for b.Loop() {
+			t.IDs(offsets, data, ids)
+		}
+	})
+	// The same runs in the table's order, one customer in ten missing, as an extract
+	// sorted by customer has them.
+	offsets, data = offsets[:1], data[:0]
+	for c := 0; len(offsets) <= lookups; c++ {
+		if rng.IntN(10) == 0 {
+			continue
+		}
+		id := fmt.Sprintf("CUST-%08d", c%distinct)
+		for range min(1+rng.IntN(15), lookups+1-len(offsets)) {
+			data = append(data, id...)
+			offsets = append(offsets, int32(len(data)))
+		}
+	}
+	b.Run("IDs/sorted", func(b *testing.B) {
 		for b.Loop() {
 			t.IDs(offsets, data, ids)
 		}
