@@ -58,3 +58,31 @@ func TestWorklistsRefuseNaN(t *testing.T) {
 		t.Fatalf("NaN encoded: %v", err)
 	}
 }
+
+// encode's bytes are an indenting Encoder's, HTML characters unescaped, ending in a
+// newline.
+func TestEncodeAsIndentingEncoder(t *testing.T) {
+	at := time.Date(2026, 7, 3, 9, 30, 15, 500000000, time.UTC)
+	name := "<O'Brien & Sons>\u2028"
+	sc := &pipeline.Scorecard{Quarter: pipeline.Quarter{Label: "2026-Q3", Start: at, End: at.AddDate(0, 3, 0)}, AsOf: at,
+		Winback:       []pipeline.WinbackRow{{CustomerID: "C-1", Name: &name, AtRiskAt: at, RevenueAtRisk: 1e21}},
+		IntensiveCare: []pipeline.CareRow{{CustomerID: "C-2", Name: &name, RecoveredAt: at, ReviewDue: at, NetAmountSince: -12.5}}}
+	doc := newDocument(sc)
+	var want strings.Builder
+	enc := stdjson.NewEncoder(&want)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		t.Fatal(err)
+	}
+	got, err := encode(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want.String() {
+		t.Fatalf("encode gives\n%s\nan indenting Encoder\n%s", got, want.String())
+	}
+	if !strings.Contains(want.String(), "<O'Brien & Sons>") {
+		t.Fatal("HTML characters escaped")
+	}
+}
