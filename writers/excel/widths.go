@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -161,6 +162,37 @@ func headerWidth(s string, bold bool) float64 {
 	return w
 }
 
+// numberFormat is a number format code split into its sections, with the text each
+// date-time section shows (the same for every value: dateText).
+type numberFormat struct {
+	sections []string
+	date     []bool
+	dateText []string
+}
+
+// formats holds the codes parsed (code → *numberFormat): a worklist measures every
+// cell of a few formats, hundreds of thousands of times each.
+var formats sync.Map
+
+// parsedFormat returns the sections of code and which are date-time sections.
+func parsedFormat(code string) *numberFormat {
+	if f, ok := formats.Load(code); ok {
+		return f.(*numberFormat)
+	}
+	f := &numberFormat{sections: splitSections(code)}
+	for _, sec := range f.sections {
+		isDate := strings.ContainsAny(strings.ToLower(unquoted(sec)), "ymdh")
+		text := ""
+		if isDate {
+			text = dateText(sec)
+		}
+		f.date = append(f.date, isDate)
+		f.dateText = append(f.dateText, text)
+	}
+	formats.Store(code, f)
+	return f
+}
+
 // renderNumber returns the text a number shows in a cell with the number format
 // code, for the codes this package writes: sections for positive; negative; zero,
 // quoted literals, [colour] tags, 0 # , . placeholders, trailing commas that scale by
@@ -169,20 +201,21 @@ func renderNumber(code string, v float64) string {
 	if code == "" {
 		return strconv.FormatFloat(v, 'g', 11, 64)
 	}
-	sections := splitSections(code)
-	sec := sections[0]
+	f := parsedFormat(code)
+	i := 0
 	neg := false
 	switch {
-	case v < 0 && len(sections) >= 2:
-		sec, v = sections[1], -v
+	case v < 0 && len(f.sections) >= 2:
+		i, v = 1, -v
 	case v < 0:
 		neg = true
 		v = -v
-	case v == 0 && len(sections) >= 3:
-		sec = sections[2]
+	case v == 0 && len(f.sections) >= 3:
+		i = 2
 	}
-	if strings.ContainsAny(strings.ToLower(unquoted(sec)), "ymdh") {
-		return dateText(sec)
+	sec := f.sections[i]
+	if f.date[i] {
+		return f.dateText[i]
 	}
 	var out strings.Builder
 	if neg {
