@@ -128,7 +128,10 @@ var tierNames = [...]string{"A", "B", "C"}
 func (e *engine) departedRows(list []departedAcc) (Departed, map[int32]string) {
 	ids := e.d.customers.value
 	slices.SortFunc(list, func(a, b departedAcc) int {
-		return cmp.Or(cmp.Compare(b.revenue, a.revenue), strings.Compare(ids(a.c), ids(b.c)))
+		if c := cmp.Compare(b.revenue, a.revenue); c != 0 { // the ids only when needed (careRows)
+			return c
+		}
+		return strings.Compare(ids(a.c), ids(b.c))
 	})
 	total := 0.0
 	for _, x := range list {

@@ -153,8 +153,16 @@ func (e *engine) winbackRows(list []winback, size, calls int, tiers map[int32]st
 // inactive, healthy), then review_due, then customer_id". It sorts list.
 func (e *engine) careRows(list []care) []CareRow {
 	ids := e.d.customers.value
+	// cmp.Or would compare the ids every time (its arguments are evaluated first):
+	// they are read, from anywhere in the arena, only for equal status and time.
 	slices.SortFunc(list, func(a, b care) int {
-		return cmp.Or(cmp.Compare(a.status, b.status), cmp.Compare(a.r, b.r), strings.Compare(ids(a.c), ids(b.c)))
+		if a.status != b.status {
+			return cmp.Compare(a.status, b.status)
+		}
+		if a.r != b.r {
+			return cmp.Compare(a.r, b.r)
+		}
+		return strings.Compare(ids(a.c), ids(b.c))
 	})
 	rows := make([]CareRow, 0, len(list))
 	for _, c := range list {
