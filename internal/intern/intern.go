@@ -135,10 +135,13 @@ func (t *Table) IDs(offsets []int32, data []byte, ids []int32) {
 	}
 	// A table written in customer order, like the customers table the ids were first
 	// interned from, has the id after the previous run's next: that one is tried
-	// first (one comparison, in memory just read) while no group is pending.
+	// first (one comparison, in memory just read) while no group is pending. When it
+	// was right the time before, a wrong guess is a gap (customers without rows in
+	// this table): that string is looked up alone, and guessing goes on after it.
 	n := 0
 	prev := ""
 	next := t.next
+	hit := false // the last guess was right
 	for k := range ids {
 		s := str(k)
 		if k > 0 && s == prev {
@@ -151,10 +154,20 @@ func (t *Table) IDs(offsets []int32, data []byte, ids []int32) {
 			n = 0
 			next = ids[k-1] + 1
 		}
-		if n == 0 && next >= 0 && int(next) < len(t.ends) && t.Value(next) == s {
-			ids[k] = next
-			next++
-			continue
+		if n == 0 && next >= 0 {
+			if int(next) < len(t.ends) && t.Value(next) == s {
+				ids[k] = next
+				next++
+				hit = true
+				continue
+			}
+			if hit { // in order, past a gap (a customer without rows here): look it up alone and go on guessing
+				id, _ := t.idOf(s, maphash.String(t.seed, s)<<32)
+				ids[k] = id
+				next = id + 1
+				hit = false
+				continue
+			}
 		}
 		at[n] = k
 		n++
