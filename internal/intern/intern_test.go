@@ -181,34 +181,33 @@ func BenchmarkIDs(b *testing.B) {
 			t.IDs(offsets, data, ids)
 		}
 	})
-	// The same lookups in runs of 1 to 15 rows of one customer (8 on average), as an
-	// extract written in customer order has them.
-	offsets, data = offsets[:1], data[:0]
-	for len(offsets) <= lookups {
-		id := fmt.Sprintf("CUST-%08d", rng.IntN(distinct))
-		for range min(1+rng.IntN(15), lookups+1-len(offsets)) {
-			data = append(data, id...)
-			offsets = append(offsets, int32(len(data)))
+	// runs lays out the lookups in runs of 1 to 15 rows of one customer (8 on
+	// average), the customers from next.
+	runs := func(next func() string) {
+		offsets, data = offsets[:1], data[:0]
+		for len(offsets) <= lookups {
+			id := next()
+			for range min(1+rng.IntN(15), lookups+1-len(offsets)) {
+				data = append(data, id...)
+				offsets = append(offsets, int32(len(data)))
+			}
 		}
 	}
+	// Random customers, as an extract written in customer order (but not the
+	// customers table's) has them.
+	runs(func() string { return fmt.Sprintf("CUST-%08d", rng.IntN(distinct)) })
 	b.Run("IDs/runs", func(b *testing.B) {
 		for b.Loop() {
 			t.IDs(offsets, data, ids)
 		}
 	})
-	// The same runs in the table's order, one customer in ten missing, as an extract
-	// sorted by customer has them.
-	offsets, data = offsets[:1], data[:0]
-	for c := 0; len(offsets) <= lookups; c++ {
-		if rng.IntN(10) == 0 {
-			continue
-		}
-		id := fmt.Sprintf("CUST-%08d", c%distinct)
-		for range min(1+rng.IntN(15), lookups+1-len(offsets)) {
-			data = append(data, id...)
-			offsets = append(offsets, int32(len(data)))
-		}
-	}
+	// The customers in the table's order, one in ten missing, as an extract sorted by
+	// customer has them.
+	c := 0
+	runs(func() string {
+		c += 1 + min(1, rng.IntN(10)/9) // 1 in 10 skipped
+		return fmt.Sprintf("CUST-%08d", c%distinct)
+	})
 	b.Run("IDs/sorted", func(b *testing.B) {
 		for b.Loop() {
 			t.IDs(offsets, data, ids)
