@@ -1,6 +1,7 @@
 package readers
 
 import (
+	"math/bits"
 	"strconv"
 	"strings"
 
@@ -83,14 +84,21 @@ func (s *keySet) addInt(k int64) bool {
 	return s.addString(string(strconv.AppendInt(buf[:0], k, 10)))
 }
 
-// decimalDigits returns the number of digits of k >= 0 in decimal.
+// decimalDigits returns the number of digits of k >= 0 in decimal, without dividing:
+// log10(2) ≈ 1233/4096 turns the bit length into the digits of the power of ten at or
+// below, and one comparison corrects it (a loop of divisions was 0.7 s of CPU at
+// 65M order ids).
 func decimalDigits(k int64) int {
-	n := 1
-	for ; k >= 10; k /= 10 {
-		n++
+	t := bits.Len64(uint64(k)) * 1233 >> 12
+	if uint64(k) >= pow10[t] {
+		t++
 	}
-	return n
+	return max(t, 1)
 }
+
+// pow10[i] is 10^i.
+var pow10 = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+	1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
 
 // addString reports whether k is new, and records it (a copy of its text, if
 // any). k may point into an Arrow buffer.

@@ -3,6 +3,7 @@ package readers
 import (
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 )
 
@@ -171,5 +172,26 @@ func TestInt64TableMatchesMap(t *testing.T) {
 	})
 	if n != len(want) {
 		t.Fatalf("%d keys, want %d", n, len(want))
+	}
+}
+
+// decimalDigits counts the digits of every power of ten up to 10^18, its neighbours, and random
+// keys up to the largest int64, as the length of their decimal text.
+func TestDecimalDigits(t *testing.T) {
+	keys := []int64{0, 1, 9, math.MaxInt64}
+	for p := int64(1); ; p *= 10 {
+		keys = append(keys, p-1, p, p+1)
+		if p == 1e18 {
+			break
+		}
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 100000 {
+		keys = append(keys, rng.Int64()>>rng.IntN(63))
+	}
+	for _, k := range keys {
+		if got, want := decimalDigits(k), len(strconv.FormatInt(k, 10)); got != want {
+			t.Fatalf("decimalDigits(%d) = %d, want %d", k, got, want)
+		}
 	}
 }
