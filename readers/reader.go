@@ -577,8 +577,9 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 		if isID {
 			s = newTextArray(a)
 		}
+		nulls := a.NullN() > 0 // else no IsNull per row (an interface call)
 		for i := range n {
-			if reasons[i] == 0 && (a.IsNull(i) || (isID && s.valueLen(i) == 0)) {
+			if reasons[i] == 0 && ((nulls && a.IsNull(i)) || (isID && s.valueLen(i) == 0)) {
 				reasons[i] = uint8(code)
 			}
 		}
@@ -642,8 +643,9 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 		}
 		kn := newTextArray(norm[r.keyPos])
 		r.keyCol.load(src, kn, integer)
+		all := kn.a.NullN() == 0 // every key valid: no IsValid per row
 		for i := range n {
-			if reasons[i] == 0 && kn.a.IsValid(i) && !r.keyCol.add(r.keys, i) {
+			if reasons[i] == 0 && (all || kn.a.IsValid(i)) && !r.keyCol.add(r.keys, i) {
 				reasons[i] = r.codeDup
 			}
 		}
