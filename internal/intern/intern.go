@@ -133,9 +133,9 @@ func (t *Table) IDs(offsets []int32, data []byte, ids []int32) {
 			}
 		}
 	}
-	// A table written in customer order, like the customers table the ids were first
-	// interned from, has the id after the previous run's next: that one is tried
-	// first (one comparison, in memory just read) while no group is pending. When it
+	// In a table written in customer order, like the customers table the ids were
+	// first interned from, a run's id is usually the previous run's plus one: that id
+	// is tried first (one comparison, in memory just read) while no group is pending. When it
 	// was right the time before, a wrong guess is a gap (customers without rows in
 	// this table): that string is looked up alone, and guessing goes on after it.
 	n := 0
