@@ -134,10 +134,11 @@ func (t *Table) IDs(offsets []int32, data []byte, ids []int32) {
 		}
 	}
 	// In a table written in customer order, like the customers table the ids were
-	// first interned from, a run's id is usually the previous run's plus one: that id
-	// is tried first (one comparison, in memory just read) while no group is pending. When it
-	// was right the time before, a wrong guess is a gap (customers without rows in
-	// this table): that string is looked up alone, and guessing goes on after it.
+	// first interned from, a run's id is usually the previous run's plus one: that
+	// id is tried first (one comparison, in memory just read) while no group is
+	// pending. When it was right the time before, a wrong guess is a gap (customers
+	// without rows in this table): that string is looked up alone, and guessing goes
+	// on after it.
 	n := 0
 	prev := ""
 	next := t.next
@@ -161,8 +162,8 @@ func (t *Table) IDs(offsets []int32, data []byte, ids []int32) {
 				hit = true
 				continue
 			}
-			if hit { // in order, past a gap (a customer without rows here): look it up alone and go on guessing
-				id, _ := t.idOf(s, maphash.String(t.seed, s)<<32)
+			if hit { // past a gap: look it up alone and go on guessing
+				id, _ := t.ID(s)
 				ids[k] = id
 				next = id + 1
 				hit = false
