@@ -162,32 +162,31 @@ func headerWidth(s string, bold bool) float64 {
 	return w
 }
 
-// numberFormat is a number format code split into its sections, with the text each
-// date-time section shows (the same for every value: dateText).
-type numberFormat struct {
-	sections []string
-	date     []bool
-	dateText []string
+// formatSection is one section of a number format code, and whether it is a
+// date-time section, with the text it shows then (the same for every value:
+// dateText).
+type formatSection struct {
+	code     string
+	date     bool
+	dateText string
 }
 
-// formats holds the codes parsed (code → *numberFormat): a worklist measures every
-// cell of a few formats, hundreds of thousands of times each.
+// formats holds the codes parsed (code → []formatSection): a worklist measures
+// every cell of a few formats, hundreds of thousands of times each.
 var formats sync.Map
 
-// parsedFormat returns the sections of code and which are date-time sections.
-func parsedFormat(code string) *numberFormat {
+// parsedFormat returns the sections of code.
+func parsedFormat(code string) []formatSection {
 	if f, ok := formats.Load(code); ok {
-		return f.(*numberFormat)
+		return f.([]formatSection)
 	}
-	f := &numberFormat{sections: splitSections(code)}
-	for _, sec := range f.sections {
-		isDate := strings.ContainsAny(strings.ToLower(unquoted(sec)), "ymdh")
-		text := ""
-		if isDate {
-			text = dateText(sec)
+	var f []formatSection
+	for _, sec := range splitSections(code) {
+		s := formatSection{code: sec, date: strings.ContainsAny(strings.ToLower(unquoted(sec)), "ymdh")}
+		if s.date {
+			s.dateText = dateText(sec)
 		}
-		f.date = append(f.date, isDate)
-		f.dateText = append(f.dateText, text)
+		f = append(f, s)
 	}
 	formats.Store(code, f)
 	return f
@@ -201,22 +200,22 @@ func renderNumber(code string, v float64) string {
 	if code == "" {
 		return strconv.FormatFloat(v, 'g', 11, 64)
 	}
-	f := parsedFormat(code)
-	i := 0
+	sections := parsedFormat(code)
+	part := sections[0]
 	neg := false
 	switch {
-	case v < 0 && len(f.sections) >= 2:
-		i, v = 1, -v
+	case v < 0 && len(sections) >= 2:
+		part, v = sections[1], -v
 	case v < 0:
 		neg = true
 		v = -v
-	case v == 0 && len(f.sections) >= 3:
-		i = 2
+	case v == 0 && len(sections) >= 3:
+		part = sections[2]
 	}
-	sec := f.sections[i]
-	if f.date[i] {
-		return f.dateText[i]
+	if part.date {
+		return part.dateText
 	}
+	sec := part.code
 	var out strings.Builder
 	if neg {
 		out.WriteByte('-')
