@@ -14,7 +14,6 @@ import (
 
 	"github.com/apache/iceberg-go"
 	icebergio "github.com/apache/iceberg-go/io"
-	"github.com/apache/iceberg-go/table"
 )
 
 // An Apache Iceberg table is a folder holding metadata/: its table metadata
@@ -27,11 +26,12 @@ import (
 // apply exactly is refused with an error naming it, never read as plain part
 // files."
 //
-// iceberg-go reads the metadata and plans the current snapshot's files (its
-// manifests, with the delete files that apply to each data file by sequence number
-// and partition). The data files are then read by this package like any part
-// file; the rows their position deletes, deletion vectors and equality deletes
-// remove are not in the table (icebergdeletes.go).
+// The metadata file is parsed and the current snapshot's files planned in
+// icebergplan.go (iceberg-go reads the manifest list and the manifests): each
+// data file with the delete files that apply to it by sequence number and
+// partition. The data files are then read by this package like any part file;
+// the rows their position deletes, deletion vectors and equality deletes remove
+// are not in the table (icebergdeletes.go).
 //
 // The metadata file read is the one version-hint.text names when there is one,
 // else the one with the highest version number; two metadata files of that number
@@ -175,22 +175,25 @@ func readIcebergSnapshot(ctx context.Context, fsys fs.FS, tableName, dir string)
 		}
 	}()
 	tio := &icebergFS{fsys: fsys, dir: dir}
-	fsF := func(context.Context) (icebergio.IO, error) { return tio, nil }
-	tbl, err := table.NewFromLocation(ctx, table.Identifier{tableName}, mpath, fsF, nil)
+	f, err := fsys.Open(mpath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", where, err)
+	}
+	meta, err := readIcebergMetadata(f, mpath)
+	f.Close()
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: metadata %s: %w", where, mpath, err)
 	}
-	meta := tbl.Metadata()
-	if tio.location, err = parseLocation(meta.Location()); err != nil {
-		return nil, nil, fmt.Errorf("%s: metadata %s: table location %q: %w", where, mpath, meta.Location(), err)
-	}
-	snap := &icebergSnapshot{formatVersion: meta.Version(), metadata: mpath, aux: []MetadataFile{{Path: mpath, Role: "iceberg metadata"}}, fields: map[string]int{}, io: tio}
+	snap := &icebergSnapshot{formatVersion: meta.version, metadata: mpath, aux: []MetadataFile{{Path: mpath, Role: "iceberg metadata"}}, fields: map[string]int{}, io: tio}
 	where = fmt.Sprintf("%s (metadata %s", where, path.Base(mpath))
 	if err := checkIcebergTable(meta); err != nil {
 		return nil, nil, fmt.Errorf("%s): %w", where, err)
 	}
+	if tio.location, err = parseLocation(meta.location); err != nil {
+		return nil, nil, fmt.Errorf("%s): table location %q: %w", where, meta.location, err)
+	}
 	snap.identity = map[int]bool{}
-	for _, spec := range meta.PartitionSpecs() {
+	for _, spec := range meta.specs {
 		for _, pf := range spec.Fields() {
 			if _, ok := pf.Transform.(iceberg.IdentityTransform); ok {
 				for _, id := range pf.SourceIDs {
@@ -199,54 +202,57 @@ func readIcebergSnapshot(ctx context.Context, fsys fs.FS, tableName, dir string)
 			}
 		}
 	}
-	schema := meta.CurrentSchema()
-	for _, f := range schema.Fields() {
+	for _, f := range meta.schema.Fields() {
 		snap.fields[f.Name] = f.ID
 		snap.names = append(snap.names, f.Name)
 	}
-	cur := meta.CurrentSnapshot()
-	if cur == nil {
+	if meta.snapshotID == 0 && meta.list == "" {
 		return nil, snap, nil // a table created but never written: no rows
 	}
-	snap.snapshotID = cur.SnapshotID
-	where = fmt.Sprintf("%s, snapshot %d)", where, cur.SnapshotID)
-	if rel, ok := tio.relative(cur.ManifestList); ok {
+	snap.snapshotID = meta.snapshotID
+	where = fmt.Sprintf("%s, snapshot %d)", where, meta.snapshotID)
+	if rel, ok := tio.relative(meta.list); ok {
 		snap.aux = append(snap.aux, MetadataFile{Path: rel, Role: "iceberg manifest list"})
 	}
-	if manifests, merr := cur.Manifests(tio); merr == nil {
-		for _, m := range manifests {
-			if rel, ok := tio.relative(m.FilePath()); ok {
-				snap.aux = append(snap.aux, MetadataFile{Path: rel, Role: "iceberg manifest"})
-			}
+	manifests, err := readManifestList(tio, meta.list)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: manifest list %s: %w", where, meta.list, err)
+	}
+	for _, m := range manifests {
+		if rel, ok := tio.relative(m.FilePath()); ok {
+			snap.aux = append(snap.aux, MetadataFile{Path: rel, Role: "iceberg manifest"})
 		}
 	}
-	tasks, err := tbl.Scan().PlanFiles(ctx)
+	tasks, err := planIceberg(tio, meta, manifests)
 	if err != nil {
+		if tio.outside != "" {
+			return nil, nil, fmt.Errorf("%s: file %s is outside the table's location %s", where, tio.outside, meta.location)
+		}
 		return nil, nil, fmt.Errorf("%s: %w", where, err)
 	}
 	if tio.outside != "" {
-		return nil, nil, fmt.Errorf("%s: file %s is outside the table's location %s", where, tio.outside, meta.Location())
+		return nil, nil, fmt.Errorf("%s: file %s is outside the table's location %s", where, tio.outside, meta.location)
 	}
 	byPath := map[string]int{}
 	var files []FileInfo
 	deletes := map[string]bool{}
 	for _, t := range tasks {
-		df := t.File
+		df := t.file
 		if df.FileFormat() != iceberg.ParquetFile {
 			return nil, nil, fmt.Errorf("%s: data file %s is %s: only Parquet data files are read", where, df.FilePath(), df.FileFormat())
 		}
 		rel, ok := tio.relative(df.FilePath())
 		if !ok {
-			return nil, nil, fmt.Errorf("%s: data file %s is outside the table's location %s", where, df.FilePath(), meta.Location())
+			return nil, nil, fmt.Errorf("%s: data file %s is outside the table's location %s", where, df.FilePath(), meta.location)
 		}
 		if _, seen := byPath[rel]; seen {
-			continue // a file split into several tasks: its deletes are the same
+			return nil, nil, fmt.Errorf("%s: data file %s is listed twice", where, df.FilePath())
 		}
 		ice := &icebergFile{location: df.FilePath(), records: df.Count(), snap: snap}
 		add := func(kind string, d iceberg.DataFile) error {
 			drel, ok := tio.relative(d.FilePath())
 			if !ok {
-				return fmt.Errorf("%s: %s delete file %s is outside the table's location %s", where, kind, d.FilePath(), meta.Location())
+				return fmt.Errorf("%s: %s delete file %s is outside the table's location %s", where, kind, d.FilePath(), meta.location)
 			}
 			if kind != "deletion vector" && d.FileFormat() != iceberg.ParquetFile {
 				return fmt.Errorf("%s: %s delete file %s is %s: only Parquet delete files are read", where, kind, d.FilePath(), d.FileFormat())
@@ -262,17 +268,17 @@ func readIcebergSnapshot(ctx context.Context, fsys fs.FS, tableName, dir string)
 			}
 			return nil
 		}
-		for _, d := range t.DeleteFiles {
+		for _, d := range t.positions {
 			if err := add("position", d); err != nil {
 				return nil, nil, err
 			}
 		}
-		for _, d := range t.DeletionVectorFiles {
+		for _, d := range t.vectors {
 			if err := add("deletion vector", d); err != nil {
 				return nil, nil, err
 			}
 		}
-		for _, d := range t.EqualityDeleteFiles {
+		for _, d := range t.equalities {
 			if err := add("equality", d); err != nil {
 				return nil, nil, err
 			}
@@ -286,11 +292,11 @@ func readIcebergSnapshot(ctx context.Context, fsys fs.FS, tableName, dir string)
 }
 
 // checkIcebergTable refuses what the reader does not apply exactly.
-func checkIcebergTable(meta table.Metadata) error {
-	if v := meta.Version(); v < 1 || v > 3 {
+func checkIcebergTable(meta *icebergMetadata) error {
+	if v := meta.version; v < 1 || v > 3 {
 		return fmt.Errorf("format version %d is not supported (1 to 3 are)", v)
 	}
-	for _, f := range meta.CurrentSchema().Fields() {
+	for _, f := range meta.schema.Fields() {
 		if f.InitialDefault != nil {
 			// v3: files written before the column was added read it as this
 			// default, not as null; the reader fills absent columns with nulls.
@@ -298,6 +304,16 @@ func checkIcebergTable(meta table.Metadata) error {
 		}
 	}
 	return nil
+}
+
+// readManifestList reads the snapshot's manifest list.
+func readManifestList(tio *icebergFS, loc string) (_ []iceberg.ManifestFile, err error) {
+	f, err := tio.Open(loc)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return iceberg.ReadManifestList(f)
 }
 
 // icebergFS is the file system iceberg-go reads the table through: the input's

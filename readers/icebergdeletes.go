@@ -26,7 +26,7 @@ import (
 //     ids): a row of the data file whose values of those columns equal a listed
 //     row's is deleted, null equal to null.
 // Which delete files apply to which data file (by sequence number and partition)
-// is iceberg-go's scan planning. The rows deleted are not in the table: not read,
+// is the scan planning of icebergplan.go. The rows deleted are not in the table: not read,
 // not set aside, counted as deleted (TableQuality.RowsDeleted).
 
 // positionDeleteFilePath and positionDeletePos are the reserved field ids of a
