@@ -156,11 +156,24 @@ func (t *Table) IDs(offsets []int32, data []byte, ids []int32) {
 			next = ids[k-1] + 1
 		}
 		if n == 0 && next >= 0 {
-			if int(next) < len(t.ends) && t.Value(next) == s {
-				ids[k] = next
-				next++
-				hit = true
-				continue
+			if int(next) < len(t.ends) {
+				v := t.Value(next)
+				if v == s {
+					ids[k] = next
+					next++
+					hit = true
+					continue
+				}
+				// Past a gap of a table in ascending order (as the customers table
+				// and an extract sorted by customer usually are): the string is
+				// among the next few ids.
+				if hit && s > v {
+					if id, ok := t.seek(next+1, s); ok {
+						ids[k] = id
+						next = id + 1
+						continue
+					}
+				}
 			}
 			if hit { // past a gap: look it up alone and go on guessing
 				id, _ := t.ID(s)
@@ -181,6 +194,36 @@ func (t *Table) IDs(offsets []int32, data []byte, ids []int32) {
 		t.next = ids[len(ids)-1] + 1
 	}
 	t.touched = touched // the reads above are kept: they only bring memory in
+}
+
+// seekGap is the largest gap seek looks across.
+const seekGap = 64
+
+// seek returns the id of s when it is among ids lo to lo+seekGap-1 and those are in
+// ascending order up to it: it tries lo, lo+1, lo+3, lo+7, ... while their
+// strings are below s, then bisects the last step. In a table whose strings are
+// not in ascending order it may miss s (the caller then looks it up), never
+// return another string's id: the id found is checked.
+func (t *Table) seek(lo int32, s string) (int32, bool) {
+	n := min(int32(len(t.ends)), lo+seekGap)
+	hi := lo
+	for step := int32(1); hi < n && t.Value(hi) < s; step *= 2 {
+		lo = hi + 1
+		hi += step
+	}
+	hi = min(hi, n)
+	for lo < hi { // the first of lo..hi-1 not below s, or hi
+		m := int32(uint32(lo+hi) >> 1)
+		if t.Value(m) < s {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < int32(len(t.ends)) && t.Value(lo) == s {
+		return lo, true
+	}
+	return 0, false
 }
 
 // idOf is ID for s with its tag (its hash's low half, shifted up).

@@ -71,6 +71,63 @@ func testTableMatchesMap(t *testing.T, reserve int) {
 	}
 }
 
+// IDs past gaps in a table of ascending strings (seek) gives the ids ID gives: gaps
+// of every length up to and beyond seekGap, strings absent from the table between
+// and after the table's (added at the end), and a table whose ascending order is
+// broken here and there, as a customers table with a few rows out of place is.
+func TestIDsAcrossGaps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var want, got Table
+	for i := range 20_000 {
+		s := fmt.Sprintf("C%07d", i)
+		if i%997 == 0 {
+			s = fmt.Sprintf("B%07d", rng.IntN(20_000)) // out of order
+		}
+		want.ID(s)
+		got.ID(s)
+	}
+	var strs []string
+	c := 0
+	for len(strs) < 50_000 {
+		switch r := rng.IntN(100); {
+		case r < 60:
+			c += 1 + rng.IntN(4)
+		case r < 80:
+			c += 1 + rng.IntN(2*seekGap)
+		case r < 85:
+			c = rng.IntN(20_000) // a jump back or ahead
+		case r < 90:
+			strs = append(strs, fmt.Sprintf("C%07dx", c)) // absent: just after C<c>
+			continue
+		case r < 92:
+			strs = append(strs, fmt.Sprintf("B%07d", rng.IntN(20_000)))
+			continue
+		}
+		for range 1 + rng.IntN(3) {
+			strs = append(strs, fmt.Sprintf("C%07d", c))
+		}
+	}
+	offsets := []int32{0}
+	var data []byte
+	for _, s := range strs {
+		data = append(data, s...)
+		offsets = append(offsets, int32(len(data)))
+	}
+	ids := make([]int32, len(strs))
+	for from := 0; from < len(strs); from += 4096 { // batches, as ingest calls it
+		to := min(from+4096, len(strs))
+		got.IDs(offsets[from:to+1], data[offsets[from]:offsets[to]], ids[from:to])
+	}
+	for i, s := range strs {
+		if w, _ := want.ID(s); ids[i] != w {
+			t.Fatalf("string %d %q has id %d, ID gives %d", i, s, ids[i], w)
+		}
+	}
+	if got.Len() != want.Len() {
+		t.Fatalf("%d ids, want %d", got.Len(), want.Len())
+	}
+}
+
 // BenchmarkTable adds 1M distinct customer ids, then looks each up again, as
 // ingest does; against a map[string]int32 with its strings.
 func BenchmarkTable(b *testing.B) {
@@ -209,6 +266,18 @@ func BenchmarkIDs(b *testing.B) {
 		return fmt.Sprintf("CUST-%08d", c%distinct)
 	})
 	b.Run("IDs/sorted", func(b *testing.B) {
+		for b.Loop() {
+			t.IDs(offsets, data, ids)
+		}
+	})
+	// The customers in the table's order, half of them missing, as one year's
+	// purchases sorted by customer have them.
+	c = 0
+	runs(func() string {
+		c += 1 + rng.IntN(3)
+		return fmt.Sprintf("CUST-%08d", c%distinct)
+	})
+	b.Run("IDs/sorted-half", func(b *testing.B) {
 		for b.Loop() {
 			t.IDs(offsets, data, ids)
 		}
