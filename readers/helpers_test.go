@@ -130,7 +130,6 @@ func writeFile(t testing.TB, dir, rel string, b []byte) {
 type result struct {
 	schema   *arrow.Schema
 	rows     []map[string]any // delivered rows: string, int64 (µs), float64, bool or nil
-	batches  []int64          // the number of rows of each delivered batch
 	quality  TableQuality
 	setAside *SetAside
 }
@@ -183,7 +182,6 @@ func tryReadTable(t testing.TB, dir, table string, opts Options, cols []string) 
 			t.Errorf("empty batch delivered")
 		}
 		res.rows = append(res.rows, recordRows(rec)...)
-		res.batches = append(res.batches, rec.NumRows())
 		rec.Release()
 	}
 	res.quality = r.Quality()

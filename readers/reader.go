@@ -45,11 +45,10 @@ type TableReader struct {
 	keyPos, scorePos, issuedPos, redeemedPos int  // positions in read, -1 if absent
 	keyOut                                   bool // the key column is delivered
 
-	dec     *decoder            // decodes ahead on its own goroutine; nil until the first Next
-	pending []arrow.RecordBatch // runs of kept rows of the last batch, not yet returned
-	hashBuf []byte              // the decoder's hash buffer (Options.HashFiles)
-	fileIdx int                 // the file of the batches being processed
-	curRow  int64               // rows of that file processed so far
+	dec     *decoder // decodes ahead on its own goroutine; nil until the first Next
+	hashBuf []byte   // the decoder's hash buffer (Options.HashFiles)
+	fileIdx int      // the file of the batches being processed
+	curRow  int64    // rows of that file processed so far
 	done    bool
 	err     error
 
@@ -211,12 +210,6 @@ func (r *TableReader) next(ctx context.Context) (arrow.RecordBatch, error) {
 	}
 	if r.done {
 		return nil, io.EOF
-	}
-	if len(r.pending) > 0 {
-		rec := r.pending[0]
-		r.pending[0] = nil
-		r.pending = r.pending[1:]
-		return rec, nil
 	}
 	if r.dec == nil {
 		r.dec = r.startDecoder(ctx)
@@ -688,47 +681,10 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 			}
 		}
 	}()
-	keep := n - bad - deleted
-	if runs := keptRuns(reasons); keep >= runs*minSliceRows {
-		// Few long runs of kept rows: each is delivered as a slice of the
-		// batch, which copies nothing.
-		for o, k := range r.out {
-			cols[o] = norm[k]
-			norm[k].Retain()
-		}
-		whole := array.NewRecordBatch(r.fileSchema, cols, int64(n))
-		defer whole.Release()
-		r.pending = slices.Grow(r.pending[:0], runs-1)
-		forKeptRuns(reasons, func(i, j int) {
-			r.pending = append(r.pending, whole.NewSlice(int64(i), int64(j)))
-		})
-		first := r.pending[0]
-		r.pending[0] = nil
-		r.pending = r.pending[1:]
-		return first, nil
-	}
 	for o, k := range r.out {
-		cols[o] = r.filter(norm[k], reasons, keep)
+		cols[o] = r.filter(norm[k], reasons, n-bad-deleted)
 	}
-	return array.NewRecordBatch(r.fileSchema, cols, int64(keep)), nil
-}
-
-// minSliceRows is the least mean length of the runs of kept rows of a batch
-// with rows set aside for the runs to be delivered as slices of it; shorter runs
-// are copied into one batch (filter), as a slice costs a batch's overhead down
-// the line.
-const minSliceRows = 256
-
-// keptRuns returns the number of runs of kept rows (reason 0).
-func keptRuns(reasons []uint8) int {
-	runs, prev := 0, uint8(1)
-	for _, c := range reasons {
-		if c == 0 && prev != 0 {
-			runs++
-		}
-		prev = c
-	}
-	return runs
+	return array.NewRecordBatch(r.fileSchema, cols, int64(n-bad-deleted)), nil
 }
 
 // markDeleted sets the reason of the rows of the batch (rows r.curRow on of the
@@ -956,10 +912,6 @@ func (r *TableReader) Close() error {
 	if r.dec != nil {
 		r.dec.stop()
 	}
-	for _, rec := range r.pending {
-		rec.Release()
-	}
-	r.pending = nil
 	r.done = true
 	return nil
 }
