@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Column widths are computed from the text each cell renders to, never guessed: every
@@ -100,7 +101,14 @@ const cellPadding = 1.5
 func textWidth(s string, size float64, bold, mono bool) float64 {
 	em := 0.0
 	for _, r := range s {
-		switch w, ok := calibriEm[r]; {
+		var w float64
+		var ok bool
+		if r < utf8.RuneSelf {
+			w, ok = calibriASCII[r], calibriASCIIKnown[r]
+		} else {
+			w, ok = calibriEm[r]
+		}
+		switch {
 		case mono:
 			em += 0.6
 		case ok:
@@ -120,6 +128,17 @@ func textWidth(s string, size float64, bold, mono bool) float64 {
 	}
 	return em*size/11/zeroEm + cellPadding
 }
+
+// calibriASCII is calibriEm for the ASCII characters (calibriASCIIKnown: those it
+// has), read without a map lookup: the worklists' widths measure millions of cells.
+var calibriASCII, calibriASCIIKnown = func() (w [utf8.RuneSelf]float64, known [utf8.RuneSelf]bool) {
+	for r, em := range calibriEm {
+		if r < utf8.RuneSelf {
+			w[r], known[r] = em, true
+		}
+	}
+	return w, known
+}()
 
 // wrappedLines is the number of lines the text takes when wrapped at word boundaries
 // in a column (or merged range) of the width.
