@@ -287,7 +287,12 @@ type sortScratch struct {
 	f64   []float64
 	i32   []int32
 	run   []int32
+	key   []int64 // the times of a customer's rows, as byTime sorts them
 }
+
+// insertionRows is the most rows of a customer that byTime sorts by insertion; more
+// are sorted by slices.SortStableFunc.
+const insertionRows = 64
 
 // bucket sorts rows lo..hi of out (the customers first..last-1, in read order) by
 // customer, stably, sets their offsets, and sorts each customer's run by time.
@@ -335,7 +340,25 @@ func (s *sortScratch) byTime(out *byCustomer, lo, hi int) {
 	for i := range s.run {
 		s.run[i] = int32(i)
 	}
-	slices.SortStableFunc(s.run, func(a, b int32) int { return less(int(a), int(b)) })
+	if len(t) <= insertionRows {
+		// A customer's rows are a few runs in time order (one per file or
+		// partition read): an insertion sort of their times, carrying the rows
+		// along, moves each row past the few before it that are later; it is
+		// stable (a row moves only past strictly later ones).
+		s.key = resize(s.key, len(t))
+		copy(s.key, t)
+		key, run := s.key, s.run
+		for i := 1; i < len(key); i++ {
+			k, r := key[i], run[i]
+			j := i
+			for ; j > 0 && key[j-1] > k; j-- {
+				key[j], run[j] = key[j-1], run[j-1]
+			}
+			key[j], run[j] = k, r
+		}
+	} else {
+		slices.SortStableFunc(s.run, func(a, b int32) int { return less(int(a), int(b)) })
+	}
 	// run[k] is the row that goes to place k; permute wants each row's place.
 	s.place = resize(s.place, hi-lo)
 	for k, i := range s.run {
