@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -111,6 +112,35 @@ func TestCloseAndCancelStopTheDecoder(t *testing.T) {
 	}
 }
 
+// keptRuns finds the runs of kept rows (reason 0) wherever they start and end,
+// across its eight-at-a-time steps.
+func TestKeptRuns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for n := range 70 {
+		for range 50 {
+			reasons := make([]uint8, n)
+			d := 2 + rng.IntN(30) // one row in d set aside
+			for i := range reasons {
+				if rng.IntN(d) == 0 {
+					reasons[i] = uint8(1 + rng.IntN(3))
+				}
+			}
+			var want []int32
+			for i := 0; i < n; i++ {
+				if reasons[i] == 0 && (i == 0 || reasons[i-1] != 0) {
+					want = append(want, int32(i))
+				}
+				if reasons[i] == 0 && (i == n-1 || reasons[i+1] != 0) {
+					want = append(want, int32(i+1))
+				}
+			}
+			if got := keptRuns(nil, reasons); !slices.Equal(got, want) {
+				t.Fatalf("reasons %v: runs %v, want %v", reasons, got, want)
+			}
+		}
+	}
+}
+
 // filter keeps the rows whose reason is 0, with their values and nulls, for
 // every normalised array type; runs of kept rows are copied whole.
 func TestFilterKeepsValuesAndNulls(t *testing.T) {
@@ -154,7 +184,7 @@ func TestFilterKeepsValuesAndNulls(t *testing.T) {
 				}
 			}
 			defer src.Release()
-			got := r.filter(src, reasons, keep)
+			got := r.filter(src, keptRuns(nil, reasons), keep)
 			defer got.Release()
 			if got.Len() != keep {
 				t.Fatalf("%d rows, want %d", got.Len(), keep)
@@ -277,7 +307,7 @@ func TestFilterStringRuns(t *testing.T) {
 					keep++
 				}
 			}
-			got := r.filter(src, reasons, keep).(*array.String)
+			got := r.filter(src, keptRuns(nil, reasons), keep).(*array.String)
 			k, nulls := 0, 0
 			for i, c := range reasons {
 				if c != 0 {

@@ -2,6 +2,7 @@ package readers
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -56,6 +57,7 @@ type TableReader struct {
 	keys     *keySet
 	keyCol   keyColumn
 	reasons  []uint8
+	runs     []int32 // the runs of kept rows of the batch filtered (keptRuns)
 	quality  TableQuality
 	setAside *SetAside
 }
@@ -681,8 +683,9 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 			}
 		}
 	}()
+	r.runs = keptRuns(r.runs[:0], reasons)
 	for o, k := range r.out {
-		cols[o] = r.filter(norm[k], reasons, n-bad-deleted)
+		cols[o] = r.filter(norm[k], r.runs, n-bad-deleted)
 	}
 	return array.NewRecordBatch(r.fileSchema, cols, int64(n-bad-deleted)), nil
 }
@@ -779,52 +782,52 @@ func formatMicros(us int64) string {
 	return time.UnixMicro(us).UTC().Format(time.RFC3339Nano)
 }
 
-// filter returns the rows of a whose reason is 0; keep is their number.
-func (r *TableReader) filter(a arrow.Array, reasons []uint8, keep int) arrow.Array {
+// filter returns the rows of a in the runs (see keptRuns); keep is their number.
+func (r *TableReader) filter(a arrow.Array, runs []int32, keep int) arrow.Array {
 	switch src := a.(type) {
 	case *array.Dictionary:
 		idx := src.Indices().(*array.Int32)
-		indices := filterFixed(r.mem, idx, idx.Int32Values(), reasons, keep)
+		indices := filterFixed(r.mem, idx, idx.Int32Values(), runs, keep)
 		defer indices.Release()
 		return array.NewDictionaryArray(src.DataType(), indices, src.Dictionary())
 	case *array.Timestamp:
-		return filterFixed(r.mem, src, src.TimestampValues(), reasons, keep)
+		return filterFixed(r.mem, src, src.TimestampValues(), runs, keep)
 	case *array.Float64:
-		return filterFixed(r.mem, src, src.Float64Values(), reasons, keep)
+		return filterFixed(r.mem, src, src.Float64Values(), runs, keep)
 	case *array.String:
-		return filterString(r.mem, src, reasons, keep)
+		return filterString(r.mem, src, runs, keep)
 	case *array.Boolean:
 		b := array.NewBooleanBuilder(r.mem)
 		defer b.Release()
 		b.Reserve(keep)
-		for i, c := range reasons {
-			switch {
-			case c != 0:
-			case src.IsNull(i):
-				b.UnsafeAppendBoolToBitmap(false)
-			default:
-				b.UnsafeAppend(src.Value(i))
+		forRuns(runs, func(i, j int) {
+			for x := i; x < j; x++ {
+				if src.IsNull(x) {
+					b.UnsafeAppendBoolToBitmap(false)
+				} else {
+					b.UnsafeAppend(src.Value(x))
+				}
 			}
-		}
+		})
 		return b.NewArray()
 	}
 	panic(fmt.Sprintf("readers: unexpected normalised array %T", a))
 }
 
 // filterFixed returns the rows of src (a fixed-width array whose
-// values are vals) whose reason is 0; keep is their number. Runs of kept rows
+// values are vals) in the runs; keep is their number. Runs of kept rows
 // are copied whole: nearly every row of a batch is kept.
-func filterFixed[T arrow.FixedWidthType](mem memory.Allocator, src arrow.Array, vals []T, reasons []uint8, keep int) arrow.Array {
+func filterFixed[T arrow.FixedWidthType](mem memory.Allocator, src arrow.Array, vals []T, runs []int32, keep int) arrow.Array {
 	values := memory.NewResizableBuffer(mem)
 	defer values.Release()
 	values.Resize(keep * int(unsafe.Sizeof(vals[0])))
 	out := arrow.GetData[T](values.Bytes())
 	k := 0
-	forKeptRuns(reasons, func(i, j int) {
+	forRuns(runs, func(i, j int) {
 		copy(out[k:], vals[i:j])
 		k += j - i
 	})
-	bitmap, nulls := keptValidity(mem, src, reasons, keep)
+	bitmap, nulls := keptValidity(mem, src, runs, keep)
 	if bitmap != nil {
 		defer bitmap.Release()
 	}
@@ -835,10 +838,10 @@ func filterFixed[T arrow.FixedWidthType](mem memory.Allocator, src arrow.Array, 
 
 // filterString is filterFixed for text: each run of kept rows has its bytes copied
 // whole and its offsets moved by one difference, instead of a value at a time.
-func filterString(mem memory.Allocator, src *array.String, reasons []uint8, keep int) arrow.Array {
+func filterString(mem memory.Allocator, src *array.String, runs []int32, keep int) arrow.Array {
 	offs, bytes := src.ValueOffsets(), src.ValueBytes()
 	size := 0
-	forKeptRuns(reasons, func(i, j int) { size += int(offs[j] - offs[i]) })
+	forRuns(runs, func(i, j int) { size += int(offs[j] - offs[i]) })
 	offsets := memory.NewResizableBuffer(mem)
 	defer offsets.Release()
 	offsets.Resize((keep + 1) * arrow.Int32SizeBytes)
@@ -848,7 +851,7 @@ func filterString(mem memory.Allocator, src *array.String, reasons []uint8, keep
 	values.Resize(size)
 	outBytes := values.Bytes()
 	k, at := 0, int32(0)
-	forKeptRuns(reasons, func(i, j int) {
+	forRuns(runs, func(i, j int) {
 		shift := at - offs[i]
 		for x := i; x < j; x++ {
 			outOffs[k] = offs[x] + shift
@@ -857,7 +860,7 @@ func filterString(mem memory.Allocator, src *array.String, reasons []uint8, keep
 		at += int32(copy(outBytes[at:], bytes[offs[i]-offs[0]:offs[j]-offs[0]]))
 	})
 	outOffs[keep] = at
-	bitmap, nulls := keptValidity(mem, src, reasons, keep)
+	bitmap, nulls := keptValidity(mem, src, runs, keep)
 	if bitmap != nil {
 		defer bitmap.Release()
 	}
@@ -866,25 +869,39 @@ func filterString(mem memory.Allocator, src *array.String, reasons []uint8, keep
 	return array.MakeFromData(data)
 }
 
-// forKeptRuns calls run(i, j) for each run i..j-1 of rows whose reason is 0, in order.
-func forKeptRuns(reasons []uint8, run func(i, j int)) {
-	for i, n := 0, len(reasons); i < n; {
+// keptRuns appends to runs the runs of rows whose reason is 0, in order: for each,
+// its first row and the row after its last. A batch is scanned once for all its
+// columns, eight reasons at a time across kept rows.
+func keptRuns(runs []int32, reasons []uint8) []int32 {
+	n := len(reasons)
+	for i := 0; i < n; {
 		if reasons[i] != 0 {
 			i++
 			continue
 		}
 		j := i + 1
+		for j+8 <= n && binary.LittleEndian.Uint64(reasons[j:]) == 0 {
+			j += 8
+		}
 		for j < n && reasons[j] == 0 {
 			j++
 		}
-		run(i, j)
+		runs = append(runs, int32(i), int32(j))
 		i = j
+	}
+	return runs
+}
+
+// forRuns calls run(i, j) for each run i..j-1 of runs (see keptRuns), in order.
+func forRuns(runs []int32, run func(i, j int)) {
+	for k := 0; k+1 < len(runs); k += 2 {
+		run(int(runs[k]), int(runs[k+1]))
 	}
 }
 
 // keptValidity returns the validity bitmap of the kept rows of src and their nulls,
 // or nil when src has no null.
-func keptValidity(mem memory.Allocator, src arrow.Array, reasons []uint8, keep int) (*memory.Buffer, int) {
+func keptValidity(mem memory.Allocator, src arrow.Array, runs []int32, keep int) (*memory.Buffer, int) {
 	if src.NullN() == 0 {
 		return nil, 0
 	}
@@ -893,7 +910,7 @@ func keptValidity(mem memory.Allocator, src arrow.Array, reasons []uint8, keep i
 	bits := bitmap.Bytes()
 	clear(bits)
 	k, nulls := 0, 0
-	forKeptRuns(reasons, func(i, j int) {
+	forRuns(runs, func(i, j int) {
 		for x := i; x < j; x++ {
 			if src.IsValid(x) {
 				bitutil.SetBit(bits, k)
