@@ -680,16 +680,22 @@ func (d *data) appendTimes(dst *[]int64, table, name string, a arrow.Array, n in
 	if !ok || c.DataType().(*arrow.TimestampType).Unit != arrow.Microsecond {
 		return typeError(table, name, a)
 	}
-	vals := c.Values()
+	vals := c.Values()[:n]
 	m := int64(math.MinInt64)
-	for i := range n {
-		if c.IsNull(i) {
-			*dst = append(*dst, none)
-			continue
+	if c.NullN() == 0 { // the usual case: copied whole
+		*dst = append(*dst, unsafe.Slice((*int64)(unsafe.Pointer(unsafe.SliceData(vals))), n)...)
+		for _, v := range vals {
+			m = max(m, int64(v))
 		}
-		v := int64(vals[i])
-		*dst = append(*dst, v)
-		m = max(m, v)
+	} else {
+		for i, v := range vals {
+			if c.IsNull(i) {
+				*dst = append(*dst, none)
+				continue
+			}
+			*dst = append(*dst, int64(v))
+			m = max(m, int64(v))
+		}
 	}
 	if asOf && m > d.maxT {
 		d.maxT, d.maxTable, d.maxColumn = m, table, name
@@ -710,12 +716,16 @@ func appendNumbers(dst *[]float64, table, name string, a arrow.Array, n int) err
 	if !ok {
 		return typeError(table, name, a)
 	}
-	vals := c.Float64Values()
-	for i := range n {
+	vals := c.Float64Values()[:n]
+	if c.NullN() == 0 {
+		*dst = append(*dst, vals...)
+		return nil
+	}
+	for i, v := range vals {
 		if c.IsNull(i) {
 			*dst = append(*dst, 0)
 		} else {
-			*dst = append(*dst, vals[i])
+			*dst = append(*dst, v)
 		}
 	}
 	return nil
