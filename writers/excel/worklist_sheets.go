@@ -303,7 +303,7 @@ func (b *book) worklistWidths(wl worklist) []float64 {
 }
 
 // widthPartRows is the fewest rows worth measuring on a core of their own.
-const widthPartRows = 20000
+const widthPartRows = 5000
 
 // rowWidths returns the widest rendered text of each column over rows lo..hi-1.
 func (b *book) rowWidths(wl worklist, lo, hi int) []float64 {
