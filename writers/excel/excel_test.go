@@ -344,7 +344,7 @@ func TestOrderedZip(t *testing.T) {
 	files := [][2]string{{"xl/b.xml", "b"}, {"_rels/.rels", "r"}, {"[Content_Types].xml", ct}, {"xl/a.xml", "a"}}
 	build := func(order []int) []byte {
 		var buf bytes.Buffer
-		z := newOrderedZip(nil)(&buf)
+		z := newOrderedZip(nil, nil)(&buf)
 		for _, i := range order {
 			w, err := z.Create(files[i][0])
 			if err != nil {

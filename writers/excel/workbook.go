@@ -57,9 +57,9 @@ func Write(w io.Writer, sc *pipeline.Scorecard, prov manifest.Provenance) error 
 	}
 	f := excelize.NewFile()
 	defer f.Close()
-	f.SetZipWriter(newOrderedZip(nil))
 	b := &book{f: f, sc: sc, prov: prov, loc: sc.Quarter.Start.Location(), styles: map[styleKey]int{},
-		styleKeys: map[int]styleKey{}, fits: map[string]*sheetFit{}}
+		styleKeys: map[int]styleKey{}, fits: map[string]*sheetFit{}, splices: map[string]*splice{}}
+	f.SetZipWriter(newOrderedZip(nil, b.splices))
 	if b.loc == nil {
 		b.loc = time.UTC
 	}
@@ -87,6 +87,10 @@ type book struct {
 
 	printTitles map[string]string // sheet → rows repeated on every printed page
 	printAreas  map[string]string // sheet → the range printed, when not the whole sheet
+
+	// splices holds, by worksheet part, the XML of the worklist rows written in
+	// parts that take the place of its marker row (dataRows).
+	splices map[string]*splice
 
 	trendRow map[contract.KPI]int // row of each KPI on the Trend sheet
 	trendN   int                  // number of quarters on the Trend sheet (columns 3..)

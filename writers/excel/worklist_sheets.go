@@ -1,7 +1,11 @@
 package excel
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"math"
 	"runtime"
 	"slices"
@@ -345,12 +349,100 @@ func (b *book) printedRows(widths []float64) int {
 // pagesOf is the pages rows take at perPage rows a page.
 func pagesOf(rows, perPage int) int { return (rows + perPage - 1) / perPage }
 
-// dataRows writes the data rows with SetRow.
+// dataRows writes the data rows with SetRow. A long list is written in parts on
+// up to GOMAXPROCS goroutines: each part's rows by a StreamWriter of a workbook of
+// its own (rowsXML), the same excelize code giving the same XML, which takes the
+// place of a marker row when the package is written (orderedZip's splices). The
+// rows are the sheet's longest serial work.
 func (b *book) dataRows(sw *excelize.StreamWriter, wl worklist, first int) error {
-	for i := 0; i < wl.rows; i++ {
-		if err := sw.SetRow(cellName(1, first+i), wl.row(i)); err != nil {
-			return fmt.Errorf("row %d: %w", first+i, err)
+	parts := max(1, min(runtime.GOMAXPROCS(0), wl.rows/rowPartRows))
+	if parts == 1 {
+		for i := 0; i < wl.rows; i++ {
+			if err := sw.SetRow(cellName(1, first+i), wl.row(i)); err != nil {
+				return fmt.Errorf("row %d: %w", first+i, err)
+			}
+		}
+		return nil
+	}
+	xml := make([][]byte, parts)
+	errs := make([]error, parts)
+	panics := make([]any, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() {
+			defer func() { panics[p] = recover() }()
+			xml[p], errs[p] = rowsXML(wl, first, p*wl.rows/parts, (p+1)*wl.rows/parts)
+		})
+	}
+	wg.Wait()
+	for p := range parts {
+		if panics[p] != nil {
+			panic(panics[p]) // on the caller's goroutine, where it is recovered as internal
+		}
+		if errs[p] != nil {
+			return errs[p]
 		}
 	}
-	return nil
+	part := ""
+	for id, name := range b.f.GetSheetMap() {
+		if name == wl.sheet {
+			part = fmt.Sprintf("xl/worksheets/sheet%d.xml", id)
+		}
+	}
+	if part == "" || b.splices[part] != nil {
+		return fmt.Errorf("no worksheet part for sheet %s", wl.sheet)
+	}
+	const marker = "recoverykpi: the rows written in parts"
+	b.splices[part] = &splice{first: first, marker: marker, rows: xml}
+	return sw.SetRow(cellName(1, first), []any{marker})
 }
+
+// rowPartRows is the fewest rows worth writing on a core of their own.
+const rowPartRows = 5000
+
+// rowsXML returns the XML of the rows lo..hi-1 of the list (sheet rows first+lo
+// on), as excelize's StreamWriter writes them: through one, in a workbook of its
+// own, taken from between its sheet's <sheetData> and </sheetData>.
+func rowsXML(wl worklist, first, lo, hi int) ([]byte, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		return nil, err
+	}
+	for i := lo; i < hi; i++ {
+		if err := sw.SetRow(cellName(1, first+i), wl.row(i)); err != nil {
+			return nil, fmt.Errorf("row %d: %w", first+i, err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return nil, err
+	}
+	c := &captureZip{part: "xl/worksheets/sheet1.xml"}
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return c })
+	if err := f.Write(io.Discard); err != nil {
+		return nil, err
+	}
+	sheet := c.got.Bytes()
+	from, to := bytes.Index(sheet, []byte("<sheetData>")), bytes.LastIndex(sheet, []byte("</sheetData>"))
+	if from < 0 || to < from {
+		return nil, errors.New("rows of a part: the sheet has no sheetData")
+	}
+	return sheet[from+len("<sheetData>") : to], nil
+}
+
+// captureZip is an excelize.ZipWriter that keeps one part and drops the others.
+type captureZip struct {
+	part string
+	got  bytes.Buffer
+}
+
+func (c *captureZip) Create(name string) (io.Writer, error) {
+	if name == c.part {
+		return &c.got, nil
+	}
+	return io.Discard, nil
+}
+
+func (c *captureZip) AddFS(fs.FS) error { return nil }
+func (c *captureZip) Close() error      { return nil }

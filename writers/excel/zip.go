@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"io/fs"
@@ -11,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/klauspost/compress/flate"
 	"github.com/xuri/excelize/v2"
@@ -40,7 +42,10 @@ type orderedZip struct {
 	out     io.Writer
 	parts   map[string]*zipPart
 	rewrite map[string]func([]byte) []byte // by part name: applied to the whole part on Close
-	slots   chan struct{}                  // one per chunk being compressed
+	// splices holds, by worksheet part, the rows that replace its marker row
+	// (book.dataRows); such a part is kept raw until Close.
+	splices map[string]*splice
+	slots   chan struct{} // one per chunk being compressed
 }
 
 // deflateChunk is the raw size of the chunks a part is compressed in; window is
@@ -137,20 +142,20 @@ func (p *zipPart) wait() (compressed int, err error) {
 // newOrderedZip returns a constructor of ordered zip writers for File.SetZipWriter.
 // rewrite maps part names to functions applied to the whole part before it is written;
 // [Content_Types].xml always has its Default entries sorted.
-func newOrderedZip(rewrite map[string]func([]byte) []byte) func(io.Writer) excelize.ZipWriter {
+func newOrderedZip(rewrite map[string]func([]byte) []byte, splices map[string]*splice) func(io.Writer) excelize.ZipWriter {
 	rw := map[string]func([]byte) []byte{contentTypesPart: sortDefaults}
 	for k, v := range rewrite {
 		rw[k] = v
 	}
 	return func(w io.Writer) excelize.ZipWriter {
-		return &orderedZip{out: w, parts: map[string]*zipPart{}, rewrite: rw, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+		return &orderedZip{out: w, parts: map[string]*zipPart{}, rewrite: rw, splices: splices, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	}
 }
 
 // Create starts a part. A second part with the same name replaces the first.
 func (z *orderedZip) Create(name string) (io.Writer, error) {
 	p := &zipPart{z: z, name: name}
-	if z.rewrite[name] != nil {
+	if z.rewrite[name] != nil || z.splices[name] != nil {
 		p.raw = new(bytes.Buffer)
 	} else {
 		p.pending = make([]byte, 0, deflateChunk)
@@ -181,11 +186,14 @@ func (z *orderedZip) Close() error {
 	// Every part's last chunk starts compressing before the first is written.
 	for _, n := range names {
 		if p := z.parts[n]; p.raw != nil {
-			b := z.rewrite[n](p.raw.Bytes())
+			b := p.raw.Bytes()
+			if rw := z.rewrite[n]; rw != nil {
+				b = rw(b)
+			}
 			p.raw = nil
 			p.crc, p.size = 0, 0
-			if _, err := p.Write(b); err != nil {
-				return err
+			if err := z.writeSpliced(p, b); err != nil {
+				return fmt.Errorf("%s: %w", n, err)
 			}
 		}
 		z.parts[n].flushChunk(true)
@@ -219,6 +227,43 @@ func (z *orderedZip) Close() error {
 		}
 	}
 	return zw.Close()
+}
+
+// splice is the rows that take the place of a worksheet's marker row, row first
+// (book.dataRows).
+type splice struct {
+	first  int
+	marker string
+	rows   [][]byte
+}
+
+// writeSpliced writes b, a part, to p: a worksheet with a splice has its marker row
+// replaced by the splice's rows.
+func (z *orderedZip) writeSpliced(p *zipPart, b []byte) error {
+	sp := z.splices[p.name]
+	if sp == nil {
+		_, err := p.Write(b)
+		return err
+	}
+	open := []byte(`<row r="` + strconv.Itoa(sp.first) + `"`)
+	start := bytes.Index(b, open)
+	end := -1
+	if start >= 0 {
+		end = bytes.Index(b[start:], []byte("</row>"))
+	}
+	if end < 0 || !bytes.Contains(b[start:start+end], []byte(">"+sp.marker+"<")) {
+		return fmt.Errorf("no marker row %d for the rows written in parts", sp.first)
+	}
+	if _, err := p.Write(b[:start]); err != nil {
+		return err
+	}
+	for _, rows := range sp.rows {
+		if _, err := p.Write(rows); err != nil {
+			return err
+		}
+	}
+	_, err := p.Write(b[start+end+len("</row>"):])
+	return err
 }
 
 const contentTypesPart = "[Content_Types].xml"

@@ -18,7 +18,7 @@ func TestOrderedZipChunkedParts(t *testing.T) {
 	contentTypes := `<Types><Default Extension="xml" ContentType="a"/><Default Extension="bin" ContentType="b"/></Types>`
 	build := func(writeSize int) []byte {
 		var out bytes.Buffer
-		z := newOrderedZip(nil)(&out)
+		z := newOrderedZip(nil, nil)(&out)
 		for _, part := range []struct{ name, body string }{
 			{"xl/worksheets/sheet7.xml", text.String()},
 			{contentTypesPart, contentTypes},
