@@ -206,7 +206,7 @@ func readIcebergSnapshot(ctx context.Context, fsys fs.FS, tableName, dir string)
 		snap.fields[f.Name] = f.ID
 		snap.names = append(snap.names, f.Name)
 	}
-	if meta.snapshotID == 0 && meta.list == "" {
+	if meta.list == "" {
 		return nil, snap, nil // a table created but never written: no rows
 	}
 	snap.snapshotID = meta.snapshotID
@@ -224,14 +224,11 @@ func readIcebergSnapshot(ctx context.Context, fsys fs.FS, tableName, dir string)
 		}
 	}
 	tasks, err := planIceberg(tio, meta, manifests)
-	if err != nil {
-		if tio.outside != "" {
-			return nil, nil, fmt.Errorf("%s: file %s is outside the table's location %s", where, tio.outside, meta.location)
-		}
-		return nil, nil, fmt.Errorf("%s: %w", where, err)
-	}
-	if tio.outside != "" {
+	if tio.outside != "" { // (the error opening it, if any, says less)
 		return nil, nil, fmt.Errorf("%s: file %s is outside the table's location %s", where, tio.outside, meta.location)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", where, err)
 	}
 	byPath := map[string]int{}
 	var files []FileInfo

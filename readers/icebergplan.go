@@ -38,8 +38,8 @@ type icebergMetadata struct {
 	location   string
 	schema     *iceberg.Schema // the current schema
 	specs      map[int]iceberg.PartitionSpec
-	snapshotID int64  // the current snapshot; 0 when there is none
-	list       string // its manifest list
+	snapshotID int64  // the current snapshot
+	list       string // its manifest list; "" when there is no snapshot
 }
 
 // icebergMetadataJSON is the table metadata file's JSON (format versions 1 to 3).
@@ -158,15 +158,11 @@ func parseIcebergMetadata(data []byte) (*icebergMetadata, error) {
 
 // icebergTask is a data file of the snapshot with the delete files that apply to it.
 type icebergTask struct {
-	file        iceberg.DataFile
-	positions   []iceberg.DataFile // position delete files
-	vectors     []iceberg.DataFile // deletion vectors (at most one)
-	equalities  []iceberg.DataFile // equality delete files
-	sequenceNum int64
+	file       iceberg.DataFile
+	positions  []iceberg.DataFile // position delete files
+	vectors    []iceberg.DataFile // deletion vectors (at most one)
+	equalities []iceberg.DataFile // equality delete files
 }
-
-// icebergFilePathField is the field id of a position delete file's file_path.
-const icebergFilePathField = positionDeleteFilePath
 
 // readManifests reads the entries of the manifests (at most four at a time: on
 // object storage each is a request), in the order of the list; deleted entries
@@ -257,11 +253,7 @@ func planIceberg(fsys *icebergFS, meta *icebergMetadata, manifests []iceberg.Man
 			if df.ContentType() != iceberg.EntryContentData {
 				return nil, fmt.Errorf("data manifest entry %s holds %s", df.FilePath(), df.ContentType())
 			}
-			t, err := idx.forDataFile(e)
-			if err != nil {
-				return nil, err
-			}
-			tasks = append(tasks, t)
+			tasks = append(tasks, idx.forDataFile(e))
 		}
 	}
 	return tasks, nil
@@ -329,10 +321,11 @@ func (x *icebergDeleteIndex) sort() {
 	}
 }
 
-func (x *icebergDeleteIndex) forDataFile(e iceberg.ManifestEntry) (icebergTask, error) {
+func (x *icebergDeleteIndex) forDataFile(e iceberg.ManifestEntry) icebergTask {
 	df := e.DataFile()
 	seq := e.SequenceNum()
-	t := icebergTask{file: df, sequenceNum: seq}
+	t := icebergTask{file: df}
+	key := icebergPartitionKey(df.SpecID(), df.Partition())
 	// from returns the entries (ascending sequence numbers) from the first for
 	// which ok holds.
 	from := func(l []iceberg.ManifestEntry, ok func(int64) bool) []iceberg.ManifestEntry {
@@ -344,7 +337,6 @@ func (x *icebergDeleteIndex) forDataFile(e iceberg.ManifestEntry) (icebergTask, 
 		// deletion vector out would bring deleted rows back.
 		t.vectors = []iceberg.DataFile{v.DataFile()}
 	} else {
-		key := icebergPartitionKey(df.SpecID(), df.Partition())
 		for _, d := range from(x.byPartition[key], atLeast) {
 			if filePathMayMatch(d.DataFile(), df.FilePath()) {
 				t.positions = append(t.positions, d.DataFile())
@@ -359,11 +351,11 @@ func (x *icebergDeleteIndex) forDataFile(e iceberg.ManifestEntry) (icebergTask, 
 		t.equalities = append(t.equalities, d.DataFile())
 	}
 	if len(x.eqByPartition) > 0 && len(df.Partition()) > 0 {
-		for _, d := range from(x.eqByPartition[icebergPartitionKey(df.SpecID(), df.Partition())], after) {
+		for _, d := range from(x.eqByPartition[key], after) {
 			t.equalities = append(t.equalities, d.DataFile())
 		}
 	}
-	return t, nil
+	return t
 }
 
 // referencedDataFile returns the data file a position delete file names alone:
@@ -373,7 +365,7 @@ func referencedDataFile(df iceberg.DataFile) string {
 	if ref := df.ReferencedDataFile(); ref != nil && *ref != "" {
 		return *ref
 	}
-	lower, upper := df.LowerBoundValues()[icebergFilePathField], df.UpperBoundValues()[icebergFilePathField]
+	lower, upper := df.LowerBoundValues()[positionDeleteFilePath], df.UpperBoundValues()[positionDeleteFilePath]
 	if len(lower) == 0 || !bytes.Equal(lower, upper) {
 		return ""
 	}
@@ -386,15 +378,15 @@ func filePathMayMatch(d iceberg.DataFile, path string) bool {
 	if d.Count() == 0 {
 		return false
 	}
-	if vc, ok := d.ValueCounts()[icebergFilePathField]; ok {
-		if nc, ok := d.NullValueCounts()[icebergFilePathField]; ok && nc == vc {
+	if vc, ok := d.ValueCounts()[positionDeleteFilePath]; ok {
+		if nc, ok := d.NullValueCounts()[positionDeleteFilePath]; ok && nc == vc {
 			return false
 		}
 	}
-	if lower := d.LowerBoundValues()[icebergFilePathField]; lower != nil && bytes.Compare(lower, []byte(path)) > 0 {
+	if lower := d.LowerBoundValues()[positionDeleteFilePath]; lower != nil && bytes.Compare(lower, []byte(path)) > 0 {
 		return false
 	}
-	if upper := d.UpperBoundValues()[icebergFilePathField]; upper != nil && bytes.Compare(upper, []byte(path)) < 0 {
+	if upper := d.UpperBoundValues()[positionDeleteFilePath]; upper != nil && bytes.Compare(upper, []byte(path)) < 0 {
 		return false
 	}
 	return true
