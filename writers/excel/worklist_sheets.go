@@ -283,20 +283,9 @@ func (b *book) worklistWidths(wl worklist) []float64 {
 	n := wl.rows + wl.extraRows
 	parts := max(1, min(runtime.GOMAXPROCS(0), n/widthPartRows))
 	partial := make([][]float64, parts)
-	panics := make([]any, parts)
-	var wg sync.WaitGroup
-	for p := range parts {
-		wg.Go(func() {
-			defer func() { panics[p] = recover() }()
-			partial[p] = b.rowWidths(wl, p*n/parts, (p+1)*n/parts)
-		})
-	}
-	wg.Wait()
-	for p := range parts {
-		if panics[p] != nil {
-			panic(panics[p]) // on the caller's goroutine, where it is recovered as internal
-		}
-		for c, w := range partial[p] {
+	inParts(parts, n, func(p, lo, hi int) { partial[p] = b.rowWidths(wl, lo, hi) })
+	for _, part := range partial {
+		for c, w := range part {
 			widths[c] = max(widths[c], w)
 		}
 	}
@@ -304,6 +293,26 @@ func (b *book) worklistWidths(wl worklist) []float64 {
 		widths[i] = math.Ceil(widths[i]*4) / 4
 	}
 	return widths
+}
+
+// inParts calls fn(p, lo, hi) for each of parts parts of rows 0..n-1, each on its
+// own goroutine, and returns when all have; a panic in one is raised again on the
+// caller's goroutine, where it is recovered as internal.
+func inParts(parts, n int, fn func(p, lo, hi int)) {
+	panics := make([]any, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() {
+			defer func() { panics[p] = recover() }()
+			fn(p, p*n/parts, (p+1)*n/parts)
+		})
+	}
+	wg.Wait()
+	for _, v := range panics {
+		if v != nil {
+			panic(v)
+		}
+	}
 }
 
 // widthPartRows is the fewest rows worth measuring on a core of their own.
@@ -366,21 +375,10 @@ func (b *book) dataRows(sw *excelize.StreamWriter, wl worklist, first int) error
 	}
 	xml := make([][]byte, parts)
 	errs := make([]error, parts)
-	panics := make([]any, parts)
-	var wg sync.WaitGroup
-	for p := range parts {
-		wg.Go(func() {
-			defer func() { panics[p] = recover() }()
-			xml[p], errs[p] = rowsXML(wl, first, p*wl.rows/parts, (p+1)*wl.rows/parts)
-		})
-	}
-	wg.Wait()
-	for p := range parts {
-		if panics[p] != nil {
-			panic(panics[p]) // on the caller's goroutine, where it is recovered as internal
-		}
-		if errs[p] != nil {
-			return errs[p]
+	inParts(parts, wl.rows, func(p, lo, hi int) { xml[p], errs[p] = rowsXML(wl, first, lo, hi) })
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
 	part := ""
@@ -392,9 +390,8 @@ func (b *book) dataRows(sw *excelize.StreamWriter, wl worklist, first int) error
 	if part == "" || b.splices[part] != nil {
 		return fmt.Errorf("no worksheet part for sheet %s", wl.sheet)
 	}
-	const marker = "recoverykpi: the rows written in parts"
-	b.splices[part] = &splice{first: first, marker: marker, rows: xml}
-	return sw.SetRow(cellName(1, first), []any{marker})
+	b.splices[part] = &splice{first: first, rows: xml}
+	return sw.SetRow(cellName(1, first), []any{spliceMarker})
 }
 
 // rowPartRows is the fewest rows worth writing on a core of their own; rowPartsMax

@@ -232,10 +232,12 @@ func (z *orderedZip) Close() error {
 // splice is the rows that take the place of a worksheet's marker row, row first
 // (book.dataRows).
 type splice struct {
-	first  int
-	marker string
-	rows   [][]byte
+	first int
+	rows  [][]byte
 }
+
+// spliceMarker is the text of a marker row.
+const spliceMarker = "recoverykpi: the rows written in parts"
 
 // writeSpliced writes b, a part, to p: a worksheet with a splice has its marker row
 // replaced by the splice's rows.
@@ -251,7 +253,7 @@ func (z *orderedZip) writeSpliced(p *zipPart, b []byte) error {
 	if start >= 0 {
 		end = bytes.Index(b[start:], []byte("</row>"))
 	}
-	if end < 0 || !bytes.Contains(b[start:start+end], []byte(">"+sp.marker+"<")) {
+	if end < 0 || !bytes.Contains(b[start:start+end], []byte(">"+spliceMarker+"<")) {
 		return fmt.Errorf("no marker row %d for the rows written in parts", sp.first)
 	}
 	if _, err := p.Write(b[:start]); err != nil {
