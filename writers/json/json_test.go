@@ -86,3 +86,72 @@ func TestEncodeAsIndentingEncoder(t *testing.T) {
 		t.Fatal("HTML characters escaped")
 	}
 }
+
+// The worklists' rows are written as encoding/json writes them: every member of
+// both row types, strings needing every kind of escape, floats in both forms, nil
+// pointers, empty and long lists.
+func TestRowsAsEncodingJSON(t *testing.T) {
+	texts := []string{"", "C-1", "plain ascii ~!", `quo"te`, `back\slash`, "tab\there", "nl\nand\rcr",
+		"\x00\x01\x1f\x7f", "\b\f", "<b>&amp;</b>", "O'Brien", "Zoë Ångström", "日本語", "\u2028\u2029",
+		"bad \xff\xfe utf8", "\xed\xa0\x80", "trailing \xc3"}
+	floats := []float64{0, math.Copysign(0, -1), 1, -12.5, 1e-6, 9.99e-7, 1e-7, 1.5e-300, 5e-324,
+		1e20, 1e21, -1e21, 123456789.125, math.MaxFloat64, 0.1 + 0.2, -1.0 / 3}
+	ints := []int64{0, 1, -1, 42, math.MaxInt64, math.MinInt64}
+	ptr := func(i int) *string {
+		if i%5 == 0 {
+			return nil
+		}
+		return &texts[i%len(texts)]
+	}
+	var winback, calls []pipeline.WinbackRow
+	var care []pipeline.CareRow
+	at := time.Date(2026, 7, 3, 9, 30, 15, 123456000, time.UTC)
+	for i := range 200 {
+		s := func(k int) string { return texts[(i*7+k)%len(texts)] }
+		w := pipeline.WinbackRow{CustomerID: s(0), Name: ptr(i), Segment: s(1), AtRiskAt: at.Add(time.Duration(i) * time.Hour),
+			Kind: s(2), Reason: s(3), RevenueAtRisk: floats[i%len(floats)], Outcome: s(4), Treated: i%2 == 0,
+			WindowCloses: at.AddDate(0, 0, i), Tier: ptr(i + 1)}
+		winback = append(winback, w)
+		if i%3 == 0 {
+			calls = append(calls, w)
+		}
+		care = append(care, pipeline.CareRow{CustomerID: s(5), Name: ptr(i + 2), Segment: s(6), RecoveredAt: at,
+			ReviewDue: at.AddDate(0, 0, 90), PurchasesSince: ints[i%len(ints)], NetAmountSince: floats[(i+3)%len(floats)],
+			ComplaintsSince: ints[(i+1)%len(ints)], Status: s(7), RechurnKind: ptr(i + 3), RechurnReason: ptr(i + 4)})
+	}
+	q := pipeline.Quarter{Label: "2026-Q3", Start: at, End: at.AddDate(0, 3, 0)}
+	for _, sc := range []*pipeline.Scorecard{
+		{Quarter: q, AsOf: at, Winback: winback, ExecutiveCalls: calls, IntensiveCare: care},
+		{Quarter: q, AsOf: at, IntensiveCare: care[:1]},
+		{Quarter: q, AsOf: at, Winback: winback[:2]},
+		{Quarter: q, AsOf: at},
+	} {
+		doc := newDocument(sc)
+		var want strings.Builder
+		enc := stdjson.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(doc); err != nil {
+			t.Fatal(err)
+		}
+		got, err := encode(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != want.String() {
+			g, w := string(got), want.String()
+			i := 0
+			for i < len(g) && i < len(w) && g[i] == w[i] {
+				i++
+			}
+			t.Fatalf("encode differs from an indenting Encoder at byte %d:\n%q\nagainst\n%q", i, g[max(0, i-80):min(len(g), i+80)], w[max(0, i-80):min(len(w), i+80)])
+		}
+	}
+	for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		_, want := stdjson.Marshal(newDocument(&pipeline.Scorecard{Winback: []pipeline.WinbackRow{{RevenueAtRisk: bad}}}))
+		_, got := Marshal(&pipeline.Scorecard{Winback: []pipeline.WinbackRow{{RevenueAtRisk: bad}}})
+		if got == nil || want == nil || got.Error() != want.Error() {
+			t.Errorf("%v: error %v, encoding/json's %v", bad, got, want)
+		}
+	}
+}
