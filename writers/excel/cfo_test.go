@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"math"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -652,56 +651,5 @@ func TestWorklistWidthsInParts(t *testing.T) {
 		if idw := math.Ceil(textWidth("a much longer customer id than the others", 11, false, false)*4) / 4; got[0] != idw {
 			t.Errorf("widest at row %d: id column %v, want the widest id's %v", widest, got[0], idw)
 		}
-	}
-}
-
-// TestWorklistRowsInParts: a care list long enough to be written in parts on several
-// cores (dataRows) gives the workbook of writing it on one, byte for byte, with names
-// that need escaping and values of every kind among its rows; and the rows are all
-// there, in order.
-func TestWorklistRowsInParts(t *testing.T) {
-	sc, prov := fixture()
-	care := sc.IntensiveCare
-	n := 3*rowPartRows + 3
-	sc.IntensiveCare = make([]pipeline.CareRow, n)
-	for i := range sc.IntensiveCare {
-		sc.IntensiveCare[i] = care[i%len(care)]
-		sc.IntensiveCare[i].CustomerID = "C-" + strconv.Itoa(i)
-		if i%7 == 0 {
-			name := ` O'Brien & "Sons" <ltd> _x0041_ ` + strconv.Itoa(i)
-			sc.IntensiveCare[i].Name = &name
-		}
-	}
-	write := func(procs int) []byte {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		var buf bytes.Buffer
-		if err := Write(&buf, sc, prov); err != nil {
-			t.Fatal(err)
-		}
-		return buf.Bytes()
-	}
-	one := write(1)
-	for _, procs := range []int{2, 4} {
-		if got := write(procs); !bytes.Equal(got, one) {
-			t.Errorf("GOMAXPROCS %d: the workbook differs from the one written on one core", procs)
-		}
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(one))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := f.GetRows(sheetCare)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := 0
-	for _, r := range rows {
-		if len(r) > 0 && r[0] == "C-"+strconv.Itoa(ids) {
-			ids++
-		}
-	}
-	if ids != n {
-		t.Errorf("%d of the %d customers in order on the care sheet", ids, n)
 	}
 }

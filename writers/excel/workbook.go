@@ -88,8 +88,8 @@ type book struct {
 	printTitles map[string]string // sheet → rows repeated on every printed page
 	printAreas  map[string]string // sheet → the range printed, when not the whole sheet
 
-	// splices holds, by worksheet part, the XML of the worklist rows written in
-	// parts that take the place of its marker row (dataRows).
+	// splices holds, by worksheet part, the worklist rows that take the place of its
+	// marker row, encoded when the package is written (dataRows).
 	splices map[string]*splice
 
 	trendRow map[contract.KPI]int // row of each KPI on the Trend sheet
@@ -698,7 +698,8 @@ func (b *book) finishSheet(sheet string) {
 		if width[c] <= 0 {
 			continue
 		}
-		w := math.Ceil(width[c]*4) / 4 // quarter units: the same bytes for the same text
+		// quarter units: the same bytes for the same text; no wider than a column can be
+		w := min(math.Ceil(width[c]*4)/4, excelize.MaxColumnWidth)
 		if err := b.f.SetColWidth(sheet, colName(c), colName(c), w); err != nil {
 			b.err = err
 			return

@@ -1,11 +1,8 @@
 package excel
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"runtime"
 	"slices"
@@ -273,7 +270,9 @@ func (b *book) writeWorklist(wl worklist) error {
 }
 
 // worklistWidths measures every cell of a worklist (headers with room for the filter
-// button) and returns the width of each column. A long list is measured in parts on
+// button) and returns the width of each column, at most the widest a column can be
+// (a longer text, such as a name of hundreds of characters, is cut on the screen, not
+// in the cell). A long list is measured in parts on
 // every core; the widest of the parts' widths does not depend on how it was split.
 func (b *book) worklistWidths(wl worklist) []float64 {
 	widths := make([]float64, len(wl.headers))
@@ -290,7 +289,7 @@ func (b *book) worklistWidths(wl worklist) []float64 {
 		}
 	}
 	for i := range widths {
-		widths[i] = math.Ceil(widths[i]*4) / 4
+		widths[i] = min(math.Ceil(widths[i]*4)/4, excelize.MaxColumnWidth)
 	}
 	return widths
 }
@@ -358,28 +357,17 @@ func (b *book) printedRows(widths []float64) int {
 // pagesOf is the pages rows take at perPage rows a page.
 func pagesOf(rows, perPage int) int { return (rows + perPage - 1) / perPage }
 
-// dataRows writes the data rows with SetRow. A long list is written in parts on
-// up to GOMAXPROCS goroutines: each part's rows by a StreamWriter of a workbook of
-// its own (rowsXML), the same excelize code giving the same XML, which takes the
-// place of a marker row when the package is written (orderedZip's splices). The
-// rows are the sheet's longest serial work.
+// dataRows puts a marker row in the place of the data rows, which the package's
+// writer replaces with their XML, encoded as SetRow would have written it
+// (writeRows, rows.go). With rowsBySetRow, it writes them with SetRow.
 func (b *book) dataRows(sw *excelize.StreamWriter, wl worklist, first int) error {
-	parts := max(1, min(runtime.GOMAXPROCS(0), wl.rows/rowPartRows))
-	if parts == 1 || wl.rows > rowPartsMax {
+	if rowsBySetRow || wl.rows == 0 {
 		for i := 0; i < wl.rows; i++ {
 			if err := sw.SetRow(cellName(1, first+i), wl.row(i)); err != nil {
 				return fmt.Errorf("row %d: %w", first+i, err)
 			}
 		}
 		return nil
-	}
-	xml := make([][]byte, parts)
-	errs := make([]error, parts)
-	inParts(parts, wl.rows, func(p, lo, hi int) { xml[p], errs[p] = rowsXML(wl, first, lo, hi) })
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
 	}
 	part := ""
 	for id, name := range b.f.GetSheetMap() {
@@ -390,65 +378,6 @@ func (b *book) dataRows(sw *excelize.StreamWriter, wl worklist, first int) error
 	if part == "" || b.splices[part] != nil {
 		return fmt.Errorf("no worksheet part for sheet %s", wl.sheet)
 	}
-	b.splices[part] = &splice{first: first, rows: xml}
+	b.splices[part] = &splice{first: first, write: func(w io.Writer) error { return writeRows(w, wl, first) }}
 	return sw.SetRow(cellName(1, first), []any{spliceMarker})
 }
-
-// rowPartRows is the fewest rows worth writing on a core of their own; rowPartsMax
-// the most rows written in parts. The parts' workbooks hold their rows' XML in
-// memory and in temporary files until the package is written: at 3,000,000
-// customers (311,000 care rows) runs with parts took 2.5-3 s more CPU and 100-160
-// MiB more memory than without (4 and 5 alternating runs; medians 14.2-15.0 s
-// against 12.9-13.6 s), while at 300,000 (31,000 rows) the workbook took 257 ms
-// instead of 384 (BenchmarkWriteLargeWorklists).
-const (
-	rowPartRows = 5000
-	rowPartsMax = 100_000
-)
-
-// rowsXML returns the XML of the rows lo..hi-1 of the list (sheet rows first+lo
-// on), as excelize's StreamWriter writes them: through one, in a workbook of its
-// own, taken from between its sheet's <sheetData> and </sheetData>.
-func rowsXML(wl worklist, first, lo, hi int) ([]byte, error) {
-	f := excelize.NewFile()
-	defer f.Close()
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		return nil, err
-	}
-	for i := lo; i < hi; i++ {
-		if err := sw.SetRow(cellName(1, first+i), wl.row(i)); err != nil {
-			return nil, fmt.Errorf("row %d: %w", first+i, err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		return nil, err
-	}
-	c := &captureZip{part: "xl/worksheets/sheet1.xml"}
-	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return c })
-	if err := f.Write(io.Discard); err != nil {
-		return nil, err
-	}
-	sheet := c.got.Bytes()
-	from, to := bytes.Index(sheet, []byte("<sheetData>")), bytes.LastIndex(sheet, []byte("</sheetData>"))
-	if from < 0 || to < from {
-		return nil, errors.New("rows of a part: the sheet has no sheetData")
-	}
-	return sheet[from+len("<sheetData>") : to], nil
-}
-
-// captureZip is an excelize.ZipWriter that keeps one part and drops the others.
-type captureZip struct {
-	part string
-	got  bytes.Buffer
-}
-
-func (c *captureZip) Create(name string) (io.Writer, error) {
-	if name == c.part {
-		return &c.got, nil
-	}
-	return io.Discard, nil
-}
-
-func (c *captureZip) AddFS(fs.FS) error { return nil }
-func (c *captureZip) Close() error      { return nil }

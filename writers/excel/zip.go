@@ -230,14 +230,14 @@ func (z *orderedZip) Close() error {
 }
 
 // splice is the rows that take the place of a worksheet's marker row, row first
-// (book.dataRows).
+// (book.dataRows): write writes their XML.
 type splice struct {
 	first int
-	rows  [][]byte
+	write func(io.Writer) error
 }
 
 // spliceMarker is the text of a marker row.
-const spliceMarker = "recoverykpi: the rows written in parts"
+const spliceMarker = "recoverykpi: the worklist rows"
 
 // writeSpliced writes b, a part, to p: a worksheet with a splice has its marker row
 // replaced by the splice's rows.
@@ -254,15 +254,13 @@ func (z *orderedZip) writeSpliced(p *zipPart, b []byte) error {
 		end = bytes.Index(b[start:], []byte("</row>"))
 	}
 	if end < 0 || !bytes.Contains(b[start:start+end], []byte(">"+spliceMarker+"<")) {
-		return fmt.Errorf("no marker row %d for the rows written in parts", sp.first)
+		return fmt.Errorf("no marker row %d for the worklist's rows", sp.first)
 	}
 	if _, err := p.Write(b[:start]); err != nil {
 		return err
 	}
-	for _, rows := range sp.rows {
-		if _, err := p.Write(rows); err != nil {
-			return err
-		}
+	if err := sp.write(p); err != nil {
+		return err
 	}
 	_, err := p.Write(b[start+end+len("</row>"):])
 	return err
