@@ -140,3 +140,51 @@ func TestAppendColumn(t *testing.T) {
 		}
 	}
 }
+
+// A text wider than a column can be (a reason or a customer's name of hundreds of
+// characters) gets the widest column, not a failed workbook; the cell keeps it whole.
+func TestLongTextsGetTheWidestColumn(t *testing.T) {
+	sc, prov := fixture()
+	reason := strings.Repeat("a reason that goes on ", 40)
+	name := strings.Repeat("a name that goes on ", 50)
+	sc.Reasons[0].Name = reason
+	sc.IntensiveCare[0].Name = &name
+	var buf bytes.Buffer
+	if err := Write(&buf, sc, prov); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	widest := map[string]bool{}
+	for _, sheet := range f.GetSheetList() {
+		for c := 1; c <= 20; c++ {
+			w, err := f.GetColWidth(sheet, colName(c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w > excelize.MaxColumnWidth {
+				t.Errorf("%s column %s is %v wide", sheet, colName(c), w)
+			}
+			if w == excelize.MaxColumnWidth {
+				widest[sheet] = true
+			}
+		}
+	}
+	if !widest[sheetCare] || len(widest) < 2 {
+		t.Errorf("the widest columns are on %v, want the care sheet's and the reason's sheets", widest)
+	}
+	rows, err := f.GetRows(sheetCare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range rows {
+		found = found || len(r) > 1 && r[1] == name
+	}
+	if !found {
+		t.Error("the long name is not whole in its cell")
+	}
+}
