@@ -106,13 +106,15 @@ func TestRowsAsEncodingJSON(t *testing.T) {
 	var winback, calls []pipeline.WinbackRow
 	var care []pipeline.CareRow
 	at := time.Date(2026, 7, 3, 9, 30, 15, 123456000, time.UTC)
-	for i := range 200 {
+	for i := range 2*probeRows + 100 { // long enough for the care list's buffer to be sized from its first rows
 		s := func(k int) string { return texts[(i*7+k)%len(texts)] }
 		w := pipeline.WinbackRow{CustomerID: s(0), Name: ptr(i), Segment: s(1), AtRiskAt: at.Add(time.Duration(i) * time.Hour),
 			Kind: s(2), Reason: s(3), RevenueAtRisk: floats[i%len(floats)], Outcome: s(4), Treated: i%2 == 0,
 			WindowCloses: at.AddDate(0, 0, i), Tier: ptr(i + 1)}
-		winback = append(winback, w)
-		if i%3 == 0 {
+		if i < 200 {
+			winback = append(winback, w)
+		}
+		if i%3 == 0 && i < 200 {
 			calls = append(calls, w)
 		}
 		care = append(care, pipeline.CareRow{CustomerID: s(5), Name: ptr(i + 2), Segment: s(6), RecoveredAt: at,

@@ -5,6 +5,7 @@ import (
 	stdjson "encoding/json"
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -48,6 +49,9 @@ func appendWorklists(b []byte, wl worklists) ([]byte, error) {
 	return e.b, e.err
 }
 
+// probeRows is the rows of a list whose length sizes the buffer for the others.
+const probeRows = 1024
+
 // rowEncoder appends rows to b; the first error is kept in err.
 type rowEncoder struct {
 	b   []byte
@@ -64,9 +68,16 @@ func (e *rowEncoder) list(n int, row func(i int)) {
 		return
 	}
 	e.b = append(e.b, '[')
+	start := len(e.b)
 	for i := range n {
 		if i > 0 {
 			e.b = append(e.b, ',')
+		}
+		if i == probeRows && n >= 2*probeRows {
+			// Room for the rest at the first rows' length and an eighth, so that a
+			// long list grows its buffer once at most, not by doubling a copy of it.
+			rest := (len(e.b) - start) / probeRows * (n - i)
+			e.b = slices.Grow(e.b, rest+rest/8)
 		}
 		e.b = append(e.b, rowIndent+"{"+memberIndent...)
 		row(i)
