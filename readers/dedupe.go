@@ -236,12 +236,46 @@ func (k *keyColumn) load(src arrow.Array, norm textArray, integer bool) {
 	}
 }
 
-// add reports whether the (non-null) key of row i is new, and records it.
-func (k *keyColumn) add(s *keySet, i int) bool {
-	if k.integer && k.intOK[i] {
-		return s.addInt(k.ints[i])
+// addRows records the keys of the batch's rows that are still kept (reasons[i]
+// is 0) and valid, in row order, and gives each row whose key was recorded before
+// the reason dup. An integer key is recorded by addInt, a text key by addString;
+// the intSet of the latest integer's number of digits is kept at hand (a table's
+// integer keys are mostly of one width), where addInt looks it up a key at a time.
+func (k *keyColumn) addRows(s *keySet, reasons []uint8, dup uint8) {
+	valid := k.text.a.NullN() == 0 // else IsValid per row
+	if !k.integer {
+		for i := range reasons {
+			if reasons[i] == 0 && (valid || k.text.a.IsValid(i)) && !s.addString(k.text.value(i)) {
+				reasons[i] = dup
+			}
+		}
+		return
 	}
-	return s.addString(k.text.value(i))
+	width, set := 0, (*intSet)(nil)
+	for i, v := range k.ints[:len(reasons)] {
+		if reasons[i] != 0 || !valid && !k.text.a.IsValid(i) {
+			continue
+		}
+		var isNew bool
+		switch {
+		case !k.intOK[i]:
+			isNew = s.addString(k.text.value(i))
+		case s.classes != nil && v >= 0 && v < 1e18: // as addInt does
+			if w := decimalDigits(v); w != width || set == nil {
+				width, set = w, s.suffixSet("", w)
+			}
+			if set != nil {
+				isNew = set.add(v)
+			} else {
+				isNew = s.addInt(v) // the keys went to the text set (toText)
+			}
+		default:
+			isNew = s.addInt(v)
+		}
+		if !isNew {
+			reasons[i] = dup
+		}
+	}
 }
 
 func grow[T any](s []T, n int) []T {

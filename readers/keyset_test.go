@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/recoverykpi/recoverykpi/internal/contract"
 )
@@ -269,4 +272,83 @@ func TestKeySetIntegersAreTheirDecimalText(t *testing.T) {
 		}
 		run(t, s)
 	})
+}
+
+// keyColumn.addRows marks exactly the rows whose key text was seen before, as a
+// map of the decimal texts does: integer keys of many widths (negative, from 10^18,
+// and rows whose integer is unknown and read as text), null keys and rows already
+// set aside skipped, text keys of so many prefixes that the set's integer keys move
+// to its text set part way through a batch.
+func TestAddRowsMatchesMap(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	seen := map[string]bool{}
+	s := newKeySet(1 << 16)
+	moved := false
+	for batch := range 40 {
+		n := 1 + r.IntN(3000)
+		if batch == 20 {
+			n = 3000
+		}
+		ints, ok := make([]int64, n), make([]bool, n)
+		texts, valid := make([]string, n), make([]bool, n)
+		reasons := make([]uint8, n)
+		integer := batch%4 != 3 || batch >= 20 // the move to text within an integer batch
+		for i := range n {
+			var v int64
+			switch r.IntN(10) {
+			case 0:
+				v = -r.Int64N(1000)
+			case 1:
+				v = 1e18 + r.Int64N(1000)
+			case 2:
+				v = r.Int64N(100)
+			default:
+				v = r.Int64N(1 << uint(1+r.IntN(14)))
+			}
+			if batch == 20 { // one width: the latest integer's set is kept at hand after the move
+				v = 1000 + r.Int64N(9000)
+			}
+			ints[i], ok[i], valid[i] = v, r.IntN(20-18*(batch/20)) != 0, r.IntN(30) != 0
+			texts[i] = fmt.Sprint(v)
+			if !integer || !ok[i] {
+				if batch >= 20 && r.IntN(3) == 0 { // many prefixes: the integer sets go to text
+					texts[i] = fmt.Sprintf("P%d-%d", r.IntN(400), r.IntN(50))
+				}
+				if !integer {
+					ok[i] = false
+				}
+			}
+			if r.IntN(15) == 0 {
+				reasons[i] = 1
+			}
+		}
+		b := array.NewStringBuilder(memory.DefaultAllocator)
+		b.AppendValues(texts, valid)
+		a := b.NewStringArray()
+		k := keyColumn{ints: ints, intOK: ok, text: newTextArray(a), integer: integer}
+		want := slices.Clone(reasons)
+		for i := range n {
+			if want[i] != 0 || !valid[i] {
+				continue
+			}
+			if seen[texts[i]] {
+				want[i] = 9
+			}
+			seen[texts[i]] = true
+		}
+		before := s.classes != nil
+		k.addRows(s, reasons, 9)
+		moved = moved || before && s.classes == nil
+		a.Release()
+		if !slices.Equal(reasons, want) {
+			for i := range n {
+				if reasons[i] != want[i] {
+					t.Fatalf("batch %d row %d (%q, integer %v, ok %v): reason %d, want %d", batch, i, texts[i], integer, ok[i], reasons[i], want[i])
+				}
+			}
+		}
+	}
+	if !moved {
+		t.Error("the integer keys never moved to the text set within a batch")
+	}
 }

@@ -645,12 +645,7 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 		}
 		kn := newTextArray(norm[r.keyPos])
 		r.keyCol.load(src, kn, integer)
-		all := kn.a.NullN() == 0 // every key valid: no IsValid per row
-		for i := range n {
-			if reasons[i] == 0 && (all || kn.a.IsValid(i)) && !r.keyCol.add(r.keys, i) {
-				reasons[i] = r.codeDup
-			}
-		}
+		r.keyCol.addRows(r.keys, reasons[:n], r.codeDup)
 	}
 
 	bad := 0
