@@ -579,9 +579,13 @@ func (r *TableReader) process(rec arrow.RecordBatch) (arrow.RecordBatch, error) 
 		if isID {
 			s = newTextArray(a)
 		}
-		nulls := a.NullN() > 0 // else no IsNull per row (an interface call)
+		// IsNull read from the bitmap, not by an interface call per row
+		bitmap, off := a.NullBitmapBytes(), a.Data().Offset()
+		if a.NullN() == 0 {
+			bitmap = nil
+		}
 		for i := range n {
-			if reasons[i] == 0 && ((nulls && a.IsNull(i)) || (isID && s.valueLen(i) == 0)) {
+			if reasons[i] == 0 && ((len(bitmap) != 0 && bitutil.BitIsNotSet(bitmap, off+i)) || (isID && s.valueLen(i) == 0)) {
 				reasons[i] = uint8(code)
 			}
 		}
