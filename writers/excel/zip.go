@@ -45,7 +45,21 @@ type orderedZip struct {
 	// splices holds, by worksheet part, the rows that replace its marker row
 	// (book.dataRows); such a part is kept raw until Close.
 	splices map[string]*splice
-	slots   chan struct{} // one per chunk being compressed
+	slots   chan struct{}      // one per chunk being compressed
+	free    chan []byte        // raw chunk buffers compressed, for the next chunks
+	writers chan *flate.Writer // deflate writers done with, for the next chunks
+}
+
+// chunkBuffer returns an empty buffer of deflateChunk bytes, one compressed
+// before if there is one: at 3,000,000 customers the workbook's raw XML is about
+// 150 MB, each megabyte of it otherwise a new buffer cleared by the runtime.
+func (z *orderedZip) chunkBuffer() []byte {
+	select {
+	case b := <-z.free:
+		return b
+	default:
+		return make([]byte, 0, deflateChunk)
+	}
 }
 
 // deflateChunk is the raw size of the chunks a part is compressed in; window is
@@ -82,6 +96,8 @@ func (p *zipPart) Write(b []byte) (int, error) {
 	n := len(b)
 	for len(b) > 0 {
 		k := min(deflateChunk-len(p.pending), len(b))
+		// A part's first chunk grows with it (most parts are a few kilobytes); the
+		// next ones, of a part known to be long, come from the free list.
 		p.pending = append(p.pending, b[:k]...)
 		b = b[k:]
 		if len(p.pending) == deflateChunk {
@@ -100,30 +116,57 @@ func (p *zipPart) flushChunk(final bool) {
 	} else {
 		p.tail = append(slices.Clone(p.tail[max(0, len(p.tail)+len(data)-window):]), data...)
 	}
-	p.pending = make([]byte, 0, deflateChunk)
+	p.pending = nil
+	if !final {
+		p.pending = p.z.chunkBuffer()
+	}
 	c := &chunk{done: make(chan struct{})}
 	p.chunks = append(p.chunks, c)
 	p.z.slots <- struct{}{}
 	go func() {
 		defer func() { <-p.z.slots; close(c.done) }()
-		c.err = deflateTo(&c.out, data, dict, final)
+		c.err = p.z.deflateTo(&c.out, data, dict, final)
+		if cap(data) == deflateChunk {
+			select {
+			case p.z.free <- data[:0]:
+			default: // the free list is full
+			}
+		}
 	}()
 }
 
 // deflateTo compresses data onto w with dict as the preset dictionary; the output
-// ends with the final block when final, else with a sync flush.
-func deflateTo(w io.Writer, data, dict []byte, final bool) error {
-	fw, err := flate.NewWriterDict(w, flate.DefaultCompression, dict)
-	if err != nil {
-		return err
+// ends with the final block when final, else with a sync flush. The writer is one
+// used before if there is one, reset with ResetDict (which makes it "equivalent to
+// the result of NewWriterDict", klauspost/compress; TestReusedWriters): a new
+// one's tables are half a megabyte to clear, for every chunk of every part.
+func (z *orderedZip) deflateTo(w io.Writer, data, dict []byte, final bool) error {
+	var fw *flate.Writer
+	select {
+	case fw = <-z.writers:
+		fw.ResetDict(w, dict)
+	default:
+		var err error
+		if fw, err = flate.NewWriterDict(w, flate.DefaultCompression, dict); err != nil {
+			return err
+		}
 	}
 	if _, err := fw.Write(data); err != nil {
 		return err
 	}
+	var err error
 	if final {
-		return fw.Close()
+		err = fw.Close()
+	} else {
+		err = fw.Flush()
 	}
-	return fw.Flush()
+	if err == nil {
+		select {
+		case z.writers <- fw:
+		default: // as many kept as chunks compress at once
+		}
+	}
+	return err
 }
 
 // wait waits for the part's chunks (the last one started) and returns their total
@@ -148,7 +191,9 @@ func newOrderedZip(rewrite map[string]func([]byte) []byte, splices map[string]*s
 		rw[k] = v
 	}
 	return func(w io.Writer) excelize.ZipWriter {
-		return &orderedZip{out: w, parts: map[string]*zipPart{}, rewrite: rw, splices: splices, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+		procs := runtime.GOMAXPROCS(0)
+		return &orderedZip{out: w, parts: map[string]*zipPart{}, rewrite: rw, splices: splices,
+			slots: make(chan struct{}, procs), free: make(chan []byte, procs+1), writers: make(chan *flate.Writer, procs)}
 	}
 }
 
@@ -157,8 +202,6 @@ func (z *orderedZip) Create(name string) (io.Writer, error) {
 	p := &zipPart{z: z, name: name}
 	if z.rewrite[name] != nil || z.splices[name] != nil {
 		p.raw = new(bytes.Buffer)
-	} else {
-		p.pending = make([]byte, 0, deflateChunk)
 	}
 	z.parts[name] = p
 	return p, nil

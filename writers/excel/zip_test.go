@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"testing"
+
+	"github.com/klauspost/compress/flate"
 )
 
 // A part several chunks long reads back whole, and the package bytes do not
@@ -74,5 +76,45 @@ func TestOrderedZipChunkedParts(t *testing.T) {
 	}
 	if fmt.Sprint(names) != fmt.Sprint([]string{contentTypesPart, "xl/empty.xml", "xl/worksheets/sheet7.xml"}) {
 		t.Errorf("parts in order %v", names)
+	}
+}
+
+// A deflate writer used again (ResetDict) gives the bytes of a new one, for chunks
+// with and without a dictionary, flushed and final, in any order.
+func TestReusedWriters(t *testing.T) {
+	var text bytes.Buffer
+	for i := 0; text.Len() < 200_000; i++ {
+		fmt.Fprintf(&text, `<row r="%d"><c><v>%d</v></c></row>`, i, i*7919%1000003)
+	}
+	b := text.Bytes()
+	chunks := []struct {
+		data, dict []byte
+		final      bool
+	}{
+		{b[:70_000], nil, false}, {b[70_000:140_000], b[70_000-window : 70_000], false}, {b[140_000:], b[140_000-window : 140_000], true},
+		{b[:10], nil, true}, {nil, nil, true}, {b[5000:90_000], b[:5000], false}, {b[:60_000], nil, true},
+	}
+	z := newOrderedZip(nil, nil)(io.Discard).(*orderedZip)
+	for i, c := range chunks {
+		var fresh, reused bytes.Buffer
+		fw, err := flate.NewWriterDict(&fresh, flate.DefaultCompression, c.dict)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write(c.data)
+		if c.final {
+			fw.Close()
+		} else {
+			fw.Flush()
+		}
+		if err := z.deflateTo(&reused, c.data, c.dict, c.final); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(reused.Bytes(), fresh.Bytes()) {
+			t.Fatalf("chunk %d: %d bytes from a writer used before, %d from a new one", i, reused.Len(), fresh.Len())
+		}
+	}
+	if len(z.writers) == 0 {
+		t.Fatal("no writer was kept for the next chunk")
 	}
 }
