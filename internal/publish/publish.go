@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // File is one file to publish: Name is a slash path relative to the output folder.
@@ -30,38 +31,54 @@ type File struct {
 const TempPrefix = ".recoverykpi-tmp-"
 
 // stage writes each output to a temporary file in its final folder and returns the
-// temporary paths. On error it removes what it wrote.
+// temporary paths, in the order of outs. The files are written and synced each on
+// its own goroutine: a sync waits for the disk, and at 3,000,000 customers the
+// workbook, the JSON (127 MB) and the quarantine files took 0.2-0.5 s synced one
+// after another. On error it removes what it wrote and returns the first error in
+// the order of outs.
 func stage(dir string, outs []File) ([]string, error) {
-	var temps []string
-	fail := func(err error) ([]string, error) {
-		removeAll(temps)
-		return nil, err
+	temps := make([]string, len(outs))
+	errs := make([]error, len(outs))
+	for _, o := range outs { // folders first: several files may share one
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, filepath.FromSlash(o.Name))), 0o755); err != nil {
+			return nil, fmt.Errorf("output folder: %w", err)
+		}
 	}
-	for _, o := range outs {
-		final := filepath.Join(dir, filepath.FromSlash(o.Name))
-		if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
-			return fail(fmt.Errorf("output folder: %w", err))
-		}
-		f, err := os.CreateTemp(filepath.Dir(final), TempPrefix+strconv.Itoa(os.Getpid())+"-*")
+	var wg sync.WaitGroup
+	for i, o := range outs {
+		wg.Go(func() { temps[i], errs[i] = stageFile(filepath.Join(dir, filepath.FromSlash(o.Name)), o.Data) })
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
-			return fail(fmt.Errorf("write %s: %w", final, err))
-		}
-		temps = append(temps, f.Name())
-		_, err = f.Write(o.Data)
-		if err == nil {
-			err = f.Sync()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Chmod(f.Name(), 0o644)
-		}
-		if err != nil {
-			return fail(fmt.Errorf("write %s: %w", final, err))
+			removeAll(temps)
+			return nil, err
 		}
 	}
 	return temps, nil
+}
+
+// stageFile writes data to a new temporary file beside final, synced and readable by
+// all, and returns its path ("" if none was created).
+func stageFile(final string, data []byte) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(final), TempPrefix+strconv.Itoa(os.Getpid())+"-*")
+	if err != nil {
+		return "", fmt.Errorf("write %s: %w", final, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err != nil {
+		return f.Name(), fmt.Errorf("write %s: %w", final, err)
+	}
+	return f.Name(), nil
 }
 
 // commit moves staged files into place, in order, and never replaces a file: a
@@ -237,6 +254,8 @@ func tempOfLiveProcess(name string) bool {
 
 func removeAll(paths []string) {
 	for _, p := range paths {
-		os.Remove(p)
+		if p != "" {
+			os.Remove(p)
+		}
 	}
 }
