@@ -15,6 +15,10 @@ import (
 // worklists.
 func (e *engine) scorecard(s Settings, quarter Quarter, asOf time.Time, totals []*partial) *Scorecard {
 	p := totals[0]
+	// The intensive-care list (sorted and named: at 3M customers 311,000 rows) is
+	// made beside the rest, which does not read it.
+	care := make(chan []CareRow, 1)
+	go func() { care <- e.careRows(p.care) }()
 	sc := &Scorecard{
 		Company: s.Company, Industry: s.Industry, Currency: s.Currency,
 		Quarter: quarter, AsOf: asOf, Params: s.Params, Benchmarks: s.Benchmarks,
@@ -47,7 +51,7 @@ func (e *engine) scorecard(s Settings, quarter Quarter, asOf time.Time, totals [
 	sc.Departed, tiers = e.departedRows(p.departed)
 	sc.RecoveryCurve = recoveryCurve(p.curve, p.trend[trendLen-1].matured)
 	sc.Winback, sc.ExecutiveCalls = e.winbackRows(p.winback, s.Params.WorklistSize, s.Params.ExecutiveCalls, tiers)
-	sc.IntensiveCare = e.careRows(p.care)
+	sc.IntensiveCare = <-care
 	return sc
 }
 

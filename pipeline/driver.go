@@ -26,6 +26,14 @@ func (e *engine) run(ctx context.Context, customers, workers int) ([]*partial, e
 	errs := make([]error, chunks)
 	next := make(chan int)
 	var wg sync.WaitGroup
+	// The KPIs of rows without a customer's history (surveys, offers), beside the
+	// chunks rather than after them; merged last, as before.
+	rowParts := make([]*partial, len(engines))
+	wg.Go(func() {
+		for i, en := range engines {
+			rowParts[i] = en.rowKPIs()
+		}
+	})
 	for range min(workers, max(chunks, 1)) {
 		wg.Go(func() {
 			var w chunkWorker
@@ -56,17 +64,25 @@ feed:
 			return nil, err
 		}
 	}
+	// Each engine's parts merged in chunk order, the engines on goroutines of their own;
+	// the first engine's overflow is the error.
 	totals := make([]*partial, len(engines))
+	overflows := make([]error, len(engines))
 	for i, en := range engines {
-		total := en.newPartial()
-		for _, p := range parts {
-			total.merge(p[i])
-		}
-		total.merge(en.rowKPIs())
-		if err := en.mergedOverflow(total); err != nil {
+		wg.Go(func() {
+			total := en.newPartial()
+			for _, p := range parts {
+				total.merge(p[i])
+			}
+			total.merge(rowParts[i])
+			totals[i], overflows[i] = total, en.mergedOverflow(total)
+		})
+	}
+	wg.Wait()
+	for _, err := range overflows {
+		if err != nil {
 			return nil, err
 		}
-		totals[i] = total
 	}
 	return totals, nil
 }
