@@ -328,3 +328,61 @@ func TestFilterStringRuns(t *testing.T) {
 		}
 	}
 }
+
+// filter's validity of the kept rows is the source's, row for row, for arrays with
+// nulls anywhere, sliced at any offset, and runs of any length and alignment.
+func TestFilterValidityAcrossOffsets(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	r := &TableReader{mem: mem}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 300 {
+		n, off := 1+rng.IntN(300), rng.IntN(10)
+		b := array.NewFloat64Builder(mem)
+		for i := range n + off {
+			if rng.IntN(4) == 0 {
+				b.AppendNull()
+			} else {
+				b.Append(float64(i))
+			}
+		}
+		whole := b.NewFloat64Array()
+		b.Release()
+		src := array.NewSlice(whole, int64(off), int64(off+n)).(*array.Float64)
+		reasons := make([]uint8, n)
+		d := 2 + rng.IntN(20)
+		for i := range reasons {
+			if rng.IntN(d) == 0 {
+				reasons[i] = 1
+			}
+		}
+		runs := keptRuns(nil, reasons)
+		keep := 0
+		forRuns(runs, func(i, j int) { keep += j - i })
+		if src.NullN() == 0 {
+			src.Release()
+			whole.Release()
+			continue
+		}
+		got := r.filter(src, runs, keep).(*array.Float64)
+		k, nulls := 0, 0
+		for i := range n {
+			if reasons[i] != 0 {
+				continue
+			}
+			if got.IsValid(k) != src.IsValid(i) || src.IsValid(i) && got.Value(k) != src.Value(i) {
+				t.Fatalf("offset %d, row %d (kept %d): valid %v value %v, source %v %v", off, i, k, got.IsValid(k), got.Value(k), src.IsValid(i), src.Value(i))
+			}
+			if src.IsNull(i) {
+				nulls++
+			}
+			k++
+		}
+		if got.Len() != keep || got.NullN() != nulls {
+			t.Fatalf("offset %d: %d rows with %d nulls, want %d with %d", off, got.Len(), got.NullN(), keep, nulls)
+		}
+		got.Release()
+		src.Release()
+		whole.Release()
+	}
+}

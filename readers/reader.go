@@ -908,18 +908,17 @@ func keptValidity(mem memory.Allocator, src arrow.Array, runs []int32, keep int)
 	bitmap.Resize(int(bitutil.BytesForBits(int64(keep))))
 	bits := bitmap.Bytes()
 	clear(bits)
-	k, nulls := 0, 0
+	from, off := src.NullBitmapBytes(), src.Data().Offset()
+	k := 0
 	forRuns(runs, func(i, j int) {
-		for x := i; x < j; x++ {
-			if src.IsValid(x) {
-				bitutil.SetBit(bits, k)
-			} else {
-				nulls++
-			}
-			k++
+		if len(from) == 0 { // no bitmap: all valid (IsValid)
+			bitutil.SetBitsTo(bits, int64(k), int64(j-i), true)
+		} else {
+			bitutil.CopyBitmap(from, off+i, j-i, bits, k)
 		}
+		k += j - i
 	})
-	return bitmap, nulls
+	return bitmap, keep - bitutil.CountSetBits(bits, 0, keep)
 }
 
 // Close releases the open file and what the reader holds. It is safe to call
