@@ -67,22 +67,7 @@ func TestEncodeAsIndentingEncoder(t *testing.T) {
 	sc := &pipeline.Scorecard{Quarter: pipeline.Quarter{Label: "2026-Q3", Start: at, End: at.AddDate(0, 3, 0)}, AsOf: at,
 		Winback:       []pipeline.WinbackRow{{CustomerID: "C-1", Name: &name, AtRiskAt: at, RevenueAtRisk: 1e21}},
 		IntensiveCare: []pipeline.CareRow{{CustomerID: "C-2", Name: &name, RecoveredAt: at, ReviewDue: at, NetAmountSince: -12.5}}}
-	doc := newDocument(sc)
-	var want strings.Builder
-	enc := stdjson.NewEncoder(&want)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		t.Fatal(err)
-	}
-	got, err := encode(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != want.String() {
-		t.Fatalf("encode gives\n%s\nan indenting Encoder\n%s", got, want.String())
-	}
-	if !strings.Contains(want.String(), "<O'Brien & Sons>") {
+	if want := encodeAsIndentingEncoder(t, sc); !strings.Contains(want, "<O'Brien & Sons>") {
 		t.Fatal("HTML characters escaped")
 	}
 }
@@ -128,26 +113,7 @@ func TestRowsAsEncodingJSON(t *testing.T) {
 		{Quarter: q, AsOf: at, Winback: winback[:2]},
 		{Quarter: q, AsOf: at},
 	} {
-		doc := newDocument(sc)
-		var want strings.Builder
-		enc := stdjson.NewEncoder(&want)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(doc); err != nil {
-			t.Fatal(err)
-		}
-		got, err := encode(doc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(got) != want.String() {
-			g, w := string(got), want.String()
-			i := 0
-			for i < len(g) && i < len(w) && g[i] == w[i] {
-				i++
-			}
-			t.Fatalf("encode differs from an indenting Encoder at byte %d:\n%q\nagainst\n%q", i, g[max(0, i-80):min(len(g), i+80)], w[max(0, i-80):min(len(w), i+80)])
-		}
+		encodeAsIndentingEncoder(t, sc)
 	}
 	for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
 		_, want := stdjson.Marshal(newDocument(&pipeline.Scorecard{Winback: []pipeline.WinbackRow{{RevenueAtRisk: bad}}}))
@@ -156,4 +122,31 @@ func TestRowsAsEncodingJSON(t *testing.T) {
 			t.Errorf("%v: error %v, encoding/json's %v", bad, got, want)
 		}
 	}
+}
+
+// encodeAsIndentingEncoder fails the test unless encode gives sc's document as
+// encoding/json's Encoder writes it with SetIndent("", "  ") and HTML characters
+// unescaped, and returns those bytes.
+func encodeAsIndentingEncoder(t *testing.T, sc *pipeline.Scorecard) string {
+	t.Helper()
+	doc := newDocument(sc)
+	var b strings.Builder
+	enc := stdjson.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		t.Fatal(err)
+	}
+	got, err := encode(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := string(got), b.String(); g != w {
+		i := 0
+		for i < len(g) && i < len(w) && g[i] == w[i] {
+			i++
+		}
+		t.Fatalf("encode differs from an indenting Encoder at byte %d:\n%q\nagainst\n%q", i, g[max(0, i-80):min(len(g), i+80)], w[max(0, i-80):min(len(w), i+80)])
+	}
+	return b.String()
 }
