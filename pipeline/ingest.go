@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -574,7 +573,7 @@ func isPrefix(a, b *array.String) bool {
 	if ao[0] == bo[0] {
 		// The usual case (both from 0): the offsets compared as bytes, at
 		// memory speed; a dictionary grows batch by batch to millions of entries.
-		if !bytes.Equal(int32Bytes(ao), int32Bytes(bo)) {
+		if !bytes.Equal(arrow.Int32Traits.CastToBytes(ao), arrow.Int32Traits.CastToBytes(bo)) {
 			return false
 		}
 	} else {
@@ -586,11 +585,6 @@ func isPrefix(a, b *array.String) bool {
 	}
 	size := ao[n] - ao[0]
 	return bytes.Equal(a.ValueBytes()[:size], b.ValueBytes()[:size])
-}
-
-// int32Bytes returns the memory of v.
-func int32Bytes(v []int32) []byte {
-	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), 4*len(v))
 }
 
 // textValues reads a text column: String or a dictionary of String.
@@ -683,7 +677,7 @@ func (d *data) appendTimes(dst *[]int64, table, name string, a arrow.Array, n in
 	vals := c.Values()[:n]
 	m := int64(math.MinInt64)
 	if c.NullN() == 0 { // the usual case: copied whole
-		*dst = append(*dst, unsafe.Slice((*int64)(unsafe.Pointer(unsafe.SliceData(vals))), n)...)
+		*dst = append(*dst, arrow.Int64Traits.CastFromBytes(arrow.TimestampTraits.CastToBytes(vals))...)
 		for _, v := range vals {
 			m = max(m, int64(v))
 		}
