@@ -36,9 +36,13 @@ const rowsBuffer = 1 << 20
 // writeRows writes the XML of the list's data rows, sheet rows first on, to w.
 func writeRows(w io.Writer, wl worklist, first int) error {
 	buf := make([]byte, 0, rowsBuffer+64<<10)
+	cols := make([]string, len(wl.headers)) // the columns' letters, named once
+	for c := range cols {
+		cols[c] = colName(c + 1)
+	}
 	for i := range wl.rows {
 		var err error
-		if buf, err = appendRow(buf, first+i, wl.row(i)); err != nil {
+		if buf, err = appendRow(buf, first+i, wl.row(i), cols); err != nil {
 			return fmt.Errorf("row %d: %w", first+i, err)
 		}
 		if len(buf) >= rowsBuffer {
@@ -54,7 +58,8 @@ func writeRows(w io.Writer, wl worklist, first int) error {
 
 // appendRow appends the <row> of values at row r, as SetRow writes it without
 // options: cells from column A, nil values skipped, a Cell's style on its cell.
-func appendRow(buf []byte, r int, values []any) ([]byte, error) {
+// cols holds the letters of the first columns (colName), the others are named here.
+func appendRow(buf []byte, r int, values []any, cols []string) ([]byte, error) {
 	buf = append(buf, `<row r="`...)
 	buf = strconv.AppendInt(buf, int64(r), 10)
 	buf = append(buf, `">`...)
@@ -70,7 +75,11 @@ func appendRow(buf []byte, r int, values []any) ([]byte, error) {
 			style, v = c.StyleID, c.Value
 		}
 		buf = append(buf, `<c r="`...)
-		buf = appendColumn(buf, i+1)
+		if i < len(cols) {
+			buf = append(buf, cols[i]...)
+		} else {
+			buf = append(buf, colName(i+1)...)
+		}
 		buf = strconv.AppendInt(buf, int64(r), 10)
 		buf = append(buf, '"')
 		if style > 0 {
@@ -112,19 +121,6 @@ func appendRow(buf []byte, r int, values []any) ([]byte, error) {
 		}
 	}
 	return append(buf, `</row>`...), nil
-}
-
-// appendColumn appends the letters of column col (1 = A).
-func appendColumn(buf []byte, col int) []byte {
-	var tmp [8]byte
-	i := len(tmp)
-	for col > 0 {
-		col--
-		i--
-		tmp[i] = byte('A' + col%26)
-		col /= 26
-	}
-	return append(buf, tmp[i:]...)
 }
 
 // appendInlineString appends ` t="inlineStr"><is><t>…</t></is></c>` as excelize's

@@ -102,7 +102,7 @@ func TestRowsAsStreamWriter(t *testing.T) {
 func TestAppendRowValues(t *testing.T) {
 	values := []any{"text", nil, excelize.Cell{StyleID: 3}, excelize.Cell{StyleID: 4, Value: 2.5}, int64(-7), 42, true, false,
 		math.NaN(), math.Inf(-1), excelize.Cell{StyleID: 5, Value: "  spaced"}}
-	got, err := appendRow(nil, 9, values)
+	got, err := appendRow(nil, 9, values, []string{"A", "B", "C"}) // the other columns named by colName
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,64 +127,8 @@ func TestAppendRowValues(t *testing.T) {
 		t.Fatalf("encoded %s\nnot in the sheet SetRow wrote:\n%s", got, sheet)
 	}
 	for _, bad := range []any{time.Now(), uint8(1), excelize.Cell{Formula: "A1+1"}} {
-		if _, err := appendRow(nil, 1, []any{bad}); err == nil {
+		if _, err := appendRow(nil, 1, []any{bad}, nil); err == nil {
 			t.Errorf("%T encoded", bad)
 		}
-	}
-}
-
-func TestAppendColumn(t *testing.T) {
-	for col, want := range map[int]string{1: "A", 9: "I", 26: "Z", 27: "AA", 52: "AZ", 53: "BA", 702: "ZZ", 703: "AAA", 16384: "XFD"} {
-		if got := string(appendColumn(nil, col)); got != want {
-			t.Errorf("column %d: %s, want %s", col, got, want)
-		}
-	}
-}
-
-// A text wider than a column can be (a reason or a customer's name of hundreds of
-// characters) gets the widest column, not a failed workbook; the cell keeps it whole.
-func TestLongTextsGetTheWidestColumn(t *testing.T) {
-	sc, prov := fixture()
-	reason := strings.Repeat("a reason that goes on ", 40)
-	name := strings.Repeat("a name that goes on ", 50)
-	sc.Reasons[0].Name = reason
-	sc.IntensiveCare[0].Name = &name
-	var buf bytes.Buffer
-	if err := Write(&buf, sc, prov); err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenReader(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	widest := map[string]bool{}
-	for _, sheet := range f.GetSheetList() {
-		for c := 1; c <= 20; c++ {
-			w, err := f.GetColWidth(sheet, colName(c))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if w > excelize.MaxColumnWidth {
-				t.Errorf("%s column %s is %v wide", sheet, colName(c), w)
-			}
-			if w == excelize.MaxColumnWidth {
-				widest[sheet] = true
-			}
-		}
-	}
-	if !widest[sheetCare] || len(widest) < 2 {
-		t.Errorf("the widest columns are on %v, want the care sheet's and the reason's sheets", widest)
-	}
-	rows, err := f.GetRows(sheetCare)
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := false
-	for _, r := range rows {
-		found = found || len(r) > 1 && r[1] == name
-	}
-	if !found {
-		t.Error("the long name is not whole in its cell")
 	}
 }
