@@ -57,18 +57,13 @@ func encode(doc document) ([]byte, error) {
 	if at < 0 || bytes.LastIndex(s, []byte(worklistsHole)) != at {
 		return nil, errors.New("json: the worklists' place is not found once in the document")
 	}
-	rows := len(doc.Worklists.Winback) + len(doc.Worklists.ExecutiveCalls) + len(doc.Worklists.IntensiveCare)
-	b := make([]byte, 0, len(s)+rows*rowBytes)
-	b, err := appendWorklists(append(b, s[:at]...), doc.Worklists)
+	// The rest of the document's room; a long worklist makes its own (rowEncoder.list).
+	b, err := appendWorklists(append(make([]byte, 0, len(s)), s[:at]...), doc.Worklists)
 	if err != nil {
 		return nil, err
 	}
 	return append(b, s[at+len(worklistsHole):]...), nil
 }
-
-// rowBytes is about the length of an indented worklist row, for sizing the
-// document up front.
-const rowBytes = 400
 
 // newDocument returns the document of sc.
 func newDocument(sc *pipeline.Scorecard) document {
